@@ -1,0 +1,114 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "kafka-oss-sink",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kafka-oss-sink", targets: ["kafka-oss-sink"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.9.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        .target(
+            name: "KafkaBridge",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OSSSigning",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OSSClient",
+            dependencies: [
+                "OSSSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OSSEmulator",
+            dependencies: [
+                "OSSSigning",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SinkCore",
+            dependencies: ["CZlib", "CZstd"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SinkConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SinkService",
+            dependencies: [
+                "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HealthServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kafka-oss-sink",
+            dependencies: [
+                "SinkService", "SinkConfig", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"], swiftSettings: strict),
+        .testTarget(name: "OSSSigningTests", dependencies: ["OSSSigning"], swiftSettings: strict),
+        .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSEmulator"], swiftSettings: strict),
+        .testTarget(name: "OSSEmulatorTests", dependencies: ["OSSEmulator", "OSSSigning"], swiftSettings: strict),
+        .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore"], swiftSettings: strict),
+        .testTarget(name: "SinkConfigTests", dependencies: ["SinkConfig", "KafkaBridge"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["SinkService", "OSSEmulator", "KafkaBridge", "OSSClient", "SinkConfig"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Module `HealthServer`: see the module layout in README.md.
+public enum HealthServerModule {}

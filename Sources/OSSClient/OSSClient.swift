@@ -1,0 +1,2 @@
+/// Module `OSSClient`: see the module layout in README.md.
+public enum OSSClientModule {}

@@ -1,0 +1,2 @@
+/// Module `OSSEmulator`: see the module layout in README.md.
+public enum OSSEmulatorModule {}

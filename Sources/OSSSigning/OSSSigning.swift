@@ -1,0 +1,2 @@
+/// Module `OSSSigning`: see the module layout in README.md.
+public enum OSSSigningModule {}

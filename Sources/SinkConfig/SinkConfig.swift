@@ -1,0 +1,2 @@
+/// Module `SinkConfig`: the YAML configuration.
+public enum SinkConfigModule {}

@@ -1,0 +1,2 @@
+/// Module `SinkCore`: see the module layout in README.md.
+public enum SinkCoreModule {}

@@ -1,0 +1,2 @@
+/// Module `SinkService`: see the module layout in README.md.
+public enum SinkServiceModule {}
