@@ -1,2 +1,0 @@
-/// Module `SinkCore`: see the module layout in README.md.
-public enum SinkCoreModule {}

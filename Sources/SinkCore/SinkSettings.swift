@@ -1,0 +1,157 @@
+public import Foundation
+
+/// Everything `SinkCore` needs to decide; the shell builds this from the validated YAML config.
+///
+/// Defaults follow design.md section 8. Call ``validate()`` before handing it to ``Sink``.
+public struct SinkSettings: Sendable {
+    /// Where `{yyyy}{MM}{dd}{HH}{mm}` of a segment key come from.
+    public enum TimestampSource: Sendable, Hashable {
+        /// The first record's Kafka timestamp (wall clock when the record has none).
+        case record
+        /// The wall clock (`SinkInstant.wallClockMs`) when the first record arrived.
+        case wallClock
+    }
+
+    /// How one record becomes bytes.
+    public enum Format: Sendable, Hashable {
+        /// One JSON object per line (design.md section 4). `valueAsJSON`: a value that is valid JSON is embedded
+        /// as JSON instead of as a string.
+        case jsonl(valueAsJSON: Bool)
+        /// The value bytes (empty for a null value) followed by `delimiter`.
+        case raw(delimiter: [UInt8])
+    }
+
+    /// How each append is compressed. Every append is one complete gzip member or zstd frame.
+    public enum Compression: Sendable, Hashable {
+        case none
+        case gzip(level: Int32)
+        case zstd(level: Int32)
+    }
+
+    /// OSS's hard limit for one appendable object: 5 GiB.
+    public static let objectSizeHardCap = 5 * 1024 * 1024 * 1024
+
+    public var keyTemplate: KeyTemplate
+    /// The value of `{prefix}` (for example `"archive/"`).
+    public var keyPrefix: String
+    public var timestampSource: TimestampSource
+    public var timeZone: TimeZone
+    public var format: Format
+    public var compression: Compression
+    /// Flush a partition's buffer when it holds this many rendered (uncompressed) bytes.
+    public var batchMaxBytes: Int
+    /// Flush a partition's buffer when it holds this many records.
+    public var batchMaxRecords: Int
+    /// Flush a partition's buffer this long after its oldest buffered record arrived.
+    public var linger: Duration
+    /// Roll over before an append that would make the object larger than this (≤ 5 GiB).
+    public var maxObjectBytes: Int
+    /// Roll over before appending to a segment opened longer ago than this.
+    public var maxSegmentAge: Duration
+    /// At most this many appended bytes per partition beyond its last acknowledged commit.
+    public var maxUncommittedBytes: Int
+    /// Global bound on rendered bytes held (buffered + in flight). Above it the fullest partitions are paused.
+    public var maxBufferedBytes: Int
+    /// Paused partitions resume when the total falls below this (default: half of `maxBufferedBytes`).
+    public var resumeBelowBytes: Int
+    /// How long a revoke waits for the partition's in-flight append.
+    public var revokeTimeout: Duration
+    /// First delay before re-sending an append/HEAD/GET whose transient failure outlived the client's retries.
+    public var retryInitialBackoff: Duration
+    /// Longest such delay (the delay doubles per attempt).
+    public var retryMaxBackoff: Duration
+    /// Delay between retries while OSS answers with a configuration error (403, NoSuchBucket, other 4xx).
+    public var configErrorRetryInterval: Duration
+
+    public init(
+        keyTemplate: KeyTemplate = .default,
+        keyPrefix: String = "",
+        timestampSource: TimestampSource = .record,
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+        format: Format = .jsonl(valueAsJSON: false),
+        compression: Compression = .none,
+        batchMaxBytes: Int = 4 * 1024 * 1024,
+        batchMaxRecords: Int = 100_000,
+        linger: Duration = .seconds(1),
+        maxObjectBytes: Int = 4 * 1024 * 1024 * 1024,
+        maxSegmentAge: Duration = .seconds(24 * 3600),
+        maxUncommittedBytes: Int = 64 * 1024 * 1024,
+        maxBufferedBytes: Int = 256 * 1024 * 1024,
+        resumeBelowBytes: Int? = nil,
+        revokeTimeout: Duration = .seconds(10),
+        retryInitialBackoff: Duration = .milliseconds(200),
+        retryMaxBackoff: Duration = .seconds(30),
+        configErrorRetryInterval: Duration = .seconds(10)
+    ) {
+        self.keyTemplate = keyTemplate
+        self.keyPrefix = keyPrefix
+        self.timestampSource = timestampSource
+        self.timeZone = timeZone
+        self.format = format
+        self.compression = compression
+        self.batchMaxBytes = batchMaxBytes
+        self.batchMaxRecords = batchMaxRecords
+        self.linger = linger
+        self.maxObjectBytes = maxObjectBytes
+        self.maxSegmentAge = maxSegmentAge
+        self.maxUncommittedBytes = maxUncommittedBytes
+        self.maxBufferedBytes = maxBufferedBytes
+        self.resumeBelowBytes = resumeBelowBytes ?? maxBufferedBytes / 2
+        self.revokeTimeout = revokeTimeout
+        self.retryInitialBackoff = retryInitialBackoff
+        self.retryMaxBackoff = retryMaxBackoff
+        self.configErrorRetryInterval = configErrorRetryInterval
+    }
+
+    /// The `{ext}` value: `.jsonl` or `.bin`, plus `.gz` or `.zst`.
+    public var fileExtension: String {
+        let base = switch format {
+        case .jsonl: ".jsonl"
+        case .raw: ".bin"
+        }
+        switch compression {
+        case .none: return base
+        case .gzip: return base + ".gz"
+        case .zstd: return base + ".zst"
+        }
+    }
+
+    /// Checks the limits against each other and OSS's limits; lists every problem at once.
+    public func validate() throws(SinkSettingsError) {
+        var problems: [String] = []
+        if batchMaxBytes < 1 { problems.append("batch max_bytes must be at least 1 byte (got \(batchMaxBytes))") }
+        if batchMaxRecords < 1 { problems.append("batch max_records must be at least 1 (got \(batchMaxRecords))") }
+        if linger < .zero { problems.append("batch linger must not be negative") }
+        if maxObjectBytes < 1 || maxObjectBytes > Self.objectSizeHardCap {
+            problems.append("rollover max_object_bytes must be between 1 byte and 5GiB, the OSS limit for appendable objects (got \(maxObjectBytes))")
+        }
+        if batchMaxBytes > maxObjectBytes {
+            problems.append("batch max_bytes (\(batchMaxBytes)) must not exceed rollover max_object_bytes (\(maxObjectBytes))")
+        }
+        if maxSegmentAge <= .zero { problems.append("rollover max_age must be positive") }
+        if maxUncommittedBytes < 1 { problems.append("max_uncommitted_bytes must be at least 1 byte") }
+        if maxBufferedBytes < batchMaxBytes {
+            problems.append("max_buffered_bytes (\(maxBufferedBytes)) must be at least batch max_bytes (\(batchMaxBytes))")
+        }
+        if resumeBelowBytes < 0 || resumeBelowBytes > maxBufferedBytes {
+            problems.append("the resume watermark (\(resumeBelowBytes)) must be between 0 and max_buffered_bytes (\(maxBufferedBytes))")
+        }
+        switch compression {
+        case .none: break
+        case .gzip(let level):
+            if !(0...9).contains(level) { problems.append("gzip level must be 0...9 (got \(level))") }
+        case .zstd(let level):
+            if !(1...22).contains(level) { problems.append("zstd level must be 1...22 (got \(level))") }
+        }
+        if case .raw(let delimiter) = format, delimiter.count > 16 {
+            problems.append("raw_delimiter must be at most 16 bytes")
+        }
+        if !problems.isEmpty { throw SinkSettingsError(problems: problems) }
+    }
+}
+
+/// Settings that contradict each other or OSS's limits; `problems` names each one and what is allowed.
+public struct SinkSettingsError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { "invalid sink settings: " + problems.joined(separator: "; ") }
+}
