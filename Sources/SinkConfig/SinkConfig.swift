@@ -1,2 +1,0 @@
-/// Module `SinkConfig`: the YAML configuration.
-public enum SinkConfigModule {}

@@ -1,0 +1,383 @@
+public import Foundation
+import Yams
+
+/// Checks `kafka.properties` entries with librdkafka itself (supplied by the composition root, which
+/// owns the librdkafka binding), so a misspelt property fails at check time, not at run time.
+public struct KafkaPropertyValidator: Sendable {
+    /// Returns librdkafka's error text for `name = value`, or nil when librdkafka accepts it.
+    public var check: @Sendable (_ name: String, _ value: String) -> String?
+    /// Every property name librdkafka knows, for "did you mean" suggestions.
+    public var knownNames: [String]
+
+    public init(knownNames: [String], check: @escaping @Sendable (_ name: String, _ value: String) -> String?) {
+        self.check = check
+        self.knownNames = knownNames
+    }
+}
+
+extension SinkConfiguration {
+    /// The result of loading a configuration: the configuration and the warnings worth printing.
+    public struct Loaded: Sendable {
+        public var configuration: SinkConfiguration
+        /// Legal but risky settings (for example `http://` to a non-loopback host).
+        public var warnings: [ConfigProblem]
+        /// Values that must never be printed (secrets and tokens, after interpolation).
+        public var secrets: Set<String>
+    }
+
+    /// Reads and validates the YAML file at `path`.
+    ///
+    /// - Parameters:
+    ///   - environment: source of `${NAME}` interpolation (the process environment by default).
+    ///   - propertyValidator: checks each `kafka.properties` entry with librdkafka itself; pass
+    ///     `KafkaConsumer`'s validator from KafkaBridge so a misspelt property fails here, not at run time.
+    /// - Throws: ``ConfigError`` listing every problem at once.
+    public static func load(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        propertyValidator: KafkaPropertyValidator? = nil
+    ) throws(ConfigError) -> SinkConfiguration {
+        try loadWithWarnings(path: path, environment: environment, propertyValidator: propertyValidator).configuration
+    }
+
+    /// Like ``load(path:environment:propertyValidator:)`` and also returns warnings and the secret values.
+    public static func loadWithWarnings(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        propertyValidator: KafkaPropertyValidator? = nil
+    ) throws(ConfigError) -> Loaded {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ConfigError(problems: [ConfigProblem(path: "(file)", message: "\(path) is not UTF-8 text")])
+            }
+            text = decoded
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(problems: [ConfigProblem(
+                path: "(file)", message: "cannot read \(path) (check the path and its permissions)")])
+        }
+        return try parse(yaml: text, environment: environment, propertyValidator: propertyValidator)
+    }
+
+    /// Parses and validates configuration text; see ``load(path:environment:propertyValidator:)``.
+    public static func parse(
+        yaml: String,
+        environment: [String: String],
+        propertyValidator: KafkaPropertyValidator? = nil
+    ) throws(ConfigError) -> Loaded {
+        var reader = ConfigReader(environment: environment)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigError(problems: [ConfigProblem(path: "(file)", message: "is not valid YAML: \(yamlErrorSummary(error))")])
+        }
+        guard let root, !ConfigReader.isNull(root) else {
+            throw ConfigError(problems: [ConfigProblem(
+                path: "(file)", message: "is empty (required sections: kafka, oss; see config/sink.example.yaml)")])
+        }
+        guard let top = reader.mapping(root, path: "") else {
+            throw ConfigError(problems: reader.problems.map { ConfigProblem(path: "(file)", message: $0.message) })
+        }
+        let configuration = decode(top, reader: &reader, propertyValidator: propertyValidator)
+        if !reader.problems.isEmpty || configuration == nil {
+            let problems = reader.problems.map { ConfigProblem(path: $0.path, message: reader.redact($0.message)) }
+            throw ConfigError(problems: problems)
+        }
+        let warnings = reader.warnings.map { ConfigProblem(path: $0.path, message: reader.redact($0.message)) }
+        return Loaded(configuration: configuration!, warnings: warnings, secrets: reader.secrets)
+    }
+
+    private static func yamlErrorSummary(_ error: any Error) -> String {
+        let text = "\(error)"
+        return text.split(separator: "\n").first.map(String.init) ?? text
+    }
+
+    // MARK: Sections
+
+    static func decode(_ top: MappingNode, reader: inout ConfigReader, propertyValidator: KafkaPropertyValidator?) -> SinkConfiguration? {
+        let kafkaNode = top.value("kafka")
+        let ossNode = top.value("oss")
+        if kafkaNode == nil { reader.problem("kafka", "section is required (bootstrap_servers, group_id, topics)") }
+        if ossNode == nil { reader.problem("oss", "section is required (endpoint, region, bucket, credentials)") }
+        let kafka = decodeKafka(reader.section(top, "kafka"), reader: &reader, propertyValidator: propertyValidator)
+        let oss = decodeOSS(reader.section(top, "oss"), reader: &reader)
+        let sink = decodeSink(reader.section(top, "sink"), reader: &reader)
+        let server = decodeServer(reader.section(top, "server"), reader: &reader)
+        let log = decodeLog(reader.section(top, "log"), reader: &reader)
+        let shutdownTimeout = reader.duration(top, "shutdown_timeout", minimum: .seconds(1), maximum: .seconds(3600)) ?? .seconds(30)
+        reader.finish(top)
+        guard let kafka, let oss, let sink, let server else { return nil }
+        let configuration = SinkConfiguration(
+            kafka: kafka, oss: oss, sink: sink, server: server, log: log, shutdownTimeout: shutdownTimeout)
+        validateCrossFields(configuration, reader: &reader)
+        return configuration
+    }
+
+    static func decodeKafka(_ node: MappingNode, reader: inout ConfigReader, propertyValidator: KafkaPropertyValidator?) -> Kafka? {
+        let bootstrap = reader.requiredString(node, "bootstrap_servers", example: "\"broker1:9092,broker2:9092\"")
+        let group = reader.requiredString(node, "group_id", example: "kafka-oss-sink")
+        var topics: [TopicSelector]?
+        if let list = reader.stringList(node, "topics") {
+            if list.isEmpty {
+                reader.problem(node.child("topics"), "must name at least one topic (for example: [\"events\", \"^logs-.*\"])")
+            }
+            topics = []
+            for (index, entry) in list.enumerated() {
+                let path = "\(node.child("topics"))[\(index)]"
+                if entry.trimmingSpaces().isEmpty {
+                    reader.problem(path, "topic name must not be empty")
+                } else if entry.hasPrefix("^") {
+                    if let error = TopicPattern.compileError(entry) {
+                        reader.problem(path, "'\(entry)' is not a valid regular expression: \(error) (librdkafka uses POSIX extended syntax)")
+                    } else {
+                        topics?.append(.pattern(entry))
+                    }
+                } else if let invalid = entry.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-")) }) {
+                    reader.problem(path, "'\(entry)' is not a valid topic name: '\(invalid)' is not allowed (allowed: letters, digits, '.', '_', '-'; start with ^ for a regular expression)")
+                } else {
+                    topics?.append(.name(entry))
+                }
+            }
+        } else if node.value("topics") == nil {
+            reader.problem(node.child("topics"), "is required (for example: topics: [\"events\", \"^logs-.*\"])")
+        }
+        let reset = reader.choice(node, "auto_offset_reset", OffsetReset.self) ?? .earliest
+        let properties = reader.stringMap(node, "properties", secretKey: isSecretKafkaProperty) ?? [:]
+        for name in properties.keys.sorted() {
+            let path = "\(node.child("properties")).\(name)"
+            if let owner = managedKafkaProperties[name] {
+                reader.problem(path, "is managed by the sink and cannot be set here (set \(owner))")
+                continue
+            }
+            if let propertyValidator, let error = propertyValidator.check(name, properties[name]!) {
+                var message = "librdkafka rejects it: \(error)"
+                if error.contains("No such configuration property") {
+                    if let suggestion = Suggestions.closest(to: name, in: propertyValidator.knownNames) {
+                        message += " (did you mean '\(suggestion)'?)"
+                    }
+                }
+                reader.problem(path, message)
+            }
+        }
+        reader.finish(node)
+        guard let bootstrap, let group, let topics, !topics.isEmpty else { return nil }
+        return Kafka(bootstrapServers: bootstrap, groupId: group, topics: topics, autoOffsetReset: reset, properties: properties)
+    }
+
+    /// librdkafka properties whose values are secrets (masked in output, never printed).
+    public static func isSecretKafkaProperty(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return lowered.contains("password") || lowered.contains("secret") || lowered.hasSuffix(".key.pem")
+            || lowered == "sasl.oauthbearer.config" || lowered == "ssl.key.pem" || lowered.contains("token")
+    }
+
+    static func decodeOSS(_ node: MappingNode, reader: inout ConfigReader) -> OSS? {
+        let endpoint = reader.requiredString(node, "endpoint", example: "\"https://oss-cn-hangzhou.aliyuncs.com\"")
+        let region = reader.string(node, "region")
+        let bucket = reader.requiredString(node, "bucket", example: "examplebucket")
+        let signature = reader.choice(node, "signature_version", SignatureVersion.self) ?? .v4
+        let pathStyle = reader.bool(node, "path_style") ?? false
+        let credentials = decodeCredentials(reader.section(node, "credentials"), reader: &reader)
+        let storageClass = reader.string(node, "storage_class") ?? "Standard"
+        let acl = reader.string(node, "acl") ?? "default"
+        let metadata = reader.stringMap(node, "metadata") ?? [:]
+        let tags = reader.stringMap(node, "tags") ?? [:]
+        let timeout = reader.duration(node, "request_timeout", minimum: .seconds(1), maximum: .seconds(600)) ?? .seconds(30)
+        reader.finish(node)
+
+        if signature == .v4 && (region ?? "").isEmpty {
+            reader.problem(node.child("region"), "is required with signature_version v4 (for example: region: cn-hangzhou, or set signature_version: v1)")
+        }
+        if let region, region.hasPrefix("oss-") {
+            reader.problem(node.child("region"), "'\(region)' is an endpoint name, not a signing region (write '\(region.dropFirst(4))')")
+        }
+
+        let storageClasses = ["Standard", "IA", "Archive"]
+        if !storageClasses.contains(storageClass) {
+            reader.problem(node.child("storage_class"), "'\(storageClass)' is not allowed for appendable objects (allowed: \(storageClasses.joined(separator: ", ")))")
+        }
+        let acls = ["default", "private", "public-read", "public-read-write"]
+        if !acls.contains(acl) {
+            reader.problem(node.child("acl"), "'\(acl)' is not allowed (allowed: \(acls.joined(separator: ", ")))")
+        }
+        var metadataBytes = 0
+        for (name, value) in metadata {
+            metadataBytes += name.utf8.count + value.utf8.count
+            if name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
+                reader.problem("\(node.child("metadata")).\(name)", "metadata names may hold only letters, digits and '-'")
+            }
+        }
+        if metadataBytes > 8192 {
+            reader.problem(node.child("metadata"), "\(metadataBytes) bytes of user metadata is too much (allowed: at most 8 KiB in total)")
+        }
+        if tags.count > 10 {
+            reader.problem(node.child("tags"), "\(tags.count) tags is too many (allowed: at most 10)")
+        }
+        if let bucket, !isValidBucketName(bucket) {
+            reader.problem(node.child("bucket"), "'\(bucket)' is not a valid bucket name (allowed: 3-63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit)")
+        }
+        if let endpoint {
+            validateEndpoint(endpoint, path: node.child("endpoint"), reader: &reader)
+        }
+        guard let endpoint, let bucket, let credentials else { return nil }
+        return OSS(endpoint: endpoint, region: region, bucket: bucket, signatureVersion: signature, pathStyle: pathStyle,
+                   credentials: credentials, storageClass: storageClass, acl: acl, metadata: metadata, tags: tags,
+                   requestTimeout: timeout)
+    }
+
+    static func isValidBucketName(_ name: String) -> Bool {
+        guard (3...63).contains(name.count), let first = name.first, let last = name.last else { return false }
+        let allowed = name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+        return allowed && first != "-" && last != "-"
+    }
+
+    static func validateEndpoint(_ endpoint: String, path: String, reader: inout ConfigReader) {
+        guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            reader.problem(path, "'\(endpoint)' is not a URL (for example: https://oss-cn-hangzhou.aliyuncs.com)")
+            return
+        }
+        guard scheme == "https" || scheme == "http" else {
+            reader.problem(path, "scheme '\(scheme)' is not supported (allowed: https, http)")
+            return
+        }
+        if !url.path.isEmpty && url.path != "/" {
+            reader.problem(path, "must not contain a path ('\(url.path)'); put the bucket in oss.bucket")
+        }
+        if scheme == "http" && !isLoopback(host) {
+            reader.warning(path, "uses plain http to \(host): requests and data travel unencrypted (use https outside a local emulator)")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
+    static func decodeCredentials(_ node: MappingNode, reader: inout ConfigReader) -> Credentials? {
+        let provider = reader.choice(node, "provider", CredentialsProvider.self) ?? .env
+        let providerGiven = node.value("provider") != nil
+        let id = reader.string(node, "access_key_id")
+        let secret = reader.string(node, "access_key_secret", secret: true)
+        let token = reader.string(node, "security_token", secret: true)
+        let roleName = reader.string(node, "role_name")
+        let roleArn = reader.string(node, "role_arn")
+        let providerArn = reader.string(node, "oidc_provider_arn")
+        let tokenFile = reader.string(node, "oidc_token_file")
+        let sts = reader.string(node, "sts_endpoint")
+        reader.finish(node)
+        let credentials = Credentials(
+            provider: provider, accessKeyId: id, accessKeySecret: secret, securityToken: token?.isEmpty == true ? nil : token,
+            roleName: roleName, roleArn: roleArn, oidcProviderArn: providerArn, oidcTokenFile: tokenFile, stsEndpoint: sts)
+        if !providerGiven && node.value("provider") == nil && (id != nil || secret != nil) {
+            // Keys without a provider: the operator meant static.
+            reader.problem(node.child("provider"), "is required when access keys are given (allowed: static, env, ecs_ram_role, oidc)")
+        }
+        switch provider {
+        case .static:
+            if id?.isEmpty ?? true, node.value("access_key_id") == nil || id != nil {
+                reader.problem(node.child("access_key_id"), "is required with provider static (for example: access_key_id: ${OSS_ACCESS_KEY_ID})")
+            }
+            if secret?.isEmpty ?? true, node.value("access_key_secret") == nil || secret != nil {
+                reader.problem(node.child("access_key_secret"), "is required with provider static (for example: access_key_secret: ${OSS_ACCESS_KEY_SECRET})")
+            }
+        case .env, .ecsRamRole, .oidc:
+            for (key, value) in [("access_key_id", id), ("access_key_secret", secret), ("security_token", token)] where !(value ?? "").isEmpty {
+                reader.warning(node.child(key), "is ignored with provider \(provider.rawValue) (set provider: static to use it)")
+            }
+        }
+        return credentials
+    }
+
+    static func decodeSink(_ node: MappingNode, reader: inout ConfigReader) -> Sink? {
+        let template = reader.string(node, "key_template") ?? defaultKeyTemplate
+        let prefix = reader.string(node, "prefix") ?? ""
+        let timestampSource = reader.choice(node, "timestamp_source", TimestampSource.self) ?? .record
+        let timeZone = reader.string(node, "time_zone") ?? "UTC"
+        let format = reader.choice(node, "format", Format.self) ?? .jsonl
+        let jsonValue = reader.choice(node, "json_value", JSONValue.self) ?? .string
+        let delimiter = reader.string(node, "raw_delimiter") ?? "\n"
+        let compression = reader.choice(node, "compression", Compression.self) ?? .none
+        let level = reader.integer(node, "compression_level", range: 1...22)
+        let batchNode = reader.section(node, "batch")
+        let maxBytes = reader.size(batchNode, "max_bytes", range: 1...(1 << 30)) ?? 4 << 20
+        let maxRecords = reader.integer(batchNode, "max_records", range: 1...10_000_000) ?? 100_000
+        let linger = reader.duration(batchNode, "linger", minimum: .zero, maximum: .seconds(3600)) ?? .seconds(1)
+        reader.finish(batchNode)
+        let rolloverNode = reader.section(node, "rollover")
+        let maxObject = reader.size(rolloverNode, "max_object_bytes", range: 1...maxObjectBytesLimit) ?? 4 << 30
+        let maxAge = reader.duration(rolloverNode, "max_age", minimum: .seconds(1)) ?? .seconds(86_400)
+        reader.finish(rolloverNode)
+        let maxBuffered = reader.size(node, "max_buffered_bytes", range: 1...(1 << 40)) ?? 256 << 20
+        let maxUncommitted = reader.size(node, "max_uncommitted_bytes", range: 1...(1 << 40)) ?? 64 << 20
+        let inflight = reader.integer(node, "max_inflight_appends", range: 1...1024) ?? 16
+        reader.finish(node)
+
+        if maxBytes >= maxBuffered {
+            reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must be smaller than sink.max_buffered_bytes (\(ByteSize.format(maxBuffered)))")
+        }
+        if maxBytes > maxObject {
+            reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must not exceed sink.rollover.max_object_bytes (\(ByteSize.format(maxObject)))")
+        }
+        if maxBytes > maxUncommitted {
+            reader.problem(node.child("max_uncommitted_bytes"), "\(ByteSize.format(maxUncommitted)) must be at least sink.batch.max_bytes (\(ByteSize.format(maxBytes)))")
+        }
+        KeyTemplateCheck.validate(template, path: node.child("key_template"), reader: &reader)
+        if TimeZone(identifier: timeZone) == nil {
+            var message = "'\(timeZone)' is not a known time zone (allowed: IANA names such as UTC, Asia/Shanghai, Europe/Berlin)"
+            if let suggestion = Suggestions.closest(to: timeZone, in: TimeZone.knownTimeZoneIdentifiers) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            reader.problem(node.child("time_zone"), message)
+        }
+        if let level {
+            let range = compression == .gzip ? 1...9 : compression == .zstd ? 1...19 : 1...22
+            if compression == .none {
+                reader.problem(node.child("compression_level"), "is set but compression is none (set compression: gzip or zstd, or remove it)")
+            } else if !range.contains(level) {
+                reader.problem(node.child("compression_level"), "\(level) is out of range for \(compression.rawValue) (allowed: \(range.lowerBound) to \(range.upperBound))")
+            }
+        }
+        if format == .raw && delimiter.isEmpty {
+            reader.warning(node.child("raw_delimiter"), "is empty: record boundaries are lost in raw objects and recovery cannot split a tail")
+        }
+        return Sink(
+            keyTemplate: template, prefix: prefix, timestampSource: timestampSource, timeZone: timeZone, format: format,
+            jsonValue: jsonValue, rawDelimiter: delimiter, compression: compression, compressionLevel: level,
+            batch: Batch(maxBytes: maxBytes, maxRecords: maxRecords, linger: linger),
+            rollover: Rollover(maxObjectBytes: maxObject, maxAge: maxAge),
+            maxBufferedBytes: maxBuffered, maxUncommittedBytes: maxUncommitted, maxInflightAppends: inflight)
+    }
+
+    static func decodeServer(_ node: MappingNode, reader: inout ConfigReader) -> Server? {
+        let listen = reader.string(node, "listen") ?? "0.0.0.0:9464"
+        reader.finish(node)
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            reader.problem(node.child("listen"), "'\(listen)' is not host:port (for example: 0.0.0.0:9464)")
+            return nil
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "0.0.0.0" }
+        return Server(listen: listen, host: host, port: port)
+    }
+
+    static func decodeLog(_ node: MappingNode, reader: inout ConfigReader) -> Log {
+        let level = reader.choice(node, "level", LogLevel.self) ?? .info
+        let format = reader.choice(node, "format", LogFormat.self) ?? .text
+        reader.finish(node)
+        return Log(level: level, format: format)
+    }
+
+    // MARK: Rules across sections
+
+    static func validateCrossFields(_ config: SinkConfiguration, reader: inout ConfigReader) {
+        let sink = config.sink
+        if config.shutdownTimeout <= config.sink.batch.linger {
+            reader.warning("shutdown_timeout", "\(DurationText.format(config.shutdownTimeout)) is not longer than sink.batch.linger; a shutdown may not flush every buffer")
+        }
+    }
+}

@@ -1,0 +1,198 @@
+/// The validated, typed configuration of one kafka-oss-sink process (design.md section 8).
+///
+/// Every field has a documented default except the required ones (`kafka.bootstrap_servers`,
+/// `kafka.group_id`, `kafka.topics`, `oss.endpoint`, `oss.bucket`, and `oss.region` for signature v4).
+/// Values are produced only by ``SinkConfiguration/load(path:environment:propertyValidator:)`` or
+/// ``SinkConfiguration/parse(yaml:environment:propertyValidator:)``, which report every problem at once.
+public struct SinkConfiguration: Sendable, Equatable {
+    public var kafka: Kafka
+    public var oss: OSS
+    public var sink: Sink
+    public var server: Server
+    public var log: Log
+    /// How long a graceful shutdown (flush, commit, leave the group) may take. Default 30s.
+    public var shutdownTimeout: Duration
+
+    public struct Kafka: Sendable, Equatable {
+        /// Comma-separated `host:port` list. Required.
+        public var bootstrapServers: String
+        /// Consumer group id shared by all replicas. Required.
+        public var groupId: String
+        /// Topic names, or regular expressions when the entry starts with `^`. Required, non-empty.
+        public var topics: [TopicSelector]
+        /// Where to start when the group has no committed offset. Default earliest.
+        public var autoOffsetReset: OffsetReset
+        /// librdkafka consumer properties passed through unchanged, already checked by librdkafka.
+        public var properties: [String: String]
+    }
+
+    public enum TopicSelector: Sendable, Equatable, CustomStringConvertible {
+        case name(String)
+        /// A regular expression (librdkafka subscription syntax: the leading `^` is kept).
+        case pattern(String)
+
+        /// The subscription string handed to librdkafka.
+        public var description: String {
+            switch self {
+            case .name(let name): name
+            case .pattern(let pattern): pattern
+            }
+        }
+    }
+
+    public enum OffsetReset: String, Sendable, Equatable, CaseIterable {
+        case earliest, latest
+    }
+
+    public struct OSS: Sendable, Equatable {
+        /// `https://host[:port]` (or `http://` for a local emulator). Required.
+        public var endpoint: String
+        /// Signing region such as `cn-hangzhou`. Required for signature v4.
+        public var region: String?
+        public var bucket: String
+        /// Default v4.
+        public var signatureVersion: SignatureVersion
+        /// Default false: virtual-hosted addressing. IP endpoints always use path style.
+        public var pathStyle: Bool
+        public var credentials: Credentials
+        /// Storage class set when an object is created. Default Standard.
+        public var storageClass: String
+        /// ACL set when an object is created. Default `default` (inherit the bucket's).
+        public var acl: String
+        /// `x-oss-meta-*` set when an object is created.
+        public var metadata: [String: String]
+        /// Object tags set when an object is created.
+        public var tags: [String: String]
+        /// Timeout of one HTTP request. Default 30s.
+        public var requestTimeout: Duration
+    }
+
+    public enum SignatureVersion: String, Sendable, Equatable, CaseIterable {
+        case v1, v4
+    }
+
+    public struct Credentials: Sendable, Equatable {
+        public var provider: CredentialsProvider
+        /// `static` only.
+        public var accessKeyId: String?
+        /// `static` only. A secret: never printed.
+        public var accessKeySecret: String?
+        /// `static` only, optional (STS). A secret: never printed.
+        public var securityToken: String?
+        /// `ecs_ram_role` only, optional: the role name; discovered from the metadata service when absent.
+        public var roleName: String?
+        /// `oidc` only: role ARN; defaults to `ALIBABA_CLOUD_ROLE_ARN`.
+        public var roleArn: String?
+        /// `oidc` only: OIDC provider ARN; defaults to `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`.
+        public var oidcProviderArn: String?
+        /// `oidc` only: token file path; defaults to `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.
+        public var oidcTokenFile: String?
+        /// `oidc` only: STS endpoint; default `sts.aliyuncs.com`.
+        public var stsEndpoint: String?
+    }
+
+    public enum CredentialsProvider: String, Sendable, Equatable, CaseIterable {
+        case `static`
+        case env
+        case ecsRamRole = "ecs_ram_role"
+        case oidc
+    }
+
+    public struct Sink: Sendable, Equatable {
+        /// Object key template (design.md section 3).
+        public var keyTemplate: String
+        /// Replaces `{prefix}` in the key template. Default empty.
+        public var prefix: String
+        public var timestampSource: TimestampSource
+        /// IANA time zone for the time placeholders. Default UTC.
+        public var timeZone: String
+        public var format: Format
+        /// `jsonl` only: `string` renders values as strings (or base64); `json` embeds values that are valid JSON.
+        public var jsonValue: JSONValue
+        /// `raw` only: bytes written after each value. Default "\n".
+        public var rawDelimiter: String
+        public var compression: Compression
+        /// gzip 1–9 (default 6), zstd 1–19 (default 3).
+        public var compressionLevel: Int?
+        public var batch: Batch
+        public var rollover: Rollover
+        /// Global bound on records buffered in memory across partitions. Default 256MiB.
+        public var maxBufferedBytes: Int64
+        /// Bound on bytes appended to OSS but not yet covered by an acknowledged commit. Default 64MiB.
+        public var maxUncommittedBytes: Int64
+        /// Appends in flight across all partitions. Default 16.
+        public var maxInflightAppends: Int
+    }
+
+    public enum TimestampSource: String, Sendable, Equatable, CaseIterable {
+        case record
+        case wallClock = "wall_clock"
+    }
+
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+        case jsonl, raw
+    }
+
+    public enum JSONValue: String, Sendable, Equatable, CaseIterable {
+        case string, json
+    }
+
+    public enum Compression: String, Sendable, Equatable, CaseIterable {
+        case none, gzip, zstd
+    }
+
+    public struct Batch: Sendable, Equatable {
+        /// Default 4MiB.
+        public var maxBytes: Int64
+        /// Default 100000.
+        public var maxRecords: Int
+        /// Default 1s.
+        public var linger: Duration
+    }
+
+    public struct Rollover: Sendable, Equatable {
+        /// Default 4GiB; at most 5GiB (the OSS limit for one object).
+        public var maxObjectBytes: Int64
+        /// Default 24h.
+        public var maxAge: Duration
+    }
+
+    public struct Server: Sendable, Equatable {
+        /// `host:port` for /healthz, /readyz and /metrics. Default `0.0.0.0:9464`.
+        public var listen: String
+        public var host: String
+        public var port: Int
+    }
+
+    public struct Log: Sendable, Equatable {
+        public var level: LogLevel
+        public var format: LogFormat
+    }
+
+    public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+        case trace, debug, info, warning, error
+    }
+
+    public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        case text, json
+    }
+}
+
+extension SinkConfiguration {
+    /// The default key template (design.md section 3).
+    public static let defaultKeyTemplate =
+        "{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}"
+
+    /// The OSS limit for one object, and the hard cap of `sink.rollover.max_object_bytes`.
+    public static let maxObjectBytesLimit: Int64 = 5 * 1024 * 1024 * 1024
+
+    /// librdkafka properties the sink sets itself; configuring them under `kafka.properties` is an error.
+    public static let managedKafkaProperties: [String: String] = [
+        "bootstrap.servers": "kafka.bootstrap_servers",
+        "metadata.broker.list": "kafka.bootstrap_servers",
+        "group.id": "kafka.group_id",
+        "enable.auto.commit": "nothing: offsets are committed only after the bytes are in OSS",
+        "enable.auto.offset.store": "nothing: offsets are stored only after the bytes are in OSS",
+        "auto.offset.reset": "kafka.auto_offset_reset",
+    ]
+}

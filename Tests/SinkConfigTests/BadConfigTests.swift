@@ -1,0 +1,141 @@
+import SinkConfig
+import Testing
+
+/// Each bad configuration must fail with exactly these problems, in this order.
+struct BadConfig: CustomTestStringConvertible, Sendable {
+    let name: String
+    let yaml: String
+    let expected: [String]
+    var environment: [String: String] = testEnvironment
+    var testDescription: String { name }
+}
+
+let badConfigs: [BadConfig] = [
+    BadConfig(name: "missing bootstrap servers", yaml: variant(replacing: "bootstrap_servers", with: ""),
+              expected: ["kafka.bootstrap_servers: is required (for example: bootstrap_servers: \"broker1:9092,broker2:9092\")"]),
+    BadConfig(name: "missing group id", yaml: variant(replacing: "group_id", with: ""),
+              expected: ["kafka.group_id: is required (for example: group_id: kafka-oss-sink)"]),
+    BadConfig(name: "empty group id", yaml: variant(replacing: "group_id", with: "  group_id: \"\""),
+              expected: ["kafka.group_id: must not be empty (for example: group_id: kafka-oss-sink)"]),
+    BadConfig(name: "missing topics", yaml: variant(replacing: "topics", with: ""),
+              expected: ["kafka.topics: is required (for example: topics: [\"events\", \"^logs-.*\"])"]),
+    BadConfig(name: "topics not a list", yaml: variant(replacing: "topics", with: "  topics: events"),
+              expected: ["kafka.topics: expected a list of strings, found a single value (for example: [\"events\", \"^logs-.*\"])"]),
+    BadConfig(name: "bad topic regex", yaml: variant(replacing: "topics", with: "  topics: [\"events\", \"^logs-(.*\"]"),
+              expected: ["kafka.topics[1]: '^logs-(.*' is not a valid regular expression: Unmatched ( or \\( (librdkafka uses POSIX extended syntax)"]),
+    BadConfig(name: "bad topic name", yaml: variant(replacing: "topics", with: "  topics: [\"my events\"]"),
+              expected: ["kafka.topics[0]: 'my events' is not a valid topic name: ' ' is not allowed (allowed: letters, digits, '.', '_', '-'; start with ^ for a regular expression)"]),
+    BadConfig(name: "bad auto offset reset", yaml: variant(replacing: "topics", with: "  topics: [\"events\"]\n  auto_offset_reset: earlist"),
+              expected: ["kafka.auto_offset_reset: 'earlist' is not allowed (allowed: earliest, latest); did you mean 'earliest'?"]),
+    BadConfig(name: "misspelt librdkafka property",
+              yaml: variant(replacing: "topics", with: "  topics: [\"events\"]\n  properties:\n    sesion.timeout.ms: \"10000\""),
+              expected: ["kafka.properties.sesion.timeout.ms: librdkafka rejects it: No such configuration property: \"sesion.timeout.ms\" (did you mean 'session.timeout.ms'?)"]),
+    BadConfig(name: "librdkafka property with a bad value",
+              yaml: variant(replacing: "topics", with: "  topics: [\"events\"]\n  properties:\n    session.timeout.ms: \"soon\""),
+              expected: ["kafka.properties.session.timeout.ms: librdkafka rejects it: Invalid value for configuration property \"session.timeout.ms\""]),
+    BadConfig(name: "managed librdkafka property",
+              yaml: variant(replacing: "topics", with: "  topics: [\"events\"]\n  properties:\n    enable.auto.commit: \"true\""),
+              expected: ["kafka.properties.enable.auto.commit: is managed by the sink and cannot be set here (set nothing: offsets are committed only after the bytes are in OSS)"]),
+    BadConfig(name: "unknown top-level key with suggestion", yaml: minimalYAML + "\nshutdown_timout: 10s",
+              expected: ["shutdown_timout: unknown key (did you mean 'shutdown_timeout'?)"]),
+    BadConfig(name: "unknown nested key with suggestion", yaml: variant(replacing: "bucket", with: "  buckt: \"examplebucket\""),
+              expected: ["oss.bucket: is required (for example: bucket: examplebucket)",
+                         "oss.buckt: unknown key (did you mean 'bucket'?)"]),
+    BadConfig(name: "v4 without region", yaml: variant(replacing: "region", with: ""),
+              expected: ["oss.region: is required with signature_version v4 (for example: region: cn-hangzhou, or set signature_version: v1)"]),
+    BadConfig(name: "endpoint name given as region", yaml: variant(replacing: "region", with: "  region: \"oss-cn-hangzhou\""),
+              expected: ["oss.region: 'oss-cn-hangzhou' is an endpoint name, not a signing region (write 'cn-hangzhou')"]),
+    BadConfig(name: "static credentials without secret", yaml: variant(replacing: "access_key_secret", with: ""),
+              expected: ["oss.credentials.access_key_secret: is required with provider static (for example: access_key_secret: ${OSS_ACCESS_KEY_SECRET})"]),
+    BadConfig(name: "unset environment variable", yaml: minimalYAML, expected: [
+        "oss.credentials.access_key_secret: environment variable SECRET_FOR_TEST is not set (set it, or give a default with ${SECRET_FOR_TEST:-value})",
+    ], environment: [:]),
+    BadConfig(name: "bad endpoint scheme", yaml: variant(replacing: "endpoint", with: "  endpoint: \"ftp://oss.example.com\""),
+              expected: ["oss.endpoint: scheme 'ftp' is not supported (allowed: https, http)"]),
+    BadConfig(name: "bad bucket name", yaml: variant(replacing: "bucket", with: "  bucket: \"Example_Bucket\""),
+              expected: ["oss.bucket: 'Example_Bucket' is not a valid bucket name (allowed: 3-63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit)"]),
+    BadConfig(name: "bad signature version", yaml: variant(replacing: "bucket", with: "  bucket: \"examplebucket\"\n  signature_version: v2"),
+              expected: ["oss.signature_version: 'v2' is not allowed (allowed: v1, v4)"]),
+    BadConfig(name: "bad credentials provider", yaml: variant(replacing: "provider", with: "    provider: ecs_ram"),
+              expected: ["oss.credentials.provider: 'ecs_ram' is not allowed (allowed: static, env, ecs_ram_role, oidc); did you mean 'ecs_ram_role'?"]),
+    BadConfig(name: "bad path_style type", yaml: variant(replacing: "bucket", with: "  bucket: \"examplebucket\"\n  path_style: sometimes"),
+              expected: ["oss.path_style: 'sometimes' is not a boolean (allowed: true, false)"]),
+    BadConfig(name: "decimal size unit", yaml: minimalYAML + "\nsink:\n  batch:\n    max_bytes: 4MB",
+              expected: ["sink.batch.max_bytes: '4MB' is not a size (allowed: bytes, or a number with B, KiB, MiB, GiB, TiB such as 4MiB); did you mean '4MiB'?"]),
+    BadConfig(name: "size that is not a number", yaml: minimalYAML + "\nsink:\n  max_buffered_bytes: lots",
+              expected: ["sink.max_buffered_bytes: 'lots' is not a size (allowed: bytes, or a number with B, KiB, MiB, GiB, TiB such as 4MiB)"]),
+    BadConfig(name: "object size above the OSS limit", yaml: minimalYAML + "\nsink:\n  rollover:\n    max_object_bytes: 6GiB",
+              expected: ["sink.rollover.max_object_bytes: 6GiB is out of range (allowed: 1 to 5GiB)"]),
+    BadConfig(name: "bad duration", yaml: minimalYAML + "\nsink:\n  batch:\n    linger: 5 seconds",
+              expected: ["sink.batch.linger: '5 seconds' is not a duration (allowed: a number with ms, s, m, h or d, such as 500ms, 5s, 1h)"]),
+    BadConfig(name: "duration without unit", yaml: minimalYAML + "\nshutdown_timeout: 30",
+              expected: ["shutdown_timeout: '30' is not a duration (allowed: a number with ms, s, m, h or d, such as 500ms, 5s, 1h)"]),
+    BadConfig(name: "batch not smaller than the memory bound",
+              yaml: minimalYAML + "\nsink:\n  batch:\n    max_bytes: 64MiB\n  max_buffered_bytes: 64MiB\n  max_uncommitted_bytes: 64MiB",
+              expected: ["sink.batch.max_bytes: 64MiB must be smaller than sink.max_buffered_bytes (64MiB)"]),
+    BadConfig(name: "records out of range", yaml: minimalYAML + "\nsink:\n  batch:\n    max_records: 0",
+              expected: ["sink.batch.max_records: 0 is out of range (allowed: 1 to 10000000)"]),
+    BadConfig(name: "bad format with suggestion", yaml: minimalYAML + "\nsink:\n  format: json",
+              expected: ["sink.format: 'json' is not allowed (allowed: jsonl, raw); did you mean 'jsonl'?"]),
+    BadConfig(name: "unknown key template placeholder", yaml: minimalYAML + "\nsink:\n  key_template: \"{topic}/{partiton}/{offset}{ext}\"",
+              expected: ["sink.key_template: unknown placeholder {partiton} (did you mean {partition}?)",
+                         "sink.key_template: must contain {partition}: without it two segments can get the same key"]),
+    BadConfig(name: "unknown time zone", yaml: minimalYAML + "\nsink:\n  time_zone: Asia/Shanghia",
+              expected: ["sink.time_zone: 'Asia/Shanghia' is not a known time zone (allowed: IANA names such as UTC, Asia/Shanghai, Europe/Berlin); did you mean 'Asia/Shanghai'?"]),
+    BadConfig(name: "compression level without compression", yaml: minimalYAML + "\nsink:\n  compression_level: 5",
+              expected: ["sink.compression_level: is set but compression is none (set compression: gzip or zstd, or remove it)"]),
+    BadConfig(name: "bad listen address", yaml: minimalYAML + "\nserver:\n  listen: \"9464\"",
+              expected: ["server.listen: '9464' is not host:port (for example: 0.0.0.0:9464)"]),
+    BadConfig(name: "bad log level", yaml: minimalYAML + "\nlog:\n  level: verbose",
+              expected: ["log.level: 'verbose' is not allowed (allowed: trace, debug, info, warning, error)"]),
+    BadConfig(name: "section of the wrong type", yaml: minimalYAML + "\nsink: jsonl",
+              expected: ["sink: expected a mapping of keys to values, found a single value"]),
+    BadConfig(name: "broken interpolation", yaml: variant(replacing: "group_id", with: "  group_id: \"${GROUP\""),
+              expected: ["kafka.group_id: unterminated '${' (write ${NAME} or ${NAME:-default}; $$ is a literal $)"]),
+    BadConfig(name: "empty file", yaml: "",
+              expected: ["(file): is empty (required sections: kafka, oss; see config/sink.example.yaml)"]),
+    BadConfig(name: "not YAML", yaml: "kafka: [unclosed",
+              expected: []),  // message comes from the YAML parser; checked separately below
+]
+
+@Suite struct BadConfigTests {
+    @Test(arguments: badConfigs.filter { !$0.expected.isEmpty })
+    func rejectsWithExactMessages(_ config: BadConfig) {
+        #expect(problems(config.yaml, environment: config.environment) == config.expected)
+    }
+
+    @Test func tableCoversAtLeastTwentyDistinctMistakes() {
+        #expect(badConfigs.count >= 20)
+    }
+
+    @Test func invalidYAMLIsOneFileProblem() {
+        let found = problems("kafka: [unclosed")
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("(file): is not valid YAML: ") == true)
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let yaml = """
+            kafka:
+              topics: []
+            oss:
+              endpoint: "https://oss-cn-hangzhou.aliyuncs.com"
+              bucket: "examplebucket"
+            sink:
+              batch:
+                max_bytes: 4MB
+                linger: forever
+            log:
+              levl: info
+            """
+        #expect(problems(yaml) == [
+            "kafka.bootstrap_servers: is required (for example: bootstrap_servers: \"broker1:9092,broker2:9092\")",
+            "kafka.group_id: is required (for example: group_id: kafka-oss-sink)",
+            "kafka.topics: must name at least one topic (for example: [\"events\", \"^logs-.*\"])",
+            "oss.region: is required with signature_version v4 (for example: region: cn-hangzhou, or set signature_version: v1)",
+            "sink.batch.max_bytes: '4MB' is not a size (allowed: bytes, or a number with B, KiB, MiB, GiB, TiB such as 4MiB); did you mean '4MiB'?",
+            "sink.batch.linger: 'forever' is not a duration (allowed: a number with ms, s, m, h or d, such as 500ms, 5s, 1h)",
+            "log.levl: unknown key (did you mean 'level'?)",
+        ])
+    }
+}
