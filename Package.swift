@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C libraries from Debian.
@@ -57,6 +60,7 @@ let package = Package(
             name: "OSSEmulator",
             dependencies: [
                 "OSSSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,6 +82,8 @@ let package = Package(
             dependencies: [
                 "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -86,6 +92,9 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -95,6 +104,7 @@ let package = Package(
                 "SinkService", "SinkConfig", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -102,8 +112,17 @@ let package = Package(
         .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"], swiftSettings: strict),
         .testTarget(name: "OSSSigningTests", dependencies: ["OSSSigning"], swiftSettings: strict),
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSEmulator"], swiftSettings: strict),
-        .testTarget(name: "OSSEmulatorTests", dependencies: ["OSSEmulator", "OSSSigning"], swiftSettings: strict),
+        .testTarget(
+            name: "OSSEmulatorTests",
+            dependencies: ["OSSEmulator", "OSSSigning", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore"], swiftSettings: strict),
+        .testTarget(
+            name: "HealthServerTests",
+            dependencies: ["HealthServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SinkConfigTests", dependencies: ["SinkConfig", "KafkaBridge"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
