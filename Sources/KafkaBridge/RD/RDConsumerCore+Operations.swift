@@ -1,0 +1,203 @@
+internal import CRdKafka
+import Foundation
+import Logging
+
+// Operations on the handle. All run on the poll thread (through `submit` or from a delegate callback).
+
+extension RDConsumerCore {
+    var closedError: KafkaError {
+        KafkaError(code: .closed, message: "the consumer is closed; create a new one")
+    }
+
+    /// Starts an asynchronous commit; `completion` runs on the poll thread with the result.
+    func commitAsync(_ offsets: [KafkaCommitOffset], completion: @escaping (KafkaCommitResult) -> Void) {
+        guard let rk, let queue else {
+            completion(KafkaCommitResult(offsets: offsets, error: closedError, partitionErrors: [:]))
+            return
+        }
+        if offsets.isEmpty {
+            completion(KafkaCommitResult(offsets: [], error: nil, partitionErrors: [:]))
+            return
+        }
+        let id = nextCommitID
+        nextCommitID += 1
+        commitCallbacks[id] = (offsets, completion)
+        let list = RDTopicPartitionList(commits: offsets)
+        let err = rd_kafka_commit_queue(rk, list.pointer, queue, rdCommitCallback, UnsafeMutableRawPointer(bitPattern: id))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR, let (requested, completion) = commitCallbacks.removeValue(forKey: id) {
+            completion(Self.commitResult(requested, err, nil))
+        }
+    }
+
+    /// Commits and waits for the result (serving only a private queue, so it is safe inside a
+    /// rebalance callback).
+    func commitSync(_ offsets: [KafkaCommitOffset], timeout: Duration) -> KafkaCommitResult {
+        guard let rk else { return KafkaCommitResult(offsets: offsets, error: closedError, partitionErrors: [:]) }
+        if offsets.isEmpty { return KafkaCommitResult(offsets: [], error: nil, partitionErrors: [:]) }
+        let id = nextCommitID
+        nextCommitID += 1
+        var result: KafkaCommitResult?
+        commitCallbacks[id] = (offsets, { result = $0 })
+        let temporary = rd_kafka_queue_new(rk)!
+        defer { rd_kafka_queue_destroy(temporary) }
+        let list = RDTopicPartitionList(commits: offsets)
+        let err = rd_kafka_commit_queue(rk, list.pointer, temporary, rdCommitCallback, UnsafeMutableRawPointer(bitPattern: id))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            commitCallbacks[id] = nil
+            return Self.commitResult(offsets, err, nil)
+        }
+        let deadline = ContinuousClock.now + timeout
+        while result == nil {
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { break }
+            _ = rd_kafka_queue_poll_callback(temporary, Int32(clamping: max(1, min(100, KafkaConsumerConfiguration.milliseconds(left)))))
+        }
+        commitCallbacks[id] = nil
+        return result ?? KafkaCommitResult(
+            offsets: offsets,
+            error: KafkaError(code: .timedOut, message: "commit of \(offsets.count) offset(s) got no answer within \(timeout)"),
+            partitionErrors: [:]
+        )
+    }
+
+    func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) -> Result<[KafkaCommittedOffset], KafkaError> {
+        guard let rk else { return .failure(closedError) }
+        if partitions.isEmpty { return .success([]) }
+        let list = RDTopicPartitionList(partitions)
+        let err = rd_kafka_committed(rk, list.pointer, Int32(clamping: KafkaConsumerConfiguration.milliseconds(timeout)))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            return .failure(KafkaError(code: .committedFailed, err, "reading committed offsets of \(partitions.count) partition(s) failed"))
+        }
+        var result: [KafkaCommittedOffset] = []
+        for element in list.elements {
+            let tp = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            if element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                return .failure(KafkaError(code: .committedFailed, element.err, "reading the committed offset of \(tp) failed", topicPartition: tp))
+            }
+            result.append(KafkaCommittedOffset(
+                topicPartition: tp,
+                offset: element.offset >= 0 ? element.offset : nil,
+                metadata: RDTopicPartitionList.metadata(of: element)
+            ))
+        }
+        return .success(result)
+    }
+
+    func pauseOrResume(_ partitions: [KafkaTopicPartition], pause: Bool) -> KafkaError? {
+        guard let rk else { return closedError }
+        if partitions.isEmpty { return nil }
+        let list = RDTopicPartitionList(partitions)
+        let err = pause ? rd_kafka_pause_partitions(rk, list.pointer) : rd_kafka_resume_partitions(rk, list.pointer)
+        let verb = pause ? "pausing" : "resuming"
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            return KafkaError(code: .partitionOperationFailed, err, "\(verb) \(partitions.count) partition(s) failed")
+        }
+        for element in list.elements where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let tp = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            return KafkaError(code: .partitionOperationFailed, element.err, "\(verb) \(tp) failed", topicPartition: tp)
+        }
+        return nil
+    }
+
+    func seek(_ positions: [KafkaTopicPartition: KafkaSeekPosition], timeout: Duration) -> KafkaError? {
+        guard let rk else { return closedError }
+        if positions.isEmpty { return nil }
+        let list = RDTopicPartitionList(capacity: positions.count)
+        for (tp, position) in positions.sorted(by: { $0.key < $1.key }) {
+            let offset: Int64
+            switch position {
+            case .beginning: offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+            case .end: offset = Int64(RD_KAFKA_OFFSET_END)
+            case .offset(let value): offset = value
+            }
+            list.add(tp.topic, tp.partition, offset: offset)
+        }
+        // Drop not-yet-delivered records: after a seek nothing from before it may reach the sink.
+        discardPending(for: Set(positions.keys))
+        if let error = rd_kafka_seek_partitions(rk, list.pointer, Int32(clamping: max(1, KafkaConsumerConfiguration.milliseconds(timeout)))) {
+            return KafkaError(code: .partitionOperationFailed, consuming: error, "seek failed")
+        }
+        for element in list.elements where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let tp = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            return KafkaError(code: .partitionOperationFailed, element.err, "seek of \(tp) failed", topicPartition: tp)
+        }
+        return nil
+    }
+
+    func discardPending(for partitions: Set<KafkaTopicPartition>) {
+        guard !pending.isEmpty else { return }
+        var kept: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+        var bytes = 0
+        for m in pending {
+            let tp = KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(m.pointee.rkt)), partition: m.pointee.partition)
+            if partitions.contains(tp) {
+                rd_kafka_message_destroy(m)
+            } else {
+                kept.append(m)
+                bytes += m.pointee.len + m.pointee.key_len
+            }
+        }
+        pending = kept
+        pendingBytes = bytes
+    }
+
+    /// Final commit, leave the group (revoke handler runs), destroy. Returns the first error.
+    func closeHandle(finalCommit: [KafkaCommitOffset], deadline: Duration) -> KafkaError? {
+        guard let rk, let queue else { return closedError }
+        let end = ContinuousClock.now + deadline
+        var firstError: KafkaError?
+        deliverPending()
+
+        if !finalCommit.isEmpty {
+            let result = commitSync(finalCommit, timeout: max(.milliseconds(1), end - ContinuousClock.now))
+            if let error = result.firstError {
+                logger.error("final commit failed: \(error)")
+                firstError = error
+            }
+        }
+
+        // Leave the group; rebalance callbacks (revoke) are served from our own queue on this thread.
+        let closeQueue = rd_kafka_queue_new(rk)!
+        var closedCleanly = false
+        if let error = rd_kafka_consumer_close_queue(rk, closeQueue) {
+            let kafkaError = KafkaError(code: .consumer, consuming: error, "leaving the consumer group failed")
+            logger.error("\(kafkaError)")
+            firstError = firstError ?? kafkaError
+        } else {
+            while rd_kafka_consumer_closed(rk) == 0 {
+                let left = end - ContinuousClock.now
+                if left <= .zero { break }
+                _ = rd_kafka_queue_poll_callback(closeQueue, Int32(clamping: max(1, min(100, KafkaConsumerConfiguration.milliseconds(left)))))
+            }
+            closedCleanly = rd_kafka_consumer_closed(rk) != 0
+            if !closedCleanly {
+                let error = KafkaError(code: .timedOut, message: "leaving the consumer group did not finish within \(deadline); destroying the handle anyway")
+                logger.warning("\(error)")
+                firstError = firstError ?? error
+            }
+        }
+        rd_kafka_queue_destroy(closeQueue)
+        for (requested, completion) in commitCallbacks.values {
+            completion(KafkaCommitResult(offsets: requested, error: closedError, partitionErrors: [:]))
+        }
+        commitCallbacks.removeAll()
+        for m in pending { rd_kafka_message_destroy(m) }
+        pending.removeAll()
+
+        shared.withLock { state in
+            state.queueDestroyed = true
+            rd_kafka_queue_destroy(queue)
+        }
+        self.queue = nil
+        if closedCleanly {
+            rd_kafka_destroy(rk)
+        } else {
+            rd_kafka_destroy_flags(rk, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+        }
+        self.rk = nil
+        assignmentSet.removeAll()
+        publishAssignment()
+        logger.info("consumer closed", metadata: ["group": "\(configuration.groupID)"])
+        return firstError
+    }
+}

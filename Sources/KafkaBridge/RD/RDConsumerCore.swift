@@ -1,0 +1,266 @@
+internal import CRdKafka
+import Foundation
+import Logging
+
+/// Owns one consumer `rd_kafka_t` and the thread that polls it.
+///
+/// Every librdkafka call on the handle after construction happens on the poll thread: other
+/// threads enqueue commands (`submit`) and wake the thread with `rd_kafka_queue_yield`. Fields
+/// marked "poll thread" are only touched there.
+final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
+    typealias Command = (RDConsumerCore) -> Void
+
+    let configuration: KafkaConsumerConfiguration
+    let delegate: any KafkaConsumerDelegate
+    let pollTimeoutMs: Int32
+
+    // Poll thread (and the constructing thread before the thread starts).
+    var rk: OpaquePointer?
+    var queue: OpaquePointer?
+    var pending: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+    var pendingBytes = 0
+    var commitCallbacks: [Int: ([KafkaCommitOffset], (KafkaCommitResult) -> Void)] = [:]
+    var nextCommitID = 1
+    var fatalError: KafkaError?
+    var assignmentSet: Set<KafkaTopicPartition> = []
+    var inRebalance = false
+
+    // Shared.
+    struct Shared {
+        var commands: [Command] = []
+        var closeRequested: (finalCommit: [KafkaCommitOffset], deadline: Duration, done: (KafkaError?) -> Void)?
+        var closed = false
+        /// Set under the lock before the queue handle is destroyed, so `wake` never touches a freed queue.
+        var queueDestroyed = false
+        var pollThread: pthread_t?
+        var assignment: [KafkaTopicPartition] = []
+        var lag: [KafkaTopicPartition: Int64] = [:]
+    }
+    let shared = Locked(Shared())
+
+    init(configuration: KafkaConsumerConfiguration, delegate: any KafkaConsumerDelegate, logger: Logger) throws(KafkaError) {
+        self.configuration = configuration
+        self.delegate = delegate
+        self.pollTimeoutMs = Int32(clamping: KafkaConsumerConfiguration.milliseconds(configuration.pollTimeout))
+        super.init(logger: logger)
+        guard !configuration.topics.isEmpty else {
+            throw KafkaError(code: .configuration, message: "no topics to subscribe to: list at least one topic name or ^regex")
+        }
+        let conf = RDConf()
+        for (name, value) in try configuration.librdkafkaProperties() {
+            try conf.setOrThrow(name, value)
+        }
+        install(on: conf)
+        rd_kafka_conf_set_rebalance_cb(conf.pointer, rdRebalanceCallback)
+        rd_kafka_conf_set_error_cb(conf.pointer, rdErrorCallback)
+        rd_kafka_conf_set_stats_cb(conf.pointer, rdStatsCallback)
+        let rk = try conf.makeHandle(RD_KAFKA_CONSUMER)
+        rd_kafka_poll_set_consumer(rk)
+        let topics = RDTopicPartitionList(capacity: configuration.topics.count)
+        for topic in configuration.topics { topics.add(topic, RD_KAFKA_PARTITION_UA, offset: Int64(RD_KAFKA_OFFSET_INVALID)) }
+        let err = rd_kafka_subscribe(rk, topics.pointer)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            rd_kafka_destroy(rk)
+            throw KafkaError(code: .subscribeFailed, err, "subscribing to \(configuration.topics) failed")
+        }
+        self.rk = rk
+        self.queue = rd_kafka_queue_get_consumer(rk)
+        pending.reserveCapacity(configuration.maxBatchRecords)
+    }
+
+    /// Starts the poll thread. The thread keeps `self` alive until the handle is destroyed.
+    func start(name: String) {
+        let thread = Thread { [self] in self.run() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    var isOnPollThread: Bool {
+        shared.withLock { state in state.pollThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Runs `command` on the poll thread: right away when called there, else before the next poll.
+    /// Returns false when the consumer is closed (the command is not run).
+    @discardableResult
+    func submit(_ command: @escaping Command) -> Bool {
+        if isOnPollThread {
+            guard rk != nil else { return false }
+            command(self)
+            return true
+        }
+        let accepted = shared.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.commands.append(command)
+            return true
+        }
+        if accepted { wake() }
+        return accepted
+    }
+
+    func requestClose(finalCommit: [KafkaCommitOffset], deadline: Duration, done: @escaping (KafkaError?) -> Void) {
+        let accepted = shared.withLock { state -> Bool in
+            guard !state.closed, state.closeRequested == nil else { return false }
+            state.closeRequested = (finalCommit, deadline, done)
+            return true
+        }
+        if accepted { wake() } else { done(KafkaError(code: .closed, message: "the consumer is already closed or closing")) }
+    }
+
+    private func wake() {
+        // The queue handle lives until the poll thread destroys it after marking `closed`;
+        // yield is thread-safe.
+        shared.withLock { state in
+            if !state.queueDestroyed, let queue { rd_kafka_queue_yield(queue) }
+        }
+    }
+
+    // MARK: - Poll thread
+
+    private func run() {
+        shared.withLock { $0.pollThread = pthread_self() }
+        while true {
+            runCommands()
+            if let request = shared.withLock({ $0.closeRequested }) {
+                let error = closeHandle(finalCommit: request.finalCommit, deadline: request.deadline)
+                let leftover = shared.withLock { state -> [Command] in
+                    state.closed = true
+                    defer { state.commands = [] }
+                    return state.commands
+                }
+                // Commands that raced with close still run, against a nil handle, so they report `.closed`.
+                for command in leftover { command(self) }
+                request.done(error)
+                return
+            }
+            pollBatch()
+        }
+    }
+
+    private func runCommands() {
+        let commands = shared.withLock { state -> [Command] in
+            defer { state.commands = [] }
+            return state.commands
+        }
+        for command in commands { command(self) }
+    }
+
+    private func pollBatch() {
+        guard let rk else { return }
+        var message = rd_kafka_consumer_poll(rk, pollTimeoutMs)
+        while let m = message {
+            if m.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                deliverPending()
+                reportMessageError(m)
+                rd_kafka_message_destroy(m)
+            } else {
+                pending.append(m)
+                pendingBytes += m.pointee.len + m.pointee.key_len
+                if pending.count >= configuration.maxBatchRecords || pendingBytes >= configuration.maxBatchBytes { break }
+            }
+            message = rd_kafka_consumer_poll(rk, 0)
+        }
+        deliverPending()
+    }
+
+    private func reportMessageError(_ m: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let err = m.pointee.err
+        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
+        var tp: KafkaTopicPartition?
+        if let rkt = m.pointee.rkt {
+            tp = KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(rkt)), partition: m.pointee.partition)
+        }
+        let text = String(cString: rd_kafka_message_errstr(m))
+        let error = KafkaError(code: .consumer, err, "consume error: \(text)", topicPartition: tp)
+        logger.warning("\(error)")
+        delegate.consumer(KafkaConsumerControl(core: self), didReceiveError: error)
+    }
+
+    /// Converts the pending messages into one batch (one copy into shared storage) and hands it to the delegate.
+    func deliverPending() {
+        guard !pending.isEmpty else { return }
+        let messages = pending
+        let total = pendingBytes
+        pending.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        defer { for m in messages { rd_kafka_message_destroy(m) } }
+
+        var ranges: [(key: Range<Int>?, value: Range<Int>?)] = []
+        ranges.reserveCapacity(messages.count)
+        let storage = [UInt8](unsafeUninitializedCapacity: max(total, 1)) { buffer, count in
+            var cursor = 0
+            for m in messages {
+                var keyRange: Range<Int>?
+                var valueRange: Range<Int>?
+                if let key = m.pointee.key {
+                    let n = m.pointee.key_len
+                    if n > 0 { (buffer.baseAddress! + cursor).update(from: key.assumingMemoryBound(to: UInt8.self), count: n) }
+                    keyRange = cursor..<(cursor + n)
+                    cursor += n
+                }
+                if let payload = m.pointee.payload {
+                    let n = m.pointee.len
+                    if n > 0 { (buffer.baseAddress! + cursor).update(from: payload.assumingMemoryBound(to: UInt8.self), count: n) }
+                    valueRange = cursor..<(cursor + n)
+                    cursor += n
+                }
+                ranges.append((keyRange, valueRange))
+            }
+            count = cursor
+        }
+
+        var topicNames: [OpaquePointer: String] = [:]
+        var records: [KafkaRecord] = []
+        records.reserveCapacity(messages.count)
+        for (index, m) in messages.enumerated() {
+            let rkt = m.pointee.rkt!
+            let topic: String
+            if let cached = topicNames[rkt] {
+                topic = cached
+            } else {
+                topic = String(cString: rd_kafka_topic_name(rkt))
+                topicNames[rkt] = topic
+            }
+            var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let ms = rd_kafka_message_timestamp(m, &type)
+            let timestamp: KafkaTimestamp
+            switch type {
+            case RD_KAFKA_TIMESTAMP_CREATE_TIME: timestamp = .createTime(milliseconds: ms)
+            case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME: timestamp = .logAppendTime(milliseconds: ms)
+            default: timestamp = .notAvailable
+            }
+            let range = ranges[index]
+            records.append(KafkaRecord(
+                topic: topic, partition: m.pointee.partition, offset: m.pointee.offset, timestamp: timestamp,
+                key: range.key.map { storage[$0] }, value: range.value.map { storage[$0] },
+                headers: Self.headers(of: m)
+            ))
+        }
+        delegate.consumer(KafkaConsumerControl(core: self), didReceive: KafkaRecordBatch(records: records, payloadBytes: total))
+    }
+
+    private static func headers(of m: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+        var hdrs: OpaquePointer?
+        guard rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs else { return [] }
+        var result: [KafkaHeader] = []
+        var index = 0
+        while true {
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var size = 0
+            guard rd_kafka_header_get_all(hdrs, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR else { break }
+            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+            result.append(KafkaHeader(key: name.map { String(cString: $0) } ?? "", value: bytes))
+            index += 1
+        }
+        return result
+    }
+
+    func publishAssignment() {
+        let sorted = assignmentSet.sorted()
+        shared.withLock { state in
+            state.assignment = sorted
+            state.lag = state.lag.filter { assignmentSet.contains($0.key) }
+        }
+    }
+}
