@@ -1,2 +1,0 @@
-/// Module `OSSSigning`: see the module layout in README.md.
-public enum OSSSigningModule {}
