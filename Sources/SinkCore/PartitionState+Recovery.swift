@@ -1,0 +1,248 @@
+import Foundation
+
+extension PartitionState {
+    // MARK: Starting recovery (design.md section 5, first table)
+
+    /// Assignment: decide from the committed offset and metadata where writing resumes.
+    mutating func assigned(committed: CommittedOffset?, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        guard let committed else {
+            fx.notice(.recovered(tp, outcome: .noCommit, key: nil))
+            phase = .writing
+            return
+        }
+        nextOffset = committed.offset
+        expectFirstOffset = committed.offset
+        ackedOffset = committed.offset
+        guard let metadata = CommitMetadata.parse(committed.metadata) else {
+            fx.notice(.recovered(tp, outcome: .noMetadata, key: nil))
+            phase = .writing
+            return
+        }
+        commitPoint = CommitPoint(offset: committed.offset, metadata: metadata)
+        startRecovery(kind: .assignment, metadata: metadata, env, now, &fx)
+    }
+
+    mutating func startRecovery(kind: Recovery.Kind, metadata: CommitMetadata, _ env: SinkEnvironment,
+                                _ now: SinkInstant, _ fx: inout Effects) {
+        let id = fx.newID()
+        phase = .recovering(Recovery(kind: kind, key: metadata.key, basePosition: metadata.position,
+                                     baseCRC: metadata.crc64, intended: nil, step: .head(id)))
+        fx.actions.append(.head(HeadRequest(id: id, topicPartition: tp, key: metadata.key)))
+    }
+
+    /// A new segment's first append met an existing appendable object: its content may be our own uncommitted
+    /// tail from an earlier run. Put the batch back and prove the object from position 0.
+    mutating func startTakenKeyRecovery(_ info: ObjectInfo, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        guard let f = inFlight else { return }
+        inFlight = nil
+        pending.prepend(f.batch)
+        let id = fx.newID()
+        phase = .recovering(Recovery(kind: .takenKey, key: f.key, basePosition: 0, baseCRC: 0,
+                                     intended: segment, step: .range(id, info)))
+        fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: f.key, range: 0..<info.length)))
+    }
+
+    mutating func resendRecoveryRequest(_ r: Recovery, _ info: ObjectInfo?, _ fx: inout Effects) {
+        var r = r
+        let id = fx.newID()
+        if let info {
+            r.step = .range(id, info)
+            fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: r.key,
+                                                     range: r.basePosition..<info.length)))
+        } else {
+            r.step = .head(id)
+            fx.actions.append(.head(HeadRequest(id: id, topicPartition: tp, key: r.key)))
+        }
+        phase = .recovering(r)
+    }
+
+    mutating func scheduleRecoveryRetry(_ r: Recovery, info: ObjectInfo?, delay: Duration?, reason: String,
+                                        _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        var r = r
+        r.attempt += 1
+        let wait = delay ?? env.backoff(attempt: r.attempt)
+        r.step = .waitingRetry(at: now.monotonic + wait, info: info)
+        phase = .recovering(r)
+        fx.deadline(now.monotonic + wait)
+        fx.notice(.retryScheduled(tp, attempt: r.attempt, delay: wait, reason: reason))
+    }
+
+    // MARK: HEAD and GET results
+
+    mutating func headCompleted(_ id: RequestID, _ outcome: HeadOutcome, _ env: SinkEnvironment,
+                                _ now: SinkInstant, _ fx: inout Effects) {
+        if case .recovering(let r) = phase, case .head(let hid) = r.step, hid == id {
+            recoveryHead(r, outcome, env, now, &fx)
+        } else {
+            verifyCompleted(id, outcome, env, now, &fx)
+        }
+    }
+
+    mutating func recoveryHead(_ r: Recovery, _ outcome: HeadOutcome, _ env: SinkEnvironment,
+                               _ now: SinkInstant, _ fx: inout Effects) {
+        switch outcome {
+        case .notFound:
+            fx.ossReachable = true
+            abandonSegment(r, .missing, .recoveryFailed, env, now, &fx)
+        case .found(let info):
+            fx.ossReachable = true
+            if !info.appendable {
+                abandonSegment(r, .notAppendable, .recoveryFailed, env, now, &fx)
+            } else if info.length < r.basePosition {
+                abandonSegment(r, .shorter, .recoveryFailed, env, now, &fx)
+            } else if info.length == r.basePosition {
+                if info.crc64.map({ $0 == r.baseCRC }) ?? true {
+                    adopt(r, info, outcome: .clean, env, now, &fx)
+                } else {
+                    abandonSegment(r, .crcMismatch, .recoveryFailed, env, now, &fx)
+                }
+            } else {
+                var r = r
+                let id = fx.newID()
+                r.step = .range(id, info)
+                r.attempt = 0
+                phase = .recovering(r)
+                fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: r.key,
+                                                         range: r.basePosition..<info.length)))
+            }
+        case .transientFailure(let reason):
+            scheduleRecoveryRetry(r, info: nil, delay: nil, reason: reason, env, now, &fx)
+        case .configurationError(let reason):
+            fx.configError = reason
+            scheduleRecoveryRetry(r, info: nil, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+        }
+    }
+
+    mutating func rangeCompleted(_ id: RequestID, _ outcome: RangeOutcome, _ env: SinkEnvironment,
+                                 _ now: SinkInstant, _ fx: inout Effects) {
+        guard case .recovering(let r) = phase, case .range(let rid, let info) = r.step, rid == id else { return }
+        switch outcome {
+        case .success(let raw):
+            fx.ossReachable = true
+            let intact = raw.count == info.length - r.basePosition
+                && (info.crc64.map { CRC64.update(r.baseCRC, raw) == $0 } ?? true)
+            var proof: Proof
+            if !intact {
+                // The object before our position changed, or the bytes are not the range we asked for.
+                proof = Proof(info: info, tail: [], decodeFailed: true)
+            } else {
+                do {
+                    proof = Proof(info: info, tail: try AppendCompression.decompress(raw, env.settings.compression),
+                                  decodeFailed: false)
+                } catch {
+                    proof = Proof(info: info, tail: error.decoded, decodeFailed: true)
+                }
+            }
+            var next = r
+            next.step = .proving(proof)
+            phase = .recovering(next)
+            advanceProof(env, now, &fx)
+        case .unavailable:
+            fx.ossReachable = true
+            abandonSegment(r, .missing, .recoveryFailed, env, now, &fx)
+        case .transientFailure(let reason):
+            scheduleRecoveryRetry(r, info: info, delay: nil, reason: reason, env, now, &fx)
+        case .configurationError(let reason):
+            fx.configError = reason
+            scheduleRecoveryRetry(r, info: info, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+        }
+    }
+
+    // MARK: Tail proof
+
+    /// Compares the tail with the records at the front of `pending`, record by record; finishes when the tail is
+    /// used up exactly (proven) or a record differs (mismatch); otherwise waits for more records.
+    mutating func advanceProof(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        guard case .recovering(var r) = phase, case .proving(var proof) = r.step else { return }
+        var mismatch = false
+        proof.tail.withUnsafeBufferPointer { tail in
+            pending.bytes.withUnsafeBufferPointer { bytes in
+                while proof.cursor < tail.count && proof.matched < pending.count {
+                    let range = pending.range(proof.matched)
+                    let len = range.count
+                    guard proof.cursor + len <= tail.count,
+                          memcmp(bytes.baseAddress! + range.lowerBound, tail.baseAddress! + proof.cursor, len) == 0
+                    else {
+                        mismatch = true
+                        return
+                    }
+                    proof.cursor += len
+                    proof.matched += 1
+                }
+            }
+        }
+        if mismatch || (proof.cursor == proof.tail.count && proof.decodeFailed) {
+            tailMismatch(r, proof, env, now, &fx)
+        } else if proof.cursor == proof.tail.count {
+            tailProven(r, proof, env, now, &fx)
+        } else {
+            r.step = .proving(proof)
+            phase = .recovering(r)
+        }
+    }
+
+    mutating func tailProven(_ r: Recovery, _ proof: Proof, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        let lastMatched = proof.matched > 0 ? pending.offset(proof.matched - 1) : nil
+        let firstTime = proof.matched > 0 ? pending.time(0) : nil
+        pending.dropFirst(proof.matched)
+        if pending.isEmpty { lingerStart = nil }
+        let crc = proof.info.crc64 ?? CRC64.update(r.baseCRC, [])
+        adopt(r, proof.info, outcome: .tailProven, env, now, &fx, bucketTime: firstTime)
+        if let lastMatched {
+            requestCommit(CommitPoint(offset: lastMatched + 1,
+                                      metadata: CommitMetadata(key: r.key, position: proof.info.length, crc64: crc)), &fx)
+            // These bytes were appended before this commit; count them against the uncommitted bound.
+            appendedTotal += proof.info.length - r.basePosition
+            unacked.append((lastMatched + 1, appendedTotal))
+        }
+        maybeFlush(env, now, &fx)
+    }
+
+    mutating func tailMismatch(_ r: Recovery, _ proof: Proof, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        if r.kind == .takenKey {
+            // Not (all) ours: keep every record and write them under `~N`.
+            phase = .writing
+            segment = nil
+            avoid(r.key)
+            fx.notice(.rolledOver(tp, fromKey: r.key, reason: .keyTaken))
+            maybeFlush(env, now, &fx)
+            return
+        }
+        // Records that matched are archived in the old object; the rest start a new segment.
+        pending.dropFirst(proof.matched)
+        if pending.isEmpty { lingerStart = nil }
+        abandonSegment(r, .tailMismatch, .recoveryMismatch, env, now, &fx)
+    }
+
+    /// Resume appending to the recovered object at its current length.
+    mutating func adopt(_ r: Recovery, _ info: ObjectInfo, outcome: RecoveryOutcome, _ env: SinkEnvironment,
+                        _ now: SinkInstant, _ fx: inout Effects, bucketTime: Int64? = nil) {
+        let crc = info.crc64 ?? r.baseCRC
+        if var seg = r.intended, r.kind == .takenKey {
+            seg.position = info.length
+            seg.crc = crc
+            segment = seg
+        } else {
+            segment = Segment(key: r.key, baseOffset: nil, suffix: 0, position: info.length, crc: crc,
+                              openedAt: now.monotonic, bucketEnd: bucketTime.map { env.buckets.bucketEnd($0) })
+        }
+        phase = .writing
+        fx.notice(.recovered(tp, outcome: outcome, key: r.key))
+        if outcome == .clean { maybeFlush(env, now, &fx) }
+    }
+
+    /// The object cannot be continued: new segment from the first record not proven archived.
+    mutating func abandonSegment(_ r: Recovery, _ outcome: RecoveryOutcome, _ reason: RolloverReason,
+                                 _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        if r.kind == .takenKey {
+            tailMismatch(r, Proof(info: ObjectInfo(length: 0, crc64: nil, appendable: false), tail: [], decodeFailed: true), env, now, &fx)
+            return
+        }
+        fx.notice(.recovered(tp, outcome: outcome, key: r.key))
+        fx.notice(.rolledOver(tp, fromKey: r.key, reason: reason))
+        avoid(r.key)
+        segment = nil
+        phase = .writing
+        maybeFlush(env, now, &fx)
+    }
+}

@@ -1,0 +1,369 @@
+extension PartitionState {
+    // MARK: Records in
+
+    mutating func ingest(_ records: ArraySlice<SinkRecord>, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        if case .revoking = phase {
+            fx.notice(.recordsIgnored(tp, count: records.count, reason: "partition is being revoked"))
+            return
+        }
+        var ignored = 0
+        for r in records {
+            if let n = nextOffset, r.offset < n {
+                ignored += 1
+                continue
+            }
+            if let e = expectFirstOffset {
+                if r.offset > e { fx.notice(.recordsExpiredBeforeArchive(tp, expectedOffset: e, firstOffset: r.offset)) }
+                expectFirstOffset = nil
+            }
+            nextOffset = r.offset + 1
+            pending.append(r, time: recordTime(r, now, env), renderer: env.renderer)
+        }
+        if ignored > 0 { fx.notice(.recordsIgnored(tp, count: ignored, reason: "offset already handled")) }
+        if !pending.isEmpty, lingerStart == nil { lingerStart = now.monotonic }
+        switch phase {
+        case .writing: maybeFlush(env, now, &fx)
+        case .recovering: advanceProof(env, now, &fx)
+        case .revoking: break
+        }
+    }
+
+    // MARK: Batching
+
+    /// Sends the next batch when one is ready (size, count, time bucket, linger, or flushing everything) and the
+    /// partition may append (writing, nothing in flight, within `maxUncommittedBytes`).
+    mutating func maybeFlush(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        guard case .writing = phase, inFlight == nil, !pending.isEmpty else { return }
+        let s = env.settings
+        if let seg = segment {
+            if now.monotonic - seg.openedAt > s.maxSegmentAge {
+                rollOver(.age, &fx)
+            } else if let end = seg.bucketEnd, pending.time(0) >= end {
+                rollOver(.timeBucket, &fx)
+            } else if seg.bucketEnd == nil {
+                segment!.bucketEnd = env.buckets.bucketEnd(pending.time(0))
+            }
+        }
+        let bucketEnd = segment?.bucketEnd ?? env.buckets.bucketEnd(pending.time(0))
+        var k = 0
+        var bytes = 0
+        while k < pending.count && k < s.batchMaxRecords {
+            let len = pending.range(k).count
+            if k > 0 && (bytes + len > s.batchMaxBytes || pending.time(k) >= bucketEnd) { break }
+            bytes += len
+            k += 1
+        }
+        let full = k < pending.count || bytes >= s.batchMaxBytes || k >= s.batchMaxRecords
+        let lingered = lingerStart.map { now.monotonic - $0 >= s.linger } ?? true
+        guard flushAll || full || lingered else {
+            if let start = lingerStart { fx.deadline(start + s.linger) }
+            return
+        }
+        let unackedBytes = appendedTotal - ackedTotal
+        if unackedBytes > 0 && unackedBytes + bytes > s.maxUncommittedBytes { return }  // resumes on commit ack
+        let batch = pending.takeFirst(k)
+        lingerStart = pending.isEmpty ? nil : now.monotonic
+        let payload = AppendCompression.compress(batch.bytes, s.compression)
+        if let seg = segment, seg.position > 0, seg.position + payload.count > s.maxObjectBytes {
+            rollOver(.size, &fx)
+        }
+        if segment == nil {
+            guard openSegment(firstOffset: batch.offsets[0], time: batch.times[0], env, now, &fx) else { return }
+        }
+        issueAppend(batch: batch, payload: payload, &fx)
+    }
+
+    /// Closes the open segment; the next batch opens a new key.
+    mutating func rollOver(_ reason: RolloverReason, _ fx: inout Effects) {
+        guard let seg = segment else { return }
+        fx.notice(.rolledOver(tp, fromKey: seg.key, reason: reason))
+        avoid(seg.key)
+        segment = nil
+    }
+
+    /// Opens a new segment whose key comes from its first record; adds `~N` when the key must be avoided.
+    mutating func openSegment(firstOffset: Int64, time: Int64, _ env: SinkEnvironment, _ now: SinkInstant,
+                              _ fx: inout Effects) -> Bool {
+        let local = env.buckets.localTime(time)
+        var suffix = 0
+        func key(_ suffix: Int) -> String {
+            env.settings.keyTemplate.render(prefix: env.settings.keyPrefix, topic: tp.topic, partition: tp.partition,
+                                            offset: firstOffset, time: local, ext: env.ext, suffix: suffix)
+        }
+        var k = key(0)
+        while avoidKeys.contains(k) {
+            suffix += 1
+            k = key(suffix)
+        }
+        if suffix > 0 { fx.notice(.keyTaken(tp, key: key(0), suffix: suffix)) }
+        guard k.utf8.count <= 1023 else {
+            fx.actions.append(.fail(SinkFailure(topicPartition: tp,
+                message: "the key template renders a \(k.utf8.count)-byte key, longer than OSS's 1023-byte limit: shorten key_template or the prefix")))
+            return false
+        }
+        segment = Segment(key: k, baseOffset: firstOffset, suffix: suffix, position: 0, crc: 0,
+                          openedAt: now.monotonic, bucketEnd: env.buckets.bucketEnd(time))
+        fx.notice(.segmentOpened(tp, key: k, firstOffset: firstOffset))
+        return true
+    }
+
+    mutating func issueAppend(batch: RenderedRecords, payload: [UInt8], _ fx: inout Effects) {
+        let seg = segment!
+        let id = fx.newID()
+        let f = InFlight(stage: .sent(id), batch: batch, payload: payload, key: seg.key, position: seg.position,
+                         expectedCRC: CRC64.update(seg.crc, payload), isCreate: seg.position == 0)
+        inFlight = f
+        sendAppend(f, id, &fx)
+    }
+
+    func sendAppend(_ f: InFlight, _ id: RequestID, _ fx: inout Effects) {
+        fx.actions.append(.append(AppendRequest(
+            id: id, topicPartition: tp, key: f.key, position: f.position, bytes: f.payload,
+            expectedCRC64: f.expectedCRC, isCreate: f.isCreate, firstOffset: f.firstOffset,
+            lastOffset: f.lastOffset, recordCount: f.batch.count)))
+    }
+
+    /// Re-sends the in-flight bytes to a fresh segment at position 0 (ObjectNotAppendable, integrity error,
+    /// taken key).
+    mutating func resendToNewSegment(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        guard let f = inFlight else { return }
+        inFlight = nil
+        if let seg = segment { avoid(seg.key) }
+        segment = nil
+        guard openSegment(firstOffset: f.firstOffset, time: f.batch.times[f.batch.head], env, now, &fx) else { return }
+        issueAppend(batch: f.batch, payload: f.payload, &fx)
+    }
+
+    // MARK: Append outcomes (design.md section 5, second table)
+
+    mutating func appendCompleted(_ id: RequestID, _ outcome: AppendOutcome, _ env: SinkEnvironment,
+                                  _ now: SinkInstant, _ fx: inout Effects) {
+        guard var f = inFlight, case .sent(let sent) = f.stage, sent == id else { return }
+        if case .revoking = phase {
+            if case .success(let next, let crc) = outcome, next == f.position + f.payload.count,
+               crc.map({ $0 == f.expectedCRC }) ?? true {
+                applySuccess(crc: crc ?? f.expectedCRC, &fx)
+            }
+            release(&fx)
+            return
+        }
+        switch outcome {
+        case .success(let next, let crc):
+            fx.ossReachable = true
+            if next == f.position + f.payload.count, crc.map({ $0 == f.expectedCRC }) ?? true {
+                applySuccess(crc: crc ?? f.expectedCRC, &fx)
+                maybeFlush(env, now, &fx)
+            } else {
+                fx.notice(.integrityError(tp, key: f.key, expectedPosition: f.position + f.payload.count,
+                                          actualPosition: next, expectedCRC64: f.expectedCRC, actualCRC64: crc))
+                rollOver(.integrity, &fx)
+                resendToNewSegment(env, now, &fx)
+            }
+        case .positionNotEqualToLength(let next):
+            fx.ossReachable = true
+            if let next, next != f.position + f.payload.count, !f.isCreate {
+                fence(env, now, &fx)
+            } else {
+                let hid = fx.newID()
+                f.stage = .verifying(hid)
+                inFlight = f
+                fx.actions.append(.head(HeadRequest(id: hid, topicPartition: tp, key: f.key)))
+            }
+        case .objectNotAppendable:
+            fx.ossReachable = true
+            if !f.isCreate { rollOver(.objectNotAppendable, &fx) }
+            resendToNewSegment(env, now, &fx)
+        case .transientFailure(let reason):
+            scheduleInFlightRetry(verify: false, delay: nil, reason: reason, env, now, &fx)
+        case .configurationError(let reason):
+            fx.configError = reason
+            scheduleInFlightRetry(verify: false, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+        }
+    }
+
+    mutating func scheduleInFlightRetry(verify: Bool, delay: Duration?, reason: String, _ env: SinkEnvironment,
+                                        _ now: SinkInstant, _ fx: inout Effects) {
+        guard var f = inFlight else { return }
+        f.attempt += 1
+        let wait = delay ?? env.backoff(attempt: f.attempt)
+        f.stage = .waitingRetry(at: now.monotonic + wait, verify: verify)
+        inFlight = f
+        fx.deadline(now.monotonic + wait)
+        fx.notice(.retryScheduled(tp, attempt: f.attempt, delay: wait, reason: reason))
+    }
+
+    /// HEAD after a 409 `PositionNotEqualToLength`.
+    mutating func verifyCompleted(_ id: RequestID, _ outcome: HeadOutcome, _ env: SinkEnvironment,
+                                  _ now: SinkInstant, _ fx: inout Effects) {
+        guard let f = inFlight, case .verifying(let hid) = f.stage, hid == id else { return }
+        let landed: Bool
+        if case .found(let info) = outcome {
+            landed = info.appendable && info.length == f.position + f.payload.count
+                && (info.crc64.map { $0 == f.expectedCRC } ?? true)
+        } else {
+            landed = false
+        }
+        if case .revoking = phase {
+            if landed, case .found(let info) = outcome { applySuccess(crc: info.crc64 ?? f.expectedCRC, &fx) }
+            release(&fx)
+            return
+        }
+        switch outcome {
+        case .found(let info):
+            fx.ossReachable = true
+            if landed {
+                // An earlier try landed and its response was lost: success.
+                applySuccess(crc: info.crc64 ?? f.expectedCRC, &fx)
+                maybeFlush(env, now, &fx)
+            } else if f.isCreate {
+                if info.appendable && info.length > 0 {
+                    startTakenKeyRecovery(info, env, now, &fx)
+                } else if info.appendable {
+                    resendSameAppend(&fx)
+                } else {
+                    resendToNewSegment(env, now, &fx)
+                }
+            } else {
+                fence(env, now, &fx)
+            }
+        case .notFound:
+            fx.ossReachable = true
+            if f.isCreate { resendSameAppend(&fx) } else { fence(env, now, &fx) }
+        case .transientFailure(let reason):
+            scheduleInFlightRetry(verify: true, delay: nil, reason: reason, env, now, &fx)
+        case .configurationError(let reason):
+            fx.configError = reason
+            scheduleInFlightRetry(verify: true, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+        }
+    }
+
+    mutating func resendSameAppend(_ fx: inout Effects) {
+        guard var f = inFlight else { return }
+        let id = fx.newID()
+        f.stage = .sent(id)
+        inFlight = f
+        sendAppend(f, id, &fx)
+    }
+
+    /// The append holding `inFlight` is in the object: advance the segment and commit after its last record.
+    mutating func applySuccess(crc: UInt64, _ fx: inout Effects) {
+        guard let f = inFlight, var seg = segment else { return }
+        inFlight = nil
+        seg.position = f.position + f.payload.count
+        seg.crc = crc
+        segment = seg
+        appendedTotal += f.payload.count
+        let point = CommitPoint(offset: f.lastOffset + 1,
+                                metadata: CommitMetadata(key: seg.key, position: seg.position, crc64: crc))
+        unacked.append((point.offset, appendedTotal))
+        requestCommit(point, &fx)
+    }
+
+    mutating func requestCommit(_ point: CommitPoint, _ fx: inout Effects) {
+        commitPoint = point
+        fx.actions.append(.commit(CommitRequest(topicPartition: tp, offset: point.offset, metadata: point.metadata.encoded)))
+    }
+
+    /// Another writer owns the object: stop writing, drop everything, seek back and recover from the commit.
+    mutating func fence(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        let key = inFlight?.key ?? segment?.key ?? ""
+        let fallbackOffset = inFlight?.firstOffset ?? pending.firstOffset
+        inFlight = nil
+        pending.removeAll()
+        lingerStart = nil
+        segment = nil
+        if let cp = commitPoint {
+            fx.notice(.fenced(tp, key: key, committedOffset: cp.offset))
+            fx.actions.append(.seek(tp, offset: cp.offset))
+            nextOffset = cp.offset
+            startRecovery(kind: .fenced, metadata: cp.metadata, env, now, &fx)
+        } else if let offset = fallbackOffset {
+            fx.notice(.fenced(tp, key: key, committedOffset: offset))
+            fx.actions.append(.seek(tp, offset: offset))
+            nextOffset = offset
+            avoid(key)
+        }
+    }
+
+    // MARK: Commits
+
+    mutating func commitCompleted(offset: Int64, _ outcome: CommitOutcome, _ env: SinkEnvironment,
+                                  _ now: SinkInstant, _ fx: inout Effects) {
+        switch outcome {
+        case .success:
+            if ackedOffset.map({ offset > $0 }) ?? true { ackedOffset = offset }
+            while let first = unacked.first, first.offset <= offset {
+                ackedTotal = first.total
+                unacked.removeFirst()
+            }
+            if case .writing = phase { maybeFlush(env, now, &fx) }
+        case .failure(let reason):
+            fx.notice(.commitFailed(tp, offset: offset, reason: reason))
+            if let cp = commitPoint, cp.offset == offset, commitRetryAt == nil {
+                let at = now.monotonic + env.settings.retryInitialBackoff
+                commitRetryAt = at
+                fx.deadline(at)
+            }
+        }
+    }
+
+    // MARK: Revoke, timers
+
+    /// Revoke: drop the buffer; wait (bounded) for an in-flight append, then commit and release.
+    mutating func revoke(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        pending.removeAll()
+        lingerStart = nil
+        if case .writing = phase, let f = inFlight {
+            switch f.stage {
+            case .sent, .verifying:
+                let deadline = now.monotonic + env.settings.revokeTimeout
+                phase = .revoking(deadline: deadline)
+                fx.deadline(deadline)
+                return
+            case .waitingRetry:
+                break
+            }
+        }
+        release(&fx)
+    }
+
+    /// Commits the latest commit point if it is not acknowledged yet, then releases the partition.
+    mutating func release(_ fx: inout Effects) {
+        inFlight = nil
+        pending.removeAll()
+        if let cp = commitPoint, (ackedOffset ?? .min) < cp.offset {
+            fx.actions.append(.commit(CommitRequest(topicPartition: tp, offset: cp.offset, metadata: cp.metadata.encoded)))
+        }
+        fx.actions.append(.released(tp))
+        fx.release = true
+    }
+
+    mutating func timerFired(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        let t = now.monotonic
+        if let at = commitRetryAt, at <= t {
+            commitRetryAt = nil
+            if let cp = commitPoint, (ackedOffset ?? .min) < cp.offset { requestCommit(cp, &fx) }
+        }
+        switch phase {
+        case .revoking(let deadline):
+            if deadline <= t { release(&fx) }
+        case .recovering(let r):
+            if case .waitingRetry(let at, let info) = r.step, at <= t { resendRecoveryRequest(r, info, &fx) }
+        case .writing:
+            if let f = inFlight, case .waitingRetry(let at, let verify) = f.stage {
+                guard at <= t else { return }
+                if verify {
+                    var g = f
+                    let hid = fx.newID()
+                    g.stage = .verifying(hid)
+                    inFlight = g
+                    fx.actions.append(.head(HeadRequest(id: hid, topicPartition: tp, key: g.key)))
+                } else {
+                    resendSameAppend(&fx)
+                }
+            } else {
+                maybeFlush(env, now, &fx)
+            }
+        }
+    }
+}

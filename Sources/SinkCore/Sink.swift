@@ -1,0 +1,211 @@
+/// The whole sink's decisions as a value: events in, actions out. Pure and synchronous — no clock, no I/O, no
+/// awaiting; the shell (`SinkService`) executes the actions and reports results as events.
+///
+/// ## Protocol the shell follows
+/// - Call ``handle(_:at:)`` for every event, one at a time, with the current ``SinkInstant``; execute the returned
+///   actions in order. Never call it concurrently.
+/// - `.append/.head/.getRange`: run the request (any number concurrently across partitions, bounded by
+///   `max_inflight_appends`; the core never has more than one append outstanding per partition) and report exactly
+///   one `.appendCompleted/.headCompleted/.rangeCompleted` with the same ``RequestID``. Results for released
+///   partitions are ignored, so late results are harmless.
+/// - `.commit`: commit asynchronously (later commits of a partition supersede earlier ones) and report
+///   `.commitCompleted`. When a `.commit` is followed by `.released` for the same partition in one batch (revoke),
+///   commit synchronously before completing the rebalance.
+/// - `.seek`: seek the consumer; records of that partition fetched before the seek must not be delivered.
+/// - `.pause/.resume`: `rd_kafka_pause_partitions` / `resume_partitions`.
+/// - `.scheduleTimer(at:)`: one timer; a new one replaces the old; when it fires send `.timerFired`.
+/// - `.released`: the partition is done here; in a revoke callback wait for `.released` of every revoked
+///   partition (the core bounds that wait by `revokeTimeout`), then let the rebalance proceed.
+/// - `.shutdownComplete` after `.shutdown`: close the consumer (leave the group) and exit 0.
+/// - `.health`: report on `/readyz`. `.notice`: log and count. `.fail`: stop the service with the message.
+///
+/// - Important: Exactly-once rests on the shell committing only what `.commit` says, and on records being
+///   delivered in offset order per partition.
+public struct Sink: Sendable {
+    let env: SinkEnvironment
+    var partitions: [TopicPartition: PartitionState] = [:]
+    var owners: [RequestID: TopicPartition] = [:]
+    var nextID: UInt64 = 0
+    var scheduledTimer: Duration?
+    /// Rendered bytes held across all partitions (buffered + in flight).
+    public private(set) var heldBytes = 0
+    var memoryPaused: Set<TopicPartition> = []
+    var configErrors: [TopicPartition: String] = [:]
+    var shuttingDown = false
+    var shutdownReported = false
+
+    /// - Throws: ``SinkSettingsError`` when the settings are inconsistent.
+    public init(settings: SinkSettings) throws(SinkSettingsError) {
+        try settings.validate()
+        env = SinkEnvironment(settings: settings)
+    }
+
+    public var settings: SinkSettings { env.settings }
+
+    /// Partitions currently assigned here.
+    public var assignedPartitions: [TopicPartition] { partitions.keys.sorted() }
+
+    /// Partitions paused because of memory pressure.
+    public var memoryPausedPartitions: Set<TopicPartition> { memoryPaused }
+
+    /// `false` while OSS answers with configuration errors.
+    public var isHealthy: Bool { configErrors.isEmpty }
+
+    /// The open segment of a partition: key, position and CRC (for status pages and tests).
+    public func openSegment(_ tp: TopicPartition) -> CommitMetadata? {
+        partitions[tp]?.segment.map { CommitMetadata(key: $0.key, position: $0.position, crc64: $0.crc) }
+    }
+
+    /// Rendered bytes buffered for a partition and not yet sent.
+    public func bufferedBytes(_ tp: TopicPartition) -> Int { partitions[tp]?.pending.liveBytes ?? 0 }
+
+    /// Feeds one event; returns the actions to execute, in order.
+    public mutating func handle(_ event: SinkEvent, at now: SinkInstant) -> [SinkAction] {
+        var fx = Effects(nextID: nextID)
+        let env = self.env
+        switch event {
+        case .assigned(let list):
+            for a in list where partitions[a.topicPartition] == nil {
+                let tp = a.topicPartition
+                partitions[tp] = PartitionState(tp: tp)
+                if !configErrors.isEmpty { fx.actions.append(.pause([tp])) }
+                step(tp, &fx) { p, fx in p.assigned(committed: a.committed, env, now, &fx) }
+            }
+        case .records(let records):
+            var i = records.startIndex
+            while i < records.endIndex {
+                let first = records[i]
+                var j = i + 1
+                while j < records.endIndex, records[j].partition == first.partition, records[j].topic == first.topic {
+                    j += 1
+                }
+                let tp = first.topicPartition
+                if partitions[tp] == nil {
+                    fx.notice(.recordsIgnored(tp, count: j - i, reason: "partition not assigned to this member"))
+                } else {
+                    step(tp, &fx) { p, fx in p.ingest(records[i..<j], env, now, &fx) }
+                }
+                i = j
+            }
+        case .timerFired:
+            scheduledTimer = nil
+            for tp in partitions.keys {
+                guard let d = partitions[tp]?.deadline(env), d <= now.monotonic else { continue }
+                step(tp, &fx) { p, fx in p.timerFired(env, now, &fx) }
+            }
+            var earliest: Duration?
+            for p in partitions.values {
+                if let d = p.deadline(env), earliest.map({ d < $0 }) ?? true { earliest = d }
+            }
+            if let earliest { fx.deadline(earliest) }
+        case .appendCompleted(let id, let outcome):
+            if let tp = owners.removeValue(forKey: id) {
+                step(tp, &fx) { p, fx in p.appendCompleted(id, outcome, env, now, &fx) }
+            }
+        case .headCompleted(let id, let outcome):
+            if let tp = owners.removeValue(forKey: id) {
+                step(tp, &fx) { p, fx in p.headCompleted(id, outcome, env, now, &fx) }
+            }
+        case .rangeCompleted(let id, let outcome):
+            if let tp = owners.removeValue(forKey: id) {
+                step(tp, &fx) { p, fx in p.rangeCompleted(id, outcome, env, now, &fx) }
+            }
+        case .commitCompleted(let tp, let offset, let outcome):
+            step(tp, &fx) { p, fx in p.commitCompleted(offset: offset, outcome, env, now, &fx) }
+        case .revoked(let list):
+            for tp in list {
+                step(tp, &fx) { p, fx in p.revoke(env, now, &fx) }
+            }
+        case .lost(let list):
+            for tp in list where partitions[tp] != nil {
+                step(tp, &fx) { p, fx in
+                    p.commitPoint = nil
+                    p.release(&fx)
+                }
+            }
+        case .shutdown:
+            shuttingDown = true
+            for tp in partitions.keys {
+                step(tp, &fx) { p, fx in
+                    p.flushAll = true
+                    p.maybeFlush(env, now, &fx)
+                }
+            }
+        }
+        balanceMemory(&fx)
+        if let d = fx.earliestDeadline, scheduledTimer.map({ d < $0 }) ?? true {
+            scheduledTimer = d
+            fx.actions.append(.scheduleTimer(at: d))
+        }
+        if shuttingDown, !shutdownReported, partitions.values.allSatisfy(\.isDrained) {
+            shutdownReported = true
+            fx.actions.append(.shutdownComplete)
+        }
+        nextID = fx.nextID
+        return fx.actions
+    }
+
+    /// Runs one partition step in place and folds its effects (memory, request owners, health, release).
+    mutating func step(_ tp: TopicPartition, _ fx: inout Effects, _ body: (inout PartitionState, inout Effects) -> Void) {
+        guard partitions[tp] != nil else { return }
+        fx.issued.removeAll(keepingCapacity: true)
+        fx.configError = nil
+        fx.ossReachable = false
+        fx.release = false
+        let before = partitions[tp]!.heldBytes
+        if shuttingDown { partitions[tp]!.flushAll = true }
+        body(&partitions[tp]!, &fx)
+        for id in fx.issued { owners[id] = tp }
+        if fx.release {
+            partitions.removeValue(forKey: tp)
+            heldBytes -= before
+            memoryPaused.remove(tp)
+            if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(&fx) }
+            return
+        }
+        heldBytes += partitions[tp]!.heldBytes - before
+        if let reason = fx.configError {
+            let wasHealthy = configErrors.isEmpty
+            configErrors[tp] = reason
+            if wasHealthy {
+                fx.actions.append(.health(.unhealthy(reason: "OSS configuration error on \(tp): \(reason)")))
+                let toPause = partitions.keys.filter { !memoryPaused.contains($0) }.sorted()
+                if !toPause.isEmpty { fx.actions.append(.pause(toPause)) }
+            }
+        } else if fx.ossReachable, configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty {
+            setHealthy(&fx)
+        }
+    }
+
+    mutating func setHealthy(_ fx: inout Effects) {
+        fx.actions.append(.health(.healthy))
+        let toResume = partitions.keys.filter { !memoryPaused.contains($0) }.sorted()
+        if !toResume.isEmpty { fx.actions.append(.resume(toResume)) }
+    }
+
+    /// Above `maxBufferedBytes`: pause the fullest partitions until the paused ones hold at least the excess over
+    /// the low watermark. Below `resumeBelowBytes`: resume them all.
+    mutating func balanceMemory(_ fx: inout Effects) {
+        let s = env.settings
+        if heldBytes > s.maxBufferedBytes {
+            var covered = 0
+            for tp in memoryPaused { covered += partitions[tp]?.heldBytes ?? 0 }
+            let needed = heldBytes - s.resumeBelowBytes
+            guard covered < needed else { return }
+            let candidates = partitions.filter { !memoryPaused.contains($0.key) && $0.value.heldBytes > 0 }
+                .map { ($0.key, $0.value.heldBytes) }
+                .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            var newly: [TopicPartition] = []
+            for (tp, bytes) in candidates where covered < needed {
+                memoryPaused.insert(tp)
+                newly.append(tp)
+                covered += bytes
+            }
+            if !newly.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(newly.sorted())) }
+        } else if heldBytes < s.resumeBelowBytes, !memoryPaused.isEmpty {
+            let list = memoryPaused.filter { partitions[$0] != nil }.sorted()
+            memoryPaused.removeAll()
+            if !list.isEmpty, configErrors.isEmpty { fx.actions.append(.resume(list)) }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+/// Append `bytes` at `position` of `key` (AppendObject). One per partition is outstanding at any time.
+public struct AppendRequest: Sendable, Hashable {
+    public var id: RequestID
+    public var topicPartition: TopicPartition
+    public var key: String
+    public var position: Int
+    public var bytes: [UInt8]
+    /// `crc64(C, bytes)`: the object's CRC after this append. The core checks the server's value itself; a
+    /// client may send or verify it too.
+    public var expectedCRC64: UInt64
+    /// Position 0 of a new segment: the shell adds its create-time headers (storage class, ACL, meta, tags).
+    public var isCreate: Bool
+    public var firstOffset: Int64
+    public var lastOffset: Int64
+    public var recordCount: Int
+}
+
+/// HEAD `key`.
+public struct HeadRequest: Sendable, Hashable {
+    public var id: RequestID
+    public var topicPartition: TopicPartition
+    public var key: String
+}
+
+/// GET `key` with `Range: bytes=<range.lowerBound>-<range.upperBound - 1>`.
+public struct RangeRequest: Sendable, Hashable {
+    public var id: RequestID
+    public var topicPartition: TopicPartition
+    public var key: String
+    public var range: Range<Int>
+}
+
+/// Commit `offset` (the next offset to consume) with `metadata` (``CommitMetadata`` encoded).
+public struct CommitRequest: Sendable, Hashable {
+    public var topicPartition: TopicPartition
+    public var offset: Int64
+    public var metadata: String
+}
+
+/// Why a segment was closed and a new key opened.
+public enum RolloverReason: String, Sendable, Hashable, CaseIterable {
+    case size = "size"
+    case age = "age"
+    case timeBucket = "time_bucket"
+    case objectNotAppendable = "object_not_appendable"
+    case recoveryFailed = "recovery_failed"
+    case recoveryMismatch = "recovery_mismatch"
+    case integrity = "integrity"
+    case keyTaken = "key_taken"
+}
+
+/// How recovery of an assigned (or fenced) partition ended (design.md section 5).
+public enum RecoveryOutcome: String, Sendable, Hashable, CaseIterable {
+    /// No committed offset: start at `auto.offset.reset` with a new segment.
+    case noCommit = "no_commit"
+    /// A committed offset without (parseable) metadata: start there with a new segment.
+    case noMetadata = "no_metadata"
+    /// Length and CRC match the metadata: resume appending.
+    case clean = "clean"
+    /// A tail after the commit matched the re-rendered records: resume at the object's length.
+    case tailProven = "tail_proven"
+    /// A tail did not match: new segment (`recovery_mismatch`).
+    case tailMismatch = "tail_mismatch"
+    case missing = "missing"
+    case notAppendable = "not_appendable"
+    /// The object is shorter than the committed position.
+    case shorter = "shorter"
+    /// Same length as committed but a different CRC: the object was rewritten.
+    case crcMismatch = "crc_mismatch"
+}
+
+/// Things the shell logs and counts; none requires an action beyond that.
+public enum SinkNotice: Sendable, Hashable {
+    case segmentOpened(TopicPartition, key: String, firstOffset: Int64)
+    case rolledOver(TopicPartition, fromKey: String, reason: RolloverReason)
+    case recovered(TopicPartition, outcome: RecoveryOutcome, key: String?)
+    /// Alert: a 200 whose next position or CRC differs from the expected one (the batch is re-sent to a new key).
+    case integrityError(TopicPartition, key: String, expectedPosition: Int, actualPosition: Int,
+                        expectedCRC64: UInt64, actualCRC64: UInt64?)
+    /// Alert: another writer appended to our object; the partition re-runs recovery from `committedOffset`.
+    case fenced(TopicPartition, key: String, committedOffset: Int64)
+    /// A new segment's key holds an object we did not write; `~suffix` is used instead.
+    case keyTaken(TopicPartition, key: String, suffix: Int)
+    /// A request is re-sent after `delay` (attempt counts from 1).
+    case retryScheduled(TopicPartition, attempt: Int, delay: Duration, reason: String)
+    /// Alert (`records_expired_before_archive`): the first record after `expectedOffset` was `firstOffset`; the
+    /// records in between are gone from Kafka (retention) and were never archived.
+    case recordsExpiredBeforeArchive(TopicPartition, expectedOffset: Int64, firstOffset: Int64)
+    /// Records dropped: for a partition not assigned here, or at offsets already handled.
+    case recordsIgnored(TopicPartition, count: Int, reason: String)
+    /// A commit failed; it is retried.
+    case commitFailed(TopicPartition, offset: Int64, reason: String)
+}
+
+/// Health as `/readyz` should report it.
+public enum SinkHealth: Sendable, Hashable {
+    case healthy
+    /// OSS answers with a configuration error; consumption is paused and nothing is committed.
+    case unhealthy(reason: String)
+}
+
+/// A problem the core cannot work around; the shell stops the service and reports `message`.
+public struct SinkFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var topicPartition: TopicPartition
+    public var message: String
+    public var description: String { "\(topicPartition): \(message)" }
+}
+
+/// What the shell must do. Execute in order; see ``Sink`` for the protocol.
+public enum SinkAction: Sendable, Hashable {
+    case append(AppendRequest)
+    case head(HeadRequest)
+    case getRange(RangeRequest)
+    case commit(CommitRequest)
+    /// Seek the consumer to `offset` and drop any record of the partition fetched before the seek.
+    case seek(TopicPartition, offset: Int64)
+    case pause([TopicPartition])
+    case resume([TopicPartition])
+    /// Replace any pending timer with one at `at` (``SinkInstant/monotonic`` scale); then send ``SinkEvent/timerFired``.
+    case scheduleTimer(at: Duration)
+    /// The revoked or lost partition is finished here: the rebalance may complete. Results of its requests that
+    /// arrive later are ignored.
+    case released(TopicPartition)
+    /// Every buffer is flushed and every commit acknowledged: leave the group and exit.
+    case shutdownComplete
+    case notice(SinkNotice)
+    case health(SinkHealth)
+    case fail(SinkFailure)
+}
