@@ -31,7 +31,11 @@ public struct OSSSignerV1: Sendable {
     /// The V1 StringToSign of `request` as it stands (nothing is added).
     public func stringToSign(_ request: OSSRequestParts) -> String {
         let xOSSDate = request.header("x-oss-date").flatMap { $0.isEmpty ? nil : $0 }
-        let date = xOSSDate ?? request.header("date") ?? ""
+        return stringToSign(request, date: xOSSDate ?? request.header("date") ?? "")
+    }
+
+    /// The V1 StringToSign of `request` with `date` in the date slot (presigned URLs put `Expires` there).
+    public func stringToSign(_ request: OSSRequestParts, date: String) -> String {
         let headers = request
             .canonicalHeaderPairs { $0.hasPrefix("x-oss-") }
             .map { "\($0.name):\($0.value)\n" }

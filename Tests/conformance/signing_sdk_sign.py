@@ -5,9 +5,11 @@ Usage: signing_sdk_sign.py INPUT.json OUTPUT.json
 INPUT is {"v1_subresources": [...], "cases": [case, ...]} where a case is
   {"method", "bucket" (or null), "key" (or null), "query": [[name, value-or-null], ...] (decoded),
    "headers": [[name, value], ...], "access_key_id", "access_key_secret", "security_token" (or null),
-   "time" (Unix seconds), "region", "product", "additional_headers": [...]}
+   "time" (Unix seconds), "region", "product", "additional_headers": [...],
+   "presign_expires" (seconds, or null to skip presigning)}
 OUTPUT is {"sdk_v1_subresources": [...], "results": [{"v4": ..., "v4_string_to_sign": ...,
-  "v1": ..., "v1_string_to_sign": ...}, ...]} in case order.
+  "v1": ..., "v1_string_to_sign": ..., "v4_presign_signature": ... or null, "v1_presign_signature": ... or null},
+  ...]} in case order. Presigning cases must have unique query names (the SDK keeps the query in a dict).
 
 How the SDK is driven (signer internals in alibabacloud_oss_v2/signer/v4.py and v1.py):
 - The query is put on the URL RFC 3986-encoded (quote(..., safe='')); a null value gives a bare name.
@@ -20,7 +22,7 @@ How the SDK is driven (signer internals in alibabacloud_oss_v2/signer/v4.py and 
 import datetime
 import json
 import sys
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from alibabacloud_oss_v2.signer import SignerV1, SignerV4
 from alibabacloud_oss_v2.types import Credentials, HttpRequest, SigningContext
@@ -72,16 +74,62 @@ def sign_v1(case, our_subresources):
         credentials=Credentials(case["access_key_id"], case["access_key_secret"], case["security_token"]),
         signing_time=signing_time(case),
     )
+    context.sub_resource = extra_subresources(case, our_subresources)
+    SignerV1().sign(context)
+    return request.headers["Authorization"], context.string_to_sign
+
+
+def query_value(url, name):
+    for pair in urlsplit(url).query.split("&"):
+        key, _, value = pair.partition("=")
+        if unquote(key) == name:
+            return unquote(value)
+    return None
+
+
+def presign_v4(case):
+    request = HttpRequest(case["method"], build_url(case), headers=dict(case["headers"]))
+    context = SigningContext(
+        product=case["product"],
+        region=case["region"],
+        bucket=case["bucket"],
+        key=case["key"],
+        request=request,
+        credentials=Credentials(case["access_key_id"], case["access_key_secret"], case["security_token"]),
+        signing_time=signing_time(case),
+        additional_headers=set(case["additional_headers"]) if case["additional_headers"] else None,
+    )
+    context.auth_method_query = True
+    context.expiration_time = signing_time(case) + datetime.timedelta(seconds=case["presign_expires"])
+    SignerV4().sign(context)
+    return query_value(request.url, "x-oss-signature")
+
+
+def presign_v1(case, our_subresources):
+    request = HttpRequest(case["method"], build_url(case), headers=dict(case["headers"]))
+    context = SigningContext(
+        bucket=case["bucket"],
+        key=case["key"],
+        request=request,
+        credentials=Credentials(case["access_key_id"], case["access_key_secret"], case["security_token"]),
+        signing_time=signing_time(case),
+    )
+    context.auth_method_query = True
+    context.expiration_time = signing_time(case) + datetime.timedelta(seconds=case["presign_expires"])
+    context.sub_resource = extra_subresources(case, our_subresources)
+    SignerV1().sign(context)
+    return query_value(request.url, "Signature")
+
+
+def extra_subresources(case, our_subresources):
     sdk_set = SignerV1._subresource_key_set
-    context.sub_resource = sorted(
+    return sorted(
         {
             name
             for name, _ in case["query"]
             if (name in our_subresources and name not in sdk_set) or name.startswith("x-oss-")
         }
     )
-    SignerV1().sign(context)
-    return request.headers["Authorization"], context.string_to_sign
 
 
 def sign_all(document):
@@ -90,7 +138,12 @@ def sign_all(document):
     for case in document["cases"]:
         v4, v4_string = sign_v4(case)
         v1, v1_string = sign_v1(case, our_subresources)
-        results.append({"v4": v4, "v4_string_to_sign": v4_string, "v1": v1, "v1_string_to_sign": v1_string})
+        result = {"v4": v4, "v4_string_to_sign": v4_string, "v1": v1, "v1_string_to_sign": v1_string,
+                  "v4_presign_signature": None, "v1_presign_signature": None}
+        if case.get("presign_expires") is not None:
+            result["v4_presign_signature"] = presign_v4(case)
+            result["v1_presign_signature"] = presign_v1(case, our_subresources)
+        results.append(result)
     return {"sdk_v1_subresources": sorted(SignerV1._subresource_key_set), "results": results}
 
 

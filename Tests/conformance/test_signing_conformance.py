@@ -28,6 +28,7 @@ def case(**overrides):
         "method": "PUT", "bucket": "bucket", "key": "1234+-/123/1.txt", "query": VECTOR_QUERY,
         "headers": VECTOR_HEADERS, "access_key_id": "ak", "access_key_secret": "sk", "security_token": None,
         "time": 1702743657, "region": "cn-hangzhou", "product": "oss", "additional_headers": [],
+        "presign_expires": None,
     }
     base.update(overrides)
     return base
@@ -81,3 +82,17 @@ def test_v1_extra_subresources_are_signed():
     c = append_case() | {"query": [["seal", None], ["x-oss-process", "image/resize"], ["prefix", "p"]]}
     _, string_to_sign = signing_sdk_sign.sign_v1(c, {"seal"})
     assert string_to_sign.endswith("/examplebucket/logs/app 1.log?seal&x-oss-process=image/resize")
+
+
+def test_v4_presign_vector_d():
+    headers = [["x-oss-head1", "value"], ["abc", "value"], ["ZAbc", "value"], ["XYZ", "value"],
+               ["content-type", "application/octet-stream"]]
+    query = [[name, "" if value is None else value] for name, value in VECTOR_QUERY]
+    c = case(headers=headers, query=query, time=1702781677, presign_expires=599)
+    assert signing_sdk_sign.presign_v4(c) == "a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe"
+
+
+def test_v1_presign_vector():
+    c = case(method="GET", key="key", query=[["versionId", "versionId"]], headers=[], time=1699807420 - 60,
+             presign_expires=60)
+    assert signing_sdk_sign.presign_v1(c, set()) == "dcLTea+Yh9ApirQ8o8dOPqtvJXQ="
