@@ -1,2 +1,0 @@
-/// Module `OSSEmulator`: see the module layout in README.md.
-public enum OSSEmulatorModule {}

@@ -1,0 +1,188 @@
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+import OSSSigning
+
+/// The OSS operations: AppendObject, PutObject, GetObject/HeadObject, and bucket-level GETs.
+struct ObjectOperations {
+    let store: OSSObjectStore
+    let region: String
+    let now: @Sendable () -> Date
+    let builder: ResponseBuilder
+
+    /// Key rules of oss-protocol.md §8: UTF-8, 1–1023 bytes, no leading `/` or `\`.
+    static func validateKey(_ key: String) throws(OSSServiceError) {
+        let length = key.utf8.count
+        guard length >= 1, length <= 1023 else {
+            throw .invalidObjectName("The Length of Object name must be less than 1024.")
+        }
+        guard !key.hasPrefix("/"), !key.hasPrefix("\\") else {
+            throw .invalidObjectName("Object name must not start with '/' or '\\'.")
+        }
+    }
+
+    // MARK: AppendObject
+
+    func append(_ request: IncomingRequest, bucket: String, key: String) async throws -> Response {
+        guard let positionItem = request.target.queryValue("position") else {
+            throw OSSServiceError.missingArgument("position")
+        }
+        guard let text = positionItem, let position = UInt64(text) else {
+            throw OSSServiceError.invalidArgument("position", positionItem ?? "", message: "Position is not a valid non-negative integer.")
+        }
+        try Self.checkContentMD5(request)
+        // Create-time headers are validated and stored only when this append creates the object.
+        let creating = store.head(bucket: bucket, key: key) == nil
+        let attributes = creating ? try Self.attributes(request.headers, forAppend: true) : OSSObjectAttributes()
+        let outcome = try await store.append(
+            bucket: bucket, key: key, position: position, body: request.body, attributes: attributes, now: now()
+        )
+        switch outcome {
+        case .applied(let record, _):
+            var pairs: [(String, String)] = [
+                ("ETag", "\"\(record.etag)\""),
+                ("x-oss-next-append-position", String(record.length)),
+                ("x-oss-hash-crc64ecma", String(record.crc64)),
+            ]
+            if let sse = record.attributes.serverSideEncryption { pairs.append(("x-oss-server-side-encryption", sse)) }
+            return builder.empty(.ok, pairs)
+        case .notAppendable:
+            throw OSSServiceError.objectNotAppendable()
+        case .positionMismatch(let next):
+            throw OSSServiceError.positionNotEqualToLength(next: next)
+        case .tooLarge:
+            throw OSSServiceError.entityTooLarge(limit: store.maxObjectSize)
+        }
+    }
+
+    // MARK: PutObject
+
+    func put(_ request: IncomingRequest, bucket: String, key: String) async throws -> Response {
+        try Self.checkContentMD5(request)
+        if request.headers["x-oss-forbid-overwrite"]?.lowercased() == "true", store.head(bucket: bucket, key: key) != nil {
+            throw OSSServiceError(status: .conflict, code: "FileAlreadyExists", message: "The object you specified already exists and can not be overwritten.", ec: "0026-00000013")
+        }
+        let attributes = try Self.attributes(request.headers, forAppend: false)
+        let record = try await store.put(bucket: bucket, key: key, body: request.body, attributes: attributes, now: now())
+        return builder.empty(.ok, [
+            ("ETag", "\"\(record.etag)\""),
+            ("x-oss-hash-crc64ecma", String(record.crc64)),
+            ("Content-MD5", record.contentMD5 ?? ""),
+        ])
+    }
+
+    // MARK: GetObject / HeadObject
+
+    func get(_ request: IncomingRequest, bucket: String, key: String, headOnly: Bool) async throws -> Response {
+        if headOnly {
+            guard let record = store.head(bucket: bucket, key: key) else { throw OSSServiceError.noSuchKey(key) }
+            var fields = builder.headers(ResponseBuilder.objectHeaders(record))
+            fields[.contentLength] = String(record.length)
+            return Response(status: .ok, headers: fields)
+        }
+        let rangeHeader = request.headers["range"]
+        let standard = request.headers["x-oss-range-behavior"]?.lowercased() == "standard"
+        let parsed = rangeHeader.flatMap(ByteRangeRequest.init(header:))
+        if rangeHeader != nil, parsed == nil, standard {
+            throw OSSServiceError.invalidRange()
+        }
+        guard let result = try await store.read(bucket: bucket, key: key, range: { record in
+            guard let parsed, case .partial(let range) = parsed.resolve(size: record.length, standard: standard) else { return nil }
+            return range
+        }) else {
+            throw OSSServiceError.noSuchKey(key)
+        }
+        let record = result.record
+        var pairs = ResponseBuilder.objectHeaders(record)
+        var status = HTTPResponse.Status.ok
+        if let parsed {
+            switch parsed.resolve(size: record.length, standard: standard) {
+            case .partial(let range):
+                status = .partialContent
+                pairs.append(("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(record.length)"))
+            case .unsatisfiable:
+                throw OSSServiceError.invalidRange()
+            case .whole:
+                break
+            }
+        }
+        for (parameter, header) in Self.responseOverrides {
+            if case .some(.some(let value)) = request.target.queryValue(parameter) {
+                pairs.removeAll { $0.0.lowercased() == header.lowercased() }
+                pairs.append((header, value))
+            }
+        }
+        let body = result.body
+        return Response(
+            status: status,
+            headers: builder.headers(pairs),
+            body: body.count == 1 ? ResponseBody(byteBuffer: body[0]) : ResponseBody(contentsOf: body)
+        )
+    }
+
+    static let responseOverrides: [(String, String)] = [
+        ("response-content-type", "Content-Type"),
+        ("response-content-language", "Content-Language"),
+        ("response-expires", "Expires"),
+        ("response-cache-control", "Cache-Control"),
+        ("response-content-disposition", "Content-Disposition"),
+        ("response-content-encoding", "Content-Encoding"),
+    ]
+
+    // MARK: Request validation
+
+    static func checkContentMD5(_ request: IncomingRequest) throws(OSSServiceError) {
+        guard let provided = request.headers["content-md5"] else { return }
+        let digest = request.body.withUnsafeReadableBytes { Data(Insecure.MD5.hash(data: $0)).base64EncodedString() }
+        guard digest == provided.trimmingSpaces else { throw .invalidDigest() }
+    }
+
+    static let acls: Set<String> = ["default", "private", "public-read", "public-read-write"]
+    static let appendStorageClasses: Set<String> = ["Standard", "IA", "Archive"]
+    static let putStorageClasses: Set<String> = ["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"]
+
+    /// Object attributes from request headers, validated as OSS does.
+    static func attributes(_ headers: [String: String], forAppend: Bool) throws(OSSServiceError) -> OSSObjectAttributes {
+        var attributes = OSSObjectAttributes(
+            contentType: headers["content-type"].flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream",
+            cacheControl: headers["cache-control"],
+            contentDisposition: headers["content-disposition"],
+            contentEncoding: headers["content-encoding"],
+            expires: headers["expires"],
+            tagging: headers["x-oss-tagging"]
+        )
+        if let acl = headers["x-oss-object-acl"] {
+            guard acls.contains(acl) else {
+                throw .invalidArgument("x-oss-object-acl", acl, message: "no such object access control exists")
+            }
+            attributes.acl = acl
+        }
+        if let storageClass = headers["x-oss-storage-class"] {
+            if forAppend, storageClass == "ColdArchive" || storageClass == "DeepColdArchive" {
+                throw .invalidArgument("x-oss-storage-class", storageClass,
+                                       message: "Appendable objects cannot use the \(storageClass) storage class.", ec: "0016-00000503")
+            }
+            guard (forAppend ? appendStorageClasses : putStorageClasses).contains(storageClass) else {
+                throw .invalidArgument("x-oss-storage-class", storageClass, message: "Invalid storage class.")
+            }
+            attributes.storageClass = storageClass
+        }
+        if let sse = headers["x-oss-server-side-encryption"] {
+            guard ["AES256", "KMS", "SM4"].contains(sse) else {
+                throw .invalidArgument("x-oss-server-side-encryption", sse, message: "Invalid encryption algorithm.")
+            }
+            attributes.serverSideEncryption = sse
+        }
+        var metadataSize = 0
+        for (name, value) in headers where name.hasPrefix("x-oss-meta-") {
+            let short = String(name.dropFirst("x-oss-meta-".count))
+            attributes.userMetadata[short] = value
+            metadataSize += short.utf8.count + value.utf8.count
+        }
+        guard metadataSize <= 8 * 1024 else {
+            throw .init(status: .badRequest, code: "MetadataTooLarge", message: "Your metadata headers exceed the maximum allowed metadata size.", ec: "0016-00000211")
+        }
+        return attributes
+    }
+}

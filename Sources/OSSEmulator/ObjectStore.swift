@@ -1,0 +1,230 @@
+import Crypto
+import Dispatch
+public import Foundation
+public import NIOCore
+import OSSSigning
+
+/// What an AppendObject did.
+public enum OSSAppendOutcome: Sendable, Equatable {
+    /// The body was appended (or the object created); `record` is the new published state.
+    case applied(OSSObjectRecord, created: Bool)
+    /// The key holds an object that is not appendable.
+    case notAppendable
+    /// `position` did not equal the current length; the client should continue at `nextAppendPosition`.
+    case positionMismatch(nextAppendPosition: UInt64)
+    /// The object would exceed the size limit; `currentLength` is unchanged.
+    case tooLarge(currentLength: UInt64)
+}
+
+/// The emulator's object store: buckets of published records plus their bytes in a `StorageBackend`.
+///
+/// Guarantees: every operation on one key runs alone (appends to one key are serialized, so of two racing
+/// appends at the same position exactly one wins); a reader sees either the state before an append or after
+/// it, never in between. Operations on different keys run concurrently. Blocking I/O runs on dispatch queues,
+/// never on the Swift concurrency pool.
+public final class OSSObjectStore: @unchecked Sendable {
+    /// The largest object size (5 GiB, as OSS).
+    public static let defaultMaxObjectSize: UInt64 = 5 * 1024 * 1024 * 1024
+
+    let backend: any StorageBackend
+    public let maxObjectSize: UInt64
+    private let lock = NSLock()
+    private var buckets: [String: Bucket] = [:]
+    private let stripes: [DispatchQueue]
+
+    struct Bucket {
+        var creationDate: Date
+        var records: [String: OSSObjectRecord]
+    }
+
+    /// Opens a store. A directory store reloads what it holds and repairs any append a crash interrupted.
+    public init(storage: OSSEmulatorStorage, maxObjectSize: UInt64 = OSSObjectStore.defaultMaxObjectSize) throws {
+        switch storage {
+        case .memory: backend = MemoryBackend()
+        case .directory(let path): backend = try DirectoryBackend(root: path)
+        }
+        self.maxObjectSize = maxObjectSize
+        stripes = (0..<32).map { DispatchQueue(label: "oss-emulator.store.\($0)") }
+    }
+
+    // MARK: Buckets
+
+    /// Creates `name` if it does not exist yet (reloading its objects from a directory store).
+    public func createBucket(_ name: String) throws {
+        if lock.withLock({ buckets[name] != nil }) { return }
+        let records = try backend.openBucket(name)
+        lock.withLock {
+            if buckets[name] == nil { buckets[name] = Bucket(creationDate: Date(), records: records) }
+        }
+    }
+
+    public func bucketExists(_ name: String) -> Bool { lock.withLock { buckets[name] != nil } }
+
+    public func bucketCreationDate(_ name: String) -> Date? { lock.withLock { buckets[name]?.creationDate } }
+
+    public var bucketNames: [String] { lock.withLock { buckets.keys.sorted() } }
+
+    // MARK: Reads
+
+    /// The published record of `key`, or nil.
+    public func head(bucket: String, key: String) -> OSSObjectRecord? {
+        lock.withLock { buckets[bucket]?.records[key] }
+    }
+
+    /// The record of `key` and the bytes `range(record)` selects (nil range = whole object), read consistently.
+    public func read(
+        bucket: String,
+        key: String,
+        range: @escaping @Sendable (OSSObjectRecord) -> Range<UInt64>? = { _ in nil }
+    ) async throws -> (record: OSSObjectRecord, body: [ByteBuffer])? {
+        try await serialized(bucket: bucket, key: key) {
+            guard let record = self.head(bucket: bucket, key: key) else { return nil }
+            let selected = range(record) ?? 0..<record.length
+            return (record, try self.backend.read(bucket: bucket, record: record, range: selected))
+        }
+    }
+
+    /// Every record of `bucket`, sorted by the UTF-8 bytes of the key.
+    public func list(bucket: String) -> [OSSObjectRecord] {
+        let records = lock.withLock { buckets[bucket].map { Array($0.records.values) } ?? [] }
+        return records.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    }
+
+    // MARK: Writes
+
+    /// AppendObject per oss-protocol.md §1.3: not-appendable check, then position, then size; on success the
+    /// CRC continues over `body` and `attributes` apply only when the object is created.
+    /// A 0-byte append at the right position changes nothing (it creates an empty object when absent).
+    public func append(
+        bucket: String,
+        key: String,
+        position: UInt64,
+        body: ByteBuffer,
+        attributes: OSSObjectAttributes,
+        now: Date = Date()
+    ) async throws -> OSSAppendOutcome {
+        try await serialized(bucket: bucket, key: key) {
+            try self.appendLocked(bucket: bucket, key: key, position: position, body: body, attributes: attributes, now: now)
+        }
+    }
+
+    /// Appends `body` at whatever the current length is, as another writer would (creating an appendable
+    /// object when absent). For fault injection: makes a client's next append see PositionNotEqualToLength.
+    public func foreignAppend(bucket: String, key: String, body: ByteBuffer, now: Date = Date()) async throws -> OSSAppendOutcome {
+        try await serialized(bucket: bucket, key: key) {
+            let position = self.head(bucket: bucket, key: key)?.length ?? 0
+            return try self.appendLocked(
+                bucket: bucket, key: key, position: position, body: body, attributes: OSSObjectAttributes(), now: now
+            )
+        }
+    }
+
+    private func appendLocked(
+        bucket: String,
+        key: String,
+        position: UInt64,
+        body: ByteBuffer,
+        attributes: OSSObjectAttributes,
+        now: Date
+    ) throws -> OSSAppendOutcome {
+        let existing = head(bucket: bucket, key: key)
+        let bodyLength = UInt64(body.readableBytes)
+        switch AppendDecision.decide(existing: existing, position: position, bodyLength: bodyLength, maxObjectSize: maxObjectSize) {
+        case .notAppendable: return .notAppendable
+        case .positionMismatch(let next): return .positionMismatch(nextAppendPosition: next)
+        case .tooLarge(let length): return .tooLarge(currentLength: length)
+        case .append:
+            guard let existing else { preconditionFailure("AppendDecision.append without an existing object") }
+            if bodyLength == 0 { return .applied(existing, created: false) }
+            var record = existing
+            record.length += bodyLength
+            record.crc64 = body.withUnsafeReadableBytes { CRC64.update(existing.crc64, $0) }
+            record.lastModified = now
+            record.etag = Self.appendableETag(length: record.length, crc: record.crc64)
+            try backend.append(bucket: bucket, old: existing, new: record, body: body)
+            store(bucket: bucket, record: record)
+            return .applied(record, created: false)
+        case .create:
+            let crc = body.withUnsafeReadableBytes { CRC64.update(0, $0) }
+            let record = OSSObjectRecord(
+                key: key,
+                type: .appendable,
+                length: bodyLength,
+                crc64: crc,
+                etag: Self.appendableETag(length: bodyLength, crc: crc),
+                lastModified: now,
+                attributes: attributes,
+                generation: (backend as? DirectoryBackend)?.nextGeneration() ?? 0
+            )
+            try backend.append(bucket: bucket, old: nil, new: record, body: body)
+            store(bucket: bucket, record: record)
+            return .applied(record, created: true)
+        }
+    }
+
+    /// PutObject: replaces whatever `key` holds with a Normal object (ETag = MD5 of the content).
+    public func put(
+        bucket: String,
+        key: String,
+        body: ByteBuffer,
+        attributes: OSSObjectAttributes,
+        now: Date = Date()
+    ) async throws -> OSSObjectRecord {
+        let md5 = body.withUnsafeReadableBytes { Array(Insecure.MD5.hash(data: $0)) }
+        let crc = body.withUnsafeReadableBytes { CRC64.update(0, $0) }
+        return try await serialized(bucket: bucket, key: key) {
+            let existing = self.head(bucket: bucket, key: key)
+            let record = OSSObjectRecord(
+                key: key,
+                type: .normal,
+                length: UInt64(body.readableBytes),
+                crc64: crc,
+                etag: md5.map { String(format: "%02X", $0) }.joined(),
+                contentMD5: Data(md5).base64EncodedString(),
+                lastModified: now,
+                attributes: attributes,
+                generation: (self.backend as? DirectoryBackend)?.nextGeneration() ?? 0
+            )
+            try self.backend.replace(bucket: bucket, old: existing, new: record, body: body)
+            self.store(bucket: bucket, record: record)
+            return record
+        }
+    }
+
+    /// DeleteObject: removes `key` if present. Returns whether it existed.
+    @discardableResult
+    public func delete(bucket: String, key: String) async throws -> Bool {
+        try await serialized(bucket: bucket, key: key) {
+            guard let existing = self.head(bucket: bucket, key: key) else { return false }
+            try self.backend.delete(bucket: bucket, record: existing)
+            _ = self.lock.withLock { self.buckets[bucket]?.records.removeValue(forKey: key) }
+            return true
+        }
+    }
+
+    // MARK: Helpers
+
+    private func store(bucket: String, record: OSSObjectRecord) {
+        lock.withLock { buckets[bucket]?.records[record.key] = record }
+    }
+
+    /// Opaque ETag for appendable objects: 32 upper-case hex characters ending in `00000000`, changing with
+    /// every non-empty append (OSS documents only that it is not the MD5).
+    static func appendableETag(length: UInt64, crc: UInt64) -> String {
+        let crcHex = String(crc, radix: 16, uppercase: true)
+        let lengthHex = String(length & 0xFFFF_FFFF, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 16 - crcHex.count) + crcHex
+            + String(repeating: "0", count: 8 - lengthHex.count) + lengthHex + "00000000"
+    }
+
+    /// Runs `body` on the serial queue that owns `bucket`/`key`.
+    private func serialized<T: Sendable>(bucket: String, key: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        var hasher = Hasher()
+        hasher.combine(bucket)
+        hasher.combine(key)
+        let queue = stripes[Int(UInt(bitPattern: hasher.finalize()) % UInt(stripes.count))]
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}

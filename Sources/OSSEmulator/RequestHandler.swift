@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OSSSigning
+
+/// Turns HTTP requests into OSS operations on the store: routing, faults, authentication, dispatch, errors.
+struct RequestHandler: HTTPResponder {
+    typealias Context = EmulatorRequestContext
+
+    let store: OSSObjectStore
+    let faults: OSSFaultInjector
+    let authenticator: RequestAuthenticator
+    let region: String
+    let faultAdminEnabled: Bool
+    let now: @Sendable () -> Date
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let requestID = IncomingRequest.makeRequestID()
+        let headers = IncomingRequest.headerDictionary(request)
+        let hostID = headers["host"] ?? "127.0.0.1"
+        let builder = ResponseBuilder(requestID: requestID, hostID: hostID)
+        let method = request.method.rawValue
+        let target: RequestTarget
+        do {
+            target = try RequestTarget.parse(target: request.head.path ?? "/", host: headers["host"]) { store.bucketExists($0) }
+        } catch {
+            return builder.error(
+                .init(status: .badRequest, code: "InvalidURI", message: "Couldn't parse the specified URI.", ec: "0016-00000001"),
+                method: method
+            )
+        }
+
+        if faultAdminEnabled, target.bucket == "-", target.key == "faults" {
+            var request = request
+            return await AdminEndpoint(store: store, faults: faults).handle(method: method, request: &request, builder: builder)
+        }
+
+        let plan = faults.plan(method: method, bucket: target.bucket, key: target.key)
+        if plan.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(plan.delayMilliseconds)) }
+        if let failure = plan.failure { return builder.error(failure, method: method) }
+
+        var incoming = IncomingRequest(
+            method: method, target: target, headers: headers, body: ByteBuffer(), requestID: requestID, hostID: hostID
+        )
+        let response: Response
+        do {
+            if method == "PUT" || method == "POST" {
+                var request = request
+                let limit = Int(clamping: store.maxObjectSize)
+                do {
+                    incoming.body = try await request.collectBody(upTo: limit)
+                } catch {
+                    throw OSSServiceError.entityTooLarge(limit: store.maxObjectSize)
+                }
+            }
+            response = try await handle(&incoming, builder: builder)
+        } catch let error as OSSServiceError {
+            response = builder.error(error, method: method)
+        } catch {
+            context.logger.error("request failed", metadata: ["request-id": "\(requestID)", "error": "\(error)"])
+            response = builder.error(.internalError("\(error)"), method: method)
+        }
+        if plan.dropAfterApply {
+            // The operation is applied; the client never hears about it.
+            try? await context.channel.close()
+        }
+        return response
+    }
+
+    private func handle(_ request: inout IncomingRequest, builder: ResponseBuilder) async throws -> Response {
+        if let failure = authenticator.verify(request.signingParts, now: now()) { throw failure }
+        guard let bucket = request.bucket else {
+            throw OSSServiceError.notImplemented("service-level operations (such as ListBuckets)")
+        }
+        guard store.bucketExists(bucket) else { throw OSSServiceError.noSuchBucket(bucket) }
+        let operations = ObjectOperations(store: store, region: region, now: now, builder: builder)
+        guard let key = request.key else {
+            return try await operations.bucketOperation(request, bucket: bucket)
+        }
+        try ObjectOperations.validateKey(key)
+        switch request.method {
+        case "POST":
+            guard request.target.has("append") else {
+                throw OSSServiceError.notImplemented("POST on an object without ?append")
+            }
+            return try await operations.append(request, bucket: bucket, key: key)
+        case "PUT":
+            guard request.target.query.isEmpty else {
+                throw OSSServiceError.notImplemented("PUT with sub-resources (\(request.target.query.map(\.name).joined(separator: ", ")))")
+            }
+            return try await operations.put(request, bucket: bucket, key: key)
+        case "GET": return try await operations.get(request, bucket: bucket, key: key, headOnly: false)
+        case "HEAD": return try await operations.get(request, bucket: bucket, key: key, headOnly: true)
+        case "DELETE":
+            try await store.delete(bucket: bucket, key: key)
+            return builder.empty(.noContent)
+        default:
+            throw OSSServiceError.notImplemented("method \(request.method)")
+        }
+    }
+}
