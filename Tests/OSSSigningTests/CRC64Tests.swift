@@ -16,7 +16,10 @@ struct CRC64Tests {
     )
     func checkValues(input: String, expected: UInt64) {
         #expect(CRC64.checksum(Array(input.utf8)) == expected)
-        #expect(CRC64.checksum(input.utf8) == expected)  // Non-contiguous sequence path.
+        #expect(CRC64.checksum(input.utf8) == expected)
+        #expect(CRC64.checksum(AnySequence(input.utf8)) == expected)  // Non-contiguous sequence path.
+        #expect(CRC64.checksum(AnySequence(Array(repeating: input.utf8, count: 1000).joined()))
+            == CRC64.checksum(Array(repeating: Array(input.utf8), count: 1000).joined()))  // Several 4 KiB chunks.
         #expect(Array(input.utf8).withUnsafeBytes { CRC64.update(0, $0) } == expected)
     }
 

@@ -2,8 +2,8 @@ import Foundation
 import OSSSigning
 import Testing
 
-/// Compares our V4 and V1 Authorization headers with the official Python SDK (`alibabacloud-oss-v2`) signers on
-/// deterministic random requests.
+/// Compares our V4 and V1 Authorization headers (and, for cases with unique query names, V4 and V1 presigned
+/// signatures) with the official Python SDK (`alibabacloud-oss-v2`) signers on deterministic random requests.
 ///
 /// Runs `Tests/conformance/signing_sdk_sign.py` with `.venv/bin/python` (create it with
 /// `bash scripts/setup-venv.sh`). Without the venv the test is skipped locally and fails when `CI=true`.
