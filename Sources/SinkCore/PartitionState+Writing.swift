@@ -111,7 +111,7 @@ extension PartitionState {
         let seg = segment!
         let id = fx.newID()
         let f = InFlight(stage: .sent(id), batch: batch, payload: payload, key: seg.key, position: seg.position,
-                         expectedCRC: CRC64.update(seg.crc, payload), isCreate: seg.position == 0)
+                         previousCRC: seg.crc, expectedCRC: CRC64.update(seg.crc, payload), isCreate: seg.position == 0)
         inFlight = f
         sendAppend(f, id, &fx)
     }
@@ -119,7 +119,7 @@ extension PartitionState {
     func sendAppend(_ f: InFlight, _ id: RequestID, _ fx: inout Effects) {
         fx.actions.append(.append(AppendRequest(
             id: id, topicPartition: tp, key: f.key, position: f.position, bytes: f.payload,
-            expectedCRC64: f.expectedCRC, isCreate: f.isCreate, firstOffset: f.firstOffset,
+            previousCRC64: f.previousCRC, expectedCRC64: f.expectedCRC, isCreate: f.isCreate, firstOffset: f.firstOffset,
             lastOffset: f.lastOffset, recordCount: f.batch.count)))
     }
 

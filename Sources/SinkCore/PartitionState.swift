@@ -81,6 +81,7 @@ struct InFlight: Sendable {
     var payload: [UInt8]
     var key: String
     var position: Int
+    var previousCRC: UInt64
     var expectedCRC: UInt64
     var isCreate: Bool
     var attempt = 0

@@ -5,6 +5,8 @@ public struct AppendRequest: Sendable, Hashable {
     public var key: String
     public var position: Int
     public var bytes: [UInt8]
+    /// The object's CRC-64 before this append (`C`; 0 for a new object), for clients that verify themselves.
+    public var previousCRC64: UInt64
     /// `crc64(C, bytes)`: the object's CRC after this append. The core checks the server's value itself; a
     /// client may send or verify it too.
     public var expectedCRC64: UInt64
