@@ -160,8 +160,10 @@ public enum KafkaSeekPosition: Hashable, Sendable {
 
 /// A change of the consumer's partition assignment, delivered on the poll thread.
 public enum KafkaRebalanceEvent: Hashable, Sendable {
-    /// Partitions were just added to the assignment. Delivery starts at the committed offset
-    /// (or `auto.offset.reset`); the handler may pause or seek them through the control.
+    /// Partitions are being added to the assignment. The handler runs just before librdkafka
+    /// starts fetching them (they already appear in `control.assignment`): `control.seek` there sets
+    /// the starting offset and `control.pause` keeps them paused from the start. Without a seek,
+    /// delivery starts at the committed offset (or `auto.offset.reset`).
     case assigned([KafkaTopicPartition])
     /// Partitions are about to leave the assignment in an orderly rebalance. They are still
     /// assigned while the handler runs: it may finish in-flight work and commit synchronously.

@@ -54,6 +54,15 @@ extension RDConsumerCore {
         defer { inRebalance = false }
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            logger.info("partitions assigned", metadata: ["partitions": "\(topicPartitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])
+            assignmentSet.formUnion(topicPartitions)
+            publishAssignment()
+            // The handler runs before the assign call: seeks become the starting offsets in the
+            // list, pauses are applied right after the assign.
+            assigning = (partitions, [])
+            if !topicPartitions.isEmpty { delegate.consumer(control, didRebalance: .assigned(topicPartitions)) }
+            let deferredPauses = assigning?.pauses ?? []
+            assigning = nil
             if cooperative {
                 if let error = rd_kafka_incremental_assign(rk, partitions) {
                     report(KafkaError(code: .partitionOperationFailed, consuming: error, "incremental assign failed"))
@@ -62,10 +71,7 @@ extension RDConsumerCore {
                 let err = rd_kafka_assign(rk, partitions)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { report(KafkaError(code: .partitionOperationFailed, err, "assign failed")) }
             }
-            assignmentSet.formUnion(topicPartitions)
-            publishAssignment()
-            logger.info("partitions assigned", metadata: ["partitions": "\(topicPartitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])
-            if !topicPartitions.isEmpty { delegate.consumer(control, didRebalance: .assigned(topicPartitions)) }
+            if !deferredPauses.isEmpty, let error = pauseOrResume(deferredPauses, pause: true) { report(error) }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
             logger.info(lost ? "partitions lost" : "partitions revoked", metadata: ["partitions": "\(topicPartitions)"])

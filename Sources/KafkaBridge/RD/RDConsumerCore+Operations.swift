@@ -85,6 +85,14 @@ extension RDConsumerCore {
 
     func pauseOrResume(_ partitions: [KafkaTopicPartition], pause: Bool) -> KafkaError? {
         guard let rk else { return closedError }
+        var partitions = partitions
+        if let (list, pauses) = assigning {
+            // Inside an `.assigned` handler: partitions being assigned are paused right after the assign.
+            let incoming = Set(RDTopicPartitionList.topicPartitions(list))
+            let deferred = partitions.filter { incoming.contains($0) }
+            assigning = (list, pause ? pauses + deferred : pauses.filter { !deferred.contains($0) })
+            partitions.removeAll { incoming.contains($0) }
+        }
         if partitions.isEmpty { return nil }
         let list = RDTopicPartitionList(partitions)
         let err = pause ? rd_kafka_pause_partitions(rk, list.pointer) : rd_kafka_resume_partitions(rk, list.pointer)
@@ -101,16 +109,21 @@ extension RDConsumerCore {
 
     func seek(_ positions: [KafkaTopicPartition: KafkaSeekPosition], timeout: Duration) -> KafkaError? {
         guard let rk else { return closedError }
+        var positions = positions
+        if let list = assigning?.list {
+            // Inside an `.assigned` handler: a seek sets the starting offset in the list being assigned.
+            for index in RDTopicPartitionList.elements(list).indices {
+                let element = RDTopicPartitionList.elements(list)[index]
+                let tp = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                if let position = positions.removeValue(forKey: tp) {
+                    RDTopicPartitionList.elements(list)[index].offset = Self.rawOffset(position)
+                }
+            }
+        }
         if positions.isEmpty { return nil }
         let list = RDTopicPartitionList(capacity: positions.count)
         for (tp, position) in positions.sorted(by: { $0.key < $1.key }) {
-            let offset: Int64
-            switch position {
-            case .beginning: offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
-            case .end: offset = Int64(RD_KAFKA_OFFSET_END)
-            case .offset(let value): offset = value
-            }
-            list.add(tp.topic, tp.partition, offset: offset)
+            list.add(tp.topic, tp.partition, offset: Self.rawOffset(position))
         }
         // Drop not-yet-delivered records: after a seek nothing from before it may reach the sink.
         discardPending(for: Set(positions.keys))
@@ -122,6 +135,14 @@ extension RDConsumerCore {
             return KafkaError(code: .partitionOperationFailed, element.err, "seek of \(tp) failed", topicPartition: tp)
         }
         return nil
+    }
+
+    static func rawOffset(_ position: KafkaSeekPosition) -> Int64 {
+        switch position {
+        case .beginning: Int64(RD_KAFKA_OFFSET_BEGINNING)
+        case .end: Int64(RD_KAFKA_OFFSET_END)
+        case .offset(let value): value
+        }
     }
 
     func discardPending(for partitions: Set<KafkaTopicPartition>) {

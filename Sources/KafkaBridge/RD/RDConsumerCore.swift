@@ -24,6 +24,8 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
     var fatalError: KafkaError?
     var assignmentSet: Set<KafkaTopicPartition> = []
     var inRebalance = false
+    /// During an `.assigned` handler: the list about to be assigned, and pauses to apply after it.
+    var assigning: (list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, pauses: [KafkaTopicPartition])?
 
     // Shared.
     struct Shared {
