@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+@testable import SinkCore
+
+/// design.md section 5, "Recovery": one test per row, plus the no-commit cases.
+@Suite struct RecoveryTests {
+    let key = "events/0/events+0+00000000000000000000.jsonl"
+
+    /// The object holds records 0...4 (committed: 0...2 at `P`), as an earlier run left it.
+    func object(_ settings: SinkSettings, committedThrough: Int64 = 2, total: Int64 = 4)
+        -> (committed: [UInt8], tail: [UInt8], meta: CommitMetadata) {
+        let committed = rendered(records(tp0, 0...committedThrough), settings)
+        let tail = committedThrough < total ? rendered(records(tp0, (committedThrough + 1)...total), settings) : []
+        return (committed, tail, CommitMetadata(key: key, position: committed.count, crc64: CRC64.checksum(committed)))
+    }
+
+    func assign(_ h: inout Harness, _ meta: CommitMetadata, offset: Int64 = 3) throws -> HeadRequest {
+        let out = h.send(.assigned([PartitionAssignment(tp0, committed: CommittedOffset(offset: offset, metadata: meta.encoded))]))
+        let head = try #require(out.heads.first)
+        #expect(head.key == meta.key)
+        #expect(out.appends.isEmpty)
+        return head
+    }
+
+    @Test func noCommitStartsANewSegmentAtTheFirstRecord() throws {
+        var h = Harness()
+        #expect(h.send(.assigned([PartitionAssignment(tp0, committed: nil)])).recoveries == [.noCommit])
+        let a = try #require(h.send(.records(records(tp0, 17...19))).appends.first)
+        #expect(a.key.hasSuffix("+00000000000000000017.jsonl") && a.position == 0)
+    }
+
+    @Test func commitWithoutMetadataStartsANewSegmentAtTheCommit() throws {
+        var h = Harness()
+        let out = h.send(.assigned([PartitionAssignment(tp0, committed: CommittedOffset(offset: 40, metadata: "written by another tool"))]))
+        #expect(out.recoveries == [.noMetadata] && out.heads.isEmpty)
+        let a = try #require(h.send(.records(records(tp0, 40...42))).appends.first)
+        #expect(a.key.hasSuffix("+00000000000000000040.jsonl"))
+    }
+
+    @Test func cleanObjectResumesAtP() throws {
+        var h = Harness()
+        let (committed, _, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let out = h.send(.headCompleted(head.id, .found(ObjectInfo(length: committed.count, crc64: meta.crc64, appendable: true))))
+        #expect(out.recoveries == [.clean])
+        let a = try #require(h.send(.records(records(tp0, 3...5))).appends.first)
+        #expect(a.key == key && a.position == committed.count && !a.isCreate)
+        #expect(a.expectedCRC64 == CRC64.update(meta.crc64, a.bytes))
+    }
+
+    @Test func sameLengthDifferentCRCRollsOver() throws {
+        var h = Harness()
+        let (committed, _, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let out = h.send(.headCompleted(head.id, .found(ObjectInfo(length: committed.count, crc64: meta.crc64 ^ 1, appendable: true))))
+        #expect(out.recoveries == [.crcMismatch] && out.rollovers == [.recoveryFailed])
+        let a = try #require(h.send(.records(records(tp0, 3...5))).appends.first)
+        #expect(a.key.hasSuffix("+00000000000000000003.jsonl") && a.position == 0)
+    }
+
+    @Test(arguments: [SinkSettings.Compression.none, .gzip(level: 6), .zstd(level: 3)])
+    func matchingTailIsProvenAndCommittedWithoutDuplicates(compression: SinkSettings.Compression) throws {
+        var h = Harness(testSettings { $0.compression = compression })
+        let s = h.sink.settings
+        // The object: [0...2] committed, then [3...4] appended by a run that crashed before committing.
+        let committed = AppendCompression.compress(rendered(records(tp0, 0...2), s), compression)
+        let tail = AppendCompression.compress(rendered(records(tp0, 3...4), s), compression)
+        let k = "events/0/events+0+00000000000000000000" + s.fileExtension
+        let meta = CommitMetadata(key: k, position: committed.count, crc64: CRC64.checksum(committed))
+        let head = try assign(&h, meta)
+        let info = ObjectInfo(length: committed.count + tail.count, crc64: CRC64.checksum(committed + tail), appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        #expect(range.range == committed.count..<info.length)
+        #expect(h.send(.rangeCompleted(range.id, .success(tail))).recoveries.isEmpty)  // waits for records
+        let out = h.send(.records(records(tp0, 3...6)))
+        #expect(out.recoveries == [.tailProven])
+        let commit = try #require(out.commits.first)
+        #expect(commit.offset == 5)
+        #expect(CommitMetadata.parse(commit.metadata) == CommitMetadata(key: k, position: info.length, crc64: info.crc64!))
+        h.advance(.seconds(1))
+        let a = try #require(h.send(.timerFired).appends.first)
+        #expect(a.key == k && a.position == info.length && a.firstOffset == 5 && a.lastOffset == 6)
+        #expect(try AppendCompression.decompress(a.bytes, compression) == rendered(records(tp0, 5...6), s))
+    }
+
+    @Test func tailSpanningSeveralRecordEventsIsComparedIncrementally() throws {
+        var h = Harness()
+        let (committed, tail, meta) = object(h.sink.settings, committedThrough: 2, total: 9)
+        let head = try assign(&h, meta)
+        let info = ObjectInfo(length: committed.count + tail.count, crc64: CRC64.update(meta.crc64, tail), appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        h.send(.rangeCompleted(range.id, .success(tail)))
+        for o in Int64(3)...8 { #expect(h.send(.records([record(tp0, o)])).recoveries.isEmpty) }
+        let out = h.send(.records([record(tp0, 9)]))
+        #expect(out.recoveries == [.tailProven] && out.commits.map(\.offset) == [10])
+    }
+
+    @Test func mismatchingTailRollsOverAndCountsRecoveryMismatch() throws {
+        var h = Harness()
+        let (committed, _, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let garbage = Array("{\"not\":\"ours\"}\n".utf8)
+        let info = ObjectInfo(length: committed.count + garbage.count, crc64: CRC64.update(meta.crc64, garbage), appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        h.send(.rangeCompleted(range.id, .success(garbage)))
+        let out = h.send(.records(records(tp0, 3...5)))
+        #expect(out.recoveries == [.tailMismatch] && out.rollovers == [.recoveryMismatch])
+        #expect(out.commits.isEmpty)
+        let a = try #require(out.appends.first)
+        #expect(a.key.hasSuffix("+00000000000000000003.jsonl") && a.position == 0 && a.firstOffset == 3)
+    }
+
+    @Test func partiallyMatchingTailKeepsTheProvenRecordsAndStartsAfterThem() throws {
+        var h = Harness()
+        let s = h.sink.settings
+        let (committed, _, meta) = object(s)
+        let head = try assign(&h, meta)
+        let tail = rendered([record(tp0, 3)], s) + Array("torn".utf8)
+        let info = ObjectInfo(length: committed.count + tail.count, crc64: CRC64.update(meta.crc64, tail), appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        h.send(.rangeCompleted(range.id, .success(tail)))
+        let out = h.send(.records(records(tp0, 3...6)))
+        #expect(out.recoveries == [.tailMismatch])
+        let a = try #require(out.appends.first)
+        #expect(a.firstOffset == 4 && a.key.hasSuffix("+00000000000000000004.jsonl"))
+    }
+
+    @Test func aChangedPrefixIsAMismatchEvenIfTheTailLooksRight() throws {
+        var h = Harness()
+        let (committed, tail, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let info = ObjectInfo(length: committed.count + tail.count, crc64: 999, appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        let out = h.send(.rangeCompleted(range.id, .success(tail)))
+        #expect(out.recoveries == [.tailMismatch])
+    }
+
+    @Test func compressedTailFromDifferentSettingsIsAMismatch() throws {
+        var h = Harness(testSettings { $0.compression = .gzip(level: 6) })
+        let s = h.sink.settings
+        let committed = AppendCompression.compress(rendered(records(tp0, 0...2), s), s.compression)
+        let tail = Array("not gzip at all".utf8)
+        let meta = CommitMetadata(key: "k.jsonl.gz", position: committed.count, crc64: CRC64.checksum(committed))
+        let head = try assign(&h, meta)
+        let info = ObjectInfo(length: committed.count + tail.count, crc64: CRC64.checksum(committed + tail), appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        let out = h.send(.rangeCompleted(range.id, .success(tail)))
+        #expect(out.recoveries == [.tailMismatch])
+    }
+
+    @Test(arguments: [
+        (HeadOutcome.notFound, RecoveryOutcome.missing),
+        (.found(ObjectInfo(length: 10_000, crc64: 1, appendable: false)), .notAppendable),
+        (.found(ObjectInfo(length: 3, crc64: 1, appendable: true)), .shorter),
+    ])
+    func missingNotAppendableOrShorterRollsOverAtO(outcome: HeadOutcome, expected: RecoveryOutcome) throws {
+        var h = Harness()
+        let (_, _, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let out = h.send(.headCompleted(head.id, outcome))
+        #expect(out.recoveries == [expected] && out.rollovers == [.recoveryFailed])
+        let a = try #require(h.send(.records(records(tp0, 3...5))).appends.first)
+        #expect(a.firstOffset == 3 && a.position == 0 && a.key.hasSuffix("+00000000000000000003.jsonl"))
+    }
+
+    @Test func rangeThatVanishedRollsOver() throws {
+        var h = Harness()
+        let (committed, tail, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let info = ObjectInfo(length: committed.count + tail.count, crc64: nil, appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        #expect(h.send(.rangeCompleted(range.id, .unavailable)).recoveries == [.missing])
+    }
+
+    @Test func transientHeadFailuresAreRetried() throws {
+        var h = Harness()
+        let (committed, _, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let out = h.send(.headCompleted(head.id, .transientFailure("connection reset")))
+        #expect(out.timers == [h.clock + .milliseconds(200)])
+        h.advance(.milliseconds(200))
+        let again = try #require(h.send(.timerFired).heads.first)
+        #expect(again.key == key)
+        #expect(h.send(.headCompleted(again.id, .found(ObjectInfo(length: committed.count, crc64: meta.crc64, appendable: true)))).recoveries == [.clean])
+    }
+
+    @Test func expiredRecordsAreReportedLoudly() throws {
+        var h = Harness()
+        let (committed, _, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        h.send(.headCompleted(head.id, .found(ObjectInfo(length: committed.count, crc64: meta.crc64, appendable: true))))
+        let out = h.send(.records(records(tp0, 50...52)))
+        #expect(out.notices.contains(.recordsExpiredBeforeArchive(tp0, expectedOffset: 3, firstOffset: 50)))
+        #expect(out.appends.first?.firstOffset == 50)
+    }
+
+    @Test func staleResultsAreIgnored() throws {
+        var h = Harness()
+        let (_, _, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        #expect(h.send(.headCompleted(RequestID(rawValue: 9999), .notFound)).isEmpty)
+        #expect(h.send(.appendCompleted(head.id, .objectNotAppendable)).isEmpty)
+    }
+}
