@@ -142,7 +142,7 @@ extension PartitionState {
         if case .revoking = phase {
             if case .success(let next, let crc) = outcome, next == f.position + f.payload.count,
                crc.map({ $0 == f.expectedCRC }) ?? true {
-                applySuccess(crc: crc ?? f.expectedCRC, &fx)
+                applySuccess(crc: crc ?? f.expectedCRC, emitCommit: false, &fx)
             }
             release(&fx)
             return
@@ -204,7 +204,9 @@ extension PartitionState {
             landed = false
         }
         if case .revoking = phase {
-            if landed, case .found(let info) = outcome { applySuccess(crc: info.crc64 ?? f.expectedCRC, &fx) }
+            if landed, case .found(let info) = outcome {
+                applySuccess(crc: info.crc64 ?? f.expectedCRC, emitCommit: false, &fx)
+            }
             release(&fx)
             return
         }
@@ -246,7 +248,8 @@ extension PartitionState {
     }
 
     /// The append holding `inFlight` is in the object: advance the segment and commit after its last record.
-    mutating func applySuccess(crc: UInt64, _ fx: inout Effects) {
+    /// `emitCommit: false` when ``release(_:)`` follows and commits (revoke).
+    mutating func applySuccess(crc: UInt64, emitCommit: Bool = true, _ fx: inout Effects) {
         guard let f = inFlight, var seg = segment else { return }
         inFlight = nil
         seg.position = f.position + f.payload.count
@@ -256,7 +259,7 @@ extension PartitionState {
         let point = CommitPoint(offset: f.lastOffset + 1,
                                 metadata: CommitMetadata(key: seg.key, position: seg.position, crc64: crc))
         unacked.append((point.offset, appendedTotal))
-        requestCommit(point, &fx)
+        if emitCommit { requestCommit(point, &fx) } else { commitPoint = point }
     }
 
     mutating func requestCommit(_ point: CommitPoint, _ fx: inout Effects) {
