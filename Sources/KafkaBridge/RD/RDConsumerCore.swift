@@ -187,41 +187,43 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         pendingBytes = 0
         defer { for m in messages { rd_kafka_message_destroy(m) } }
 
-        var ranges: [(key: Range<Int>?, value: Range<Int>?)] = []
-        ranges.reserveCapacity(messages.count)
+        // Pass 1: one copy of every key and value into the batch storage.
         let storage = [UInt8](unsafeUninitializedCapacity: max(total, 1)) { buffer, count in
             var cursor = 0
             for m in messages {
-                var keyRange: Range<Int>?
-                var valueRange: Range<Int>?
-                if let key = m.pointee.key {
-                    let n = m.pointee.key_len
-                    if n > 0 { (buffer.baseAddress! + cursor).update(from: key.assumingMemoryBound(to: UInt8.self), count: n) }
-                    keyRange = cursor..<(cursor + n)
-                    cursor += n
+                if let key = m.pointee.key, m.pointee.key_len > 0 {
+                    (buffer.baseAddress! + cursor).update(from: key.assumingMemoryBound(to: UInt8.self), count: m.pointee.key_len)
+                    cursor += m.pointee.key_len
                 }
-                if let payload = m.pointee.payload {
-                    let n = m.pointee.len
-                    if n > 0 { (buffer.baseAddress! + cursor).update(from: payload.assumingMemoryBound(to: UInt8.self), count: n) }
-                    valueRange = cursor..<(cursor + n)
-                    cursor += n
+                if let payload = m.pointee.payload, m.pointee.len > 0 {
+                    (buffer.baseAddress! + cursor).update(from: payload.assumingMemoryBound(to: UInt8.self), count: m.pointee.len)
+                    cursor += m.pointee.len
                 }
-                ranges.append((keyRange, valueRange))
             }
             count = cursor
         }
 
-        var topicNames: [OpaquePointer: String] = [:]
+        // Pass 2: records as slices of the storage, walking the same layout.
         var records: [KafkaRecord] = []
         records.reserveCapacity(messages.count)
-        for (index, m) in messages.enumerated() {
+        var cursor = 0
+        var lastTopicHandle: OpaquePointer?
+        var lastTopic = ""
+        for m in messages {
             let rkt = m.pointee.rkt!
-            let topic: String
-            if let cached = topicNames[rkt] {
-                topic = cached
-            } else {
-                topic = String(cString: rd_kafka_topic_name(rkt))
-                topicNames[rkt] = topic
+            if rkt != lastTopicHandle {
+                lastTopicHandle = rkt
+                lastTopic = String(cString: rd_kafka_topic_name(rkt))
+            }
+            var key: ArraySlice<UInt8>?
+            if m.pointee.key != nil {
+                key = storage[cursor..<(cursor + m.pointee.key_len)]
+                cursor += m.pointee.key_len
+            }
+            var value: ArraySlice<UInt8>?
+            if m.pointee.payload != nil {
+                value = storage[cursor..<(cursor + m.pointee.len)]
+                cursor += m.pointee.len
             }
             var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
             let ms = rd_kafka_message_timestamp(m, &type)
@@ -231,11 +233,9 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
             case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME: timestamp = .logAppendTime(milliseconds: ms)
             default: timestamp = .notAvailable
             }
-            let range = ranges[index]
             records.append(KafkaRecord(
-                topic: topic, partition: m.pointee.partition, offset: m.pointee.offset, timestamp: timestamp,
-                key: range.key.map { storage[$0] }, value: range.value.map { storage[$0] },
-                headers: Self.headers(of: m)
+                topic: lastTopic, partition: m.pointee.partition, offset: m.pointee.offset, timestamp: timestamp,
+                key: key, value: value, headers: Self.headers(of: m)
             ))
         }
         delegate.consumer(KafkaConsumerControl(core: self), didReceive: KafkaRecordBatch(records: records, payloadBytes: total))

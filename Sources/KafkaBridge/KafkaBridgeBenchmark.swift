@@ -1,0 +1,63 @@
+import Foundation
+public import Logging
+
+/// Consume-only throughput through the bridge, measured the same way as
+/// `LibrdkafkaFloorBenchmark` (first record to last record) so the two can be printed side by side.
+public enum KafkaBridgeBenchmark {
+    /// Consumes `expected` records of `topic` from the start as group `group` through `KafkaConsumer`
+    /// (records converted to `KafkaRecord` values and handed over in batches, nothing else).
+    public static func consume(
+        bootstrapServers: String, group: String, topic: String, expected: Int,
+        timeout: Duration = .seconds(120), properties: [String: String] = [:], logger: Logger
+    ) async throws(KafkaError) -> LibrdkafkaFloorBenchmark.Result {
+        let counter = CountingDelegate(expected: expected)
+        let configuration = KafkaConsumerConfiguration(
+            bootstrapServers: bootstrapServers, groupID: group, topics: [topic], statisticsInterval: nil, properties: properties)
+        let consumer = try KafkaConsumer(configuration: configuration, delegate: counter, logger: logger)
+        let finished = await counter.wait(timeout: timeout)
+        try? await consumer.close(deadline: .seconds(10))
+        let state = counter.state.withLock { $0 }
+        guard finished else {
+            throw KafkaError(code: .timedOut, message: "bridge benchmark consumed \(state.records) of \(expected) records within \(timeout)")
+        }
+        let seconds = Double(state.last!.uptimeNanoseconds - state.first!.uptimeNanoseconds) / 1e9
+        return .init(records: state.records, bytes: state.bytes, seconds: seconds)
+    }
+
+    private final class CountingDelegate: KafkaConsumerDelegate, @unchecked Sendable {
+        struct State {
+            var records = 0
+            var bytes = 0
+            var first: DispatchTime?
+            var last: DispatchTime?
+        }
+        let expected: Int
+        let state = Locked(State())
+        let done = DispatchSemaphore(value: 0)
+
+        init(expected: Int) { self.expected = expected }
+
+        func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
+            let now = DispatchTime.now()
+            let reached = state.withLock { state -> Bool in
+                if state.first == nil { state.first = now }
+                state.last = now
+                let before = state.records
+                state.records += batch.records.count
+                state.bytes += batch.payloadBytes
+                return before < expected && state.records >= expected
+            }
+            if reached { done.signal() }
+        }
+
+        func consumer(_ control: KafkaConsumerControl, didRebalance event: KafkaRebalanceEvent) {}
+
+        func wait(timeout: Duration) async -> Bool {
+            let ms = KafkaConsumerConfiguration.milliseconds(timeout)
+            let semaphore = done
+            return await runOnDedicatedThread(name: "kafka-bridge-benchmark-wait") {
+                semaphore.wait(timeout: .now() + .milliseconds(ms)) == .success
+            }
+        }
+    }
+}
