@@ -1,12 +1,113 @@
 import ArgumentParser
+import Dispatch
+import KafkaBridge
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct MockKafkaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-kafka",
-        abstract: "Run a standalone librdkafka mock Kafka cluster."
+        abstract: "Run a standalone librdkafka mock Kafka cluster.",
+        discussion: """
+            Starts librdkafka's mock cluster on 127.0.0.1 (ephemeral ports), creates the topics, prints \
+            `bootstrap: HOST:PORT,...` on stdout and serves until SIGINT or SIGTERM. Any Kafka client \
+            (kcat, confluent-kafka, the sink) can use it. It keeps only a few MB per partition: produce \
+            compressed (lz4, zstd) when writing a lot.
+            """
     )
 
+    @Option(name: .long, help: "Number of brokers (1 or more).")
+    var brokers: Int = 1
+
+    @Option(name: .long, help: "A topic to create, as NAME:PARTITIONS (repeatable).")
+    var topic: [String] = []
+
+    @Option(name: .long, help: "Log level for librdkafka messages on stderr (trace, debug, info, warning, error).")
+    var logLevel: String = "warning"
+
+    func validate() throws {
+        guard brokers >= 1 else { throw ValidationError("--brokers must be at least 1, got \(brokers)") }
+        for spec in topic { _ = try Self.parseTopic(spec) }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \(logLevel)")
+        }
+    }
+
+    static func parseTopic(_ spec: String) throws -> (name: String, partitions: Int) {
+        guard let colon = spec.lastIndex(of: ":"),
+              case let name = String(spec[..<colon]), !name.isEmpty,
+              let partitions = Int(spec[spec.index(after: colon)...]), partitions >= 1
+        else {
+            throw ValidationError("--topic expects NAME:PARTITIONS with at least one partition, for example events:4; got \(spec)")
+        }
+        return (name, partitions)
+    }
+
     func run() async throws {
-        try notBuiltYet("mock-kafka")
+        var logger = Logger(label: "mock-kafka")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        let cluster = try MockKafkaCluster(brokers: brokers, logger: logger)
+        for spec in topic {
+            let (name, partitions) = try Self.parseTopic(spec)
+            try cluster.createTopic(name, partitions: partitions)
+            FileHandleStderr.write("created topic \(name) with \(partitions) partition(s)\n")
+        }
+        Self.writeStdout("bootstrap: \(cluster.bootstrapServers)\n")
+        let signal = await Self.waitForTermination()
+        FileHandleStderr.write("received \(signal), shutting down the mock cluster\n")
+        cluster.shutdown()
+    }
+
+    /// Unbuffered write to standard output, so a parent process sees the line at once.
+    private static func writeStdout(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    /// Suspends until SIGINT or SIGTERM and returns its name.
+    private static func waitForTermination() async -> String {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            let queue = DispatchQueue(label: "mock-kafka-signals")
+            let resumed = ResumeOnce(continuation)
+            var sources: [any DispatchSourceSignal] = []
+            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { resumed.resume(name) }
+                source.resume()
+                sources.append(source)
+            }
+            resumed.keepAlive(sources)
+        }
+    }
+}
+
+/// Resumes a continuation at most once and keeps the signal sources alive until then.
+private final class ResumeOnce: @unchecked Sendable {
+    private var continuation: CheckedContinuation<String, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "mock-kafka-resume")
+
+    init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
+
+    func keepAlive(_ sources: [any DispatchSourceSignal]) { queue.sync { self.sources = sources } }
+
+    func resume(_ name: String) {
+        queue.sync {
+            continuation?.resume(returning: name)
+            continuation = nil
+        }
     }
 }
