@@ -32,6 +32,9 @@ public final class KafkaConsumer: Sendable {
     /// statistics event, or when statistics are disabled).
     public var consumerLag: [KafkaTopicPartition: Int64] { core.shared.withLock { $0.lag } }
 
+    /// The fatal error that stopped this consumer, if any (it must then be closed and recreated).
+    public var fatalError: KafkaError? { core.shared.withLock { $0.fatalError } }
+
     /// Commits offsets with their metadata and returns when the coordinator answered.
     /// - Throws: `KafkaError` `.commitFailed` (request or first partition error), `.closed`.
     public func commit(_ offsets: [KafkaCommitOffset]) async throws(KafkaError) {

@@ -147,6 +147,7 @@ public struct KafkaResponseError: Hashable, Sendable, CustomStringConvertible {
     public static var offsetMetadataTooLarge: Self { .init(rawValue: RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE.rawValue) }
     public static var invalidCommitOffsetSize: Self { .init(rawValue: RD_KAFKA_RESP_ERR_INVALID_COMMIT_OFFSET_SIZE.rawValue) }
     public static var groupAuthorizationFailed: Self { .init(rawValue: RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED.rawValue) }
+    public static var fencedInstanceID: Self { .init(rawValue: RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID.rawValue) }
     public static var notLeaderForPartition: Self { .init(rawValue: RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION.rawValue) }
     public static var requestTimedOut: Self { .init(rawValue: RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT.rawValue) }
 }

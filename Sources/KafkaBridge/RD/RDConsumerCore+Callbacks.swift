@@ -102,12 +102,15 @@ extension RDConsumerCore {
     func handleError(_ err: rd_kafka_resp_err_t, _ reason: String) {
         guard let rk else { return }
         if err == RD_KAFKA_RESP_ERR__FATAL {
+            // Reported once, whether it arrives through the error callback or a consumed message.
+            guard fatalError == nil else { return }
             var buffer = [CChar](repeating: 0, count: 512)
             let original = rd_kafka_fatal_error(rk, &buffer, buffer.count)
             let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             var error = KafkaError(code: .fatal, original, "fatal consumer error, the consumer must be recreated: \(text)")
             error.isFatal = true
             fatalError = error
+            shared.withLock { $0.fatalError = error }
             logger.critical("\(error)")
             delegate.consumer(KafkaConsumerControl(core: self), didReceiveError: error)
             return

@@ -37,6 +37,7 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         var pollThread: pthread_t?
         var assignment: [KafkaTopicPartition] = []
         var lag: [KafkaTopicPartition: Int64] = [:]
+        var fatalError: KafkaError?
     }
     let shared = Locked(Shared())
 
@@ -168,6 +169,10 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
     private func reportMessageError(_ m: UnsafeMutablePointer<rd_kafka_message_t>) {
         let err = m.pointee.err
         if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
+        if err == RD_KAFKA_RESP_ERR__FATAL {
+            handleError(err, String(cString: rd_kafka_message_errstr(m)))
+            return
+        }
         var tp: KafkaTopicPartition?
         if let rkt = m.pointee.rkt {
             tp = KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(rkt)), partition: m.pointee.partition)
