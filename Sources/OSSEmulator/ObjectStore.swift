@@ -50,12 +50,27 @@ public final class OSSObjectStore: @unchecked Sendable {
     // MARK: Buckets
 
     /// Creates `name` if it does not exist yet (reloading its objects from a directory store).
+    /// Throws when `name` is not a valid OSS bucket name.
     public func createBucket(_ name: String) throws {
+        guard Self.isValidBucketName(name) else {
+            throw OSSEmulatorStorageError(
+                "bucket name '\(name)' is invalid: use 3-63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+            )
+        }
         if lock.withLock({ buckets[name] != nil }) { return }
         let records = try backend.openBucket(name)
         lock.withLock {
             if buckets[name] == nil { buckets[name] = Bucket(creationDate: Date(), records: records) }
         }
+    }
+
+    /// OSS bucket naming rules: 3–63 characters of `a-z`, `0-9` and `-`, starting and ending with a letter or digit.
+    public static func isValidBucketName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (3...63).contains(bytes.count) else { return false }
+        func alphanumeric(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
+        return alphanumeric(bytes[0]) && alphanumeric(bytes[bytes.count - 1])
+            && bytes.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "-") }
     }
 
     public func bucketExists(_ name: String) -> Bool { lock.withLock { buckets[name] != nil } }

@@ -49,19 +49,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     func validate() throws {
         guard !buckets.isEmpty else { throw ValidationError("Give at least one --bucket NAME.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
-        for bucket in buckets where !Self.isValidBucketName(bucket) {
+        for bucket in buckets where !OSSObjectStore.isValidBucketName(bucket) {
             throw ValidationError("Bucket name '\(bucket)' is invalid: use 3-63 lower-case letters, digits and '-', starting and ending with a letter or digit.")
         }
         for entry in stsCredentials where entry.split(separator: ":", maxSplits: 2).count != 3 {
             throw ValidationError("--sts-credential must be ID:SECRET:TOKEN.")
         }
-    }
-
-    static func isValidBucketName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (3...63).contains(bytes.count) else { return false }
-        func alnum(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
-        return alnum(bytes.first!) && alnum(bytes.last!) && bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: "-") }
     }
 
     func run() async throws {
