@@ -70,7 +70,7 @@ extension PartitionState {
         if segment == nil {
             guard openSegment(firstOffset: batch.offsets[0], time: batch.times[0], env, now, &fx) else { return }
         }
-        issueAppend(batch: batch, payload: payload, &fx)
+        issueAppend(batch: batch, payload: payload, env, &fx)
     }
 
     /// Closes the open segment; the next batch opens a new key.
@@ -107,11 +107,12 @@ extension PartitionState {
         return true
     }
 
-    mutating func issueAppend(batch: RenderedRecords, payload: [UInt8], _ fx: inout Effects) {
+    mutating func issueAppend(batch: RenderedRecords, payload: [UInt8], _ env: SinkEnvironment, _ fx: inout Effects) {
         let seg = segment!
         let id = fx.newID()
         let f = InFlight(stage: .sent(id), batch: batch, payload: payload, key: seg.key, position: seg.position,
-                         previousCRC: seg.crc, expectedCRC: CRC64.update(seg.crc, payload), isCreate: seg.position == 0)
+                         previousCRC: seg.crc, expectedCRC: CRC64.update(seg.crc, payload), isCreate: seg.position == 0,
+                         compressed: env.settings.compression != .none)
         inFlight = f
         sendAppend(f, id, &fx)
     }
@@ -131,7 +132,7 @@ extension PartitionState {
         if let seg = segment { avoid(seg.key) }
         segment = nil
         guard openSegment(firstOffset: f.firstOffset, time: f.batch.times[f.batch.head], env, now, &fx) else { return }
-        issueAppend(batch: f.batch, payload: f.payload, &fx)
+        issueAppend(batch: f.batch, payload: f.payload, env, &fx)
     }
 
     // MARK: Append outcomes (design.md section 5, second table)
@@ -279,6 +280,7 @@ extension PartitionState {
             fx.notice(.fenced(tp, key: key, committedOffset: cp.offset))
             fx.actions.append(.seek(tp, offset: cp.offset))
             nextOffset = cp.offset
+            expectFirstOffset = cp.offset
             startRecovery(kind: .fenced, metadata: cp.metadata, env, now, &fx)
         } else if let offset = fallbackOffset {
             fx.notice(.fenced(tp, key: key, committedOffset: offset))

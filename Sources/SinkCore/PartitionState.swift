@@ -84,6 +84,8 @@ struct InFlight: Sendable {
     var previousCRC: UInt64
     var expectedCRC: UInt64
     var isCreate: Bool
+    /// `payload` is a compressed copy (otherwise it shares storage with `batch.bytes`).
+    var compressed: Bool
     var attempt = 0
 
     var firstOffset: Int64 { batch.offsets[batch.head] }
@@ -163,7 +165,7 @@ struct PartitionState: Sendable {
         var n = pending.liveBytes
         if let f = inFlight {
             n += f.batch.liveBytes
-            if f.payload.count != f.batch.liveBytes || f.batch.bytes.isEmpty { n += f.payload.count }
+            if f.compressed { n += f.payload.count }
         }
         return n
     }

@@ -36,43 +36,68 @@ public struct RecordRenderer: Sendable {
         return out
     }
 
-    func renderJSONL(_ r: SinkRecord, valueAsJSON: Bool, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"topic":"#.utf8)
-        JSONWriter.writeString(r.topic, into: &out)
-        out.append(contentsOf: #","partition":"#.utf8)
-        JSONWriter.writeInteger(Int64(r.partition), into: &out)
-        out.append(contentsOf: #","offset":"#.utf8)
-        JSONWriter.writeInteger(r.offset, into: &out)
-        out.append(contentsOf: #","timestamp":"#.utf8)
-        if r.timestampType == .notAvailable {
-            out.append(contentsOf: "null".utf8)
-        } else {
-            JSONWriter.writeInteger(r.timestampMs, into: &out)
+    /// Fixed fragments of a `jsonl` line, as bytes (appending a `[UInt8]` is a plain copy).
+    struct Fragments: Sendable {
+        let topic = Array(#"{"topic":"#.utf8)
+        let partition = Array(#","partition":"#.utf8)
+        let offset = Array(#","offset":"#.utf8)
+        let timestamp = Array(#","timestamp":"#.utf8)
+        let null = Array("null".utf8)
+        let types: [[UInt8]] = [TimestampType.createTime, .logAppendTime, .notAvailable].map {
+            Array((#","timestamp_type":""# + $0.name + #"","key":"#).utf8)
         }
-        out.append(contentsOf: #","timestamp_type":""#.utf8)
-        out.append(contentsOf: r.timestampType.name.utf8)
-        out.append(contentsOf: #"","key":"#.utf8)
+        let headersOpen = Array(#","headers":["#.utf8)
+        let headerKey = Array(#"{"key":"#.utf8)
+        let headerValue = Array(#","value":"#.utf8)
+        let value = Array(#"],"value":"#.utf8)
+        let end = Array("}\n".utf8)
+    }
+
+    let fragments = Fragments()
+
+    func renderJSONL(_ r: SinkRecord, valueAsJSON: Bool, into out: inout [UInt8]) {
+        let f = fragments
+        out.append(contentsOf: f.topic)
+        JSONWriter.writeString(r.topic, into: &out)
+        out.append(contentsOf: f.partition)
+        JSONWriter.writeInteger(Int64(r.partition), into: &out)
+        out.append(contentsOf: f.offset)
+        JSONWriter.writeInteger(r.offset, into: &out)
+        out.append(contentsOf: f.timestamp)
+        switch r.timestampType {
+        case .createTime:
+            JSONWriter.writeInteger(r.timestampMs, into: &out)
+            out.append(contentsOf: f.types[0])
+        case .logAppendTime:
+            JSONWriter.writeInteger(r.timestampMs, into: &out)
+            out.append(contentsOf: f.types[1])
+        case .notAvailable:
+            out.append(contentsOf: f.null)
+            out.append(contentsOf: f.types[2])
+        }
         JSONWriter.writeBytes(r.key, into: &out)
-        out.append(contentsOf: #","headers":["#.utf8)
+        out.append(contentsOf: f.headersOpen)
         var first = true
         for header in r.headers {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.append(contentsOf: #"{"key":"#.utf8)
+            out.append(contentsOf: f.headerKey)
             JSONWriter.writeString(header.key, into: &out)
-            out.append(contentsOf: #","value":"#.utf8)
+            out.append(contentsOf: f.headerValue)
             JSONWriter.writeBytes(header.value, into: &out)
             out.append(UInt8(ascii: "}"))
         }
-        out.append(contentsOf: #"],"value":"#.utf8)
+        out.append(contentsOf: f.value)
         if valueAsJSON, let value = r.value, JSONValidator.isValidJSON(value) {
-            for byte in value {
-                out.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte)
+            let start = out.count
+            out.append(contentsOf: value)
+            if value.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+                for i in start..<out.count where out[i] == 0x0A || out[i] == 0x0D { out[i] = 0x20 }
             }
         } else {
             JSONWriter.writeBytes(r.value, into: &out)
         }
-        out.append(contentsOf: "}\n".utf8)
+        out.append(contentsOf: f.end)
     }
 }
 
@@ -106,9 +131,7 @@ enum JSONWriter {
             return
         }
         bytes.withUnsafeBufferPointer { p in
-            let mark = out.count
             if !writeUTF8String(p, into: &out) {
-                out.removeSubrange(mark...)
                 out.append(contentsOf: #"{"base64":""#.utf8)
                 Base64.encode(p, into: &out)
                 out.append(contentsOf: #""}"#.utf8)
@@ -116,47 +139,107 @@ enum JSONWriter {
         }
     }
 
-    /// Writes `p` as an escaped JSON string while validating UTF-8. Returns false (leaving partial output for the
-    /// caller to remove) when `p` is not valid UTF-8.
-    static func writeUTF8String(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
-        out.append(UInt8(ascii: "\""))
-        let n = p.count
-        var i = 0
-        var runStart = 0
-        @inline(__always) func flush(_ end: Int) {
-            if end > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<end])) }
+    /// True when one of the 8 bytes in `w` is < 0x20, `"`, `\\` or ≥ 0x80 (needs escaping or UTF-8 validation).
+    @inline(__always)
+    static func wordNeedsAttention(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- ones &* 0x20) & ~w
+        let q = w ^ (ones &* 0x22)
+        let quote = (q &- ones) & ~q
+        let b = w ^ (ones &* 0x5C)
+        let backslash = (b &- ones) & ~b
+        return ((control | quote | backslash) & highs) | (w & highs) != 0
+    }
+
+    /// Per ASCII byte: 0 = copy as is, 2 = two-character escape, 6 = `\\u00XX`; 255 for non-ASCII (validate).
+    static let escapeClass: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: 2
+        case 0..<0x20: 6
+        case 0x80...: 255
+        default: 0
         }
-        while i < n {
-            let b = p[i]
-            if b < 0x80 {
-                if b >= 0x20 && b != 0x22 && b != 0x5C {
-                    i += 1
+    }
+
+    /// The second character of two-character escapes, by byte.
+    static let shortEscape: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x22: 0x22
+        case 0x5C: 0x5C
+        case 0x0A: UInt8(ascii: "n")
+        case 0x0D: UInt8(ascii: "r")
+        case 0x09: UInt8(ascii: "t")
+        case 0x08: UInt8(ascii: "b")
+        case 0x0C: UInt8(ascii: "f")
+        default: 0
+        }
+    }
+
+    /// Writes `p` as an escaped JSON string. Returns false (writing nothing) when `p` is not valid UTF-8.
+    ///
+    /// Two passes: the first validates and measures (skipping 8 plain ASCII bytes at a time), the second copies
+    /// (one `memcpy` when nothing needs escaping).
+    static func writeUTF8String(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        let n = p.count
+        var extra = 0
+        let raw = UnsafeRawBufferPointer(p)
+        let valid = escapeClass.withUnsafeBufferPointer { cls -> Bool in
+            var i = 0
+            while i < n {
+                if i + 8 <= n && !wordNeedsAttention(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))) {
+                    i += 8
                     continue
                 }
-                flush(i)
-                out.append(UInt8(ascii: "\\"))
-                switch b {
-                case 0x22: out.append(0x22)
-                case 0x5C: out.append(0x5C)
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                default:
-                    out.append(contentsOf: "u00".utf8)
-                    out.append(hex[Int(b >> 4)])
-                    out.append(hex[Int(b & 0xF)])
+                let c = cls[Int(p[i])]
+                if c != 255 {
+                    if c != 0 { extra += Int(c) - 1 }
+                    i += 1
+                } else {
+                    let len = UTF8Validation.sequenceLength(p, at: i)
+                    if len == 0 { return false }
+                    i += len
                 }
-                i += 1
-                runStart = i
-                continue
             }
-            let len = UTF8Validation.sequenceLength(p, at: i)
-            if len == 0 { return false }
-            i += len
+            return true
         }
-        flush(n)
+        guard valid else { return false }
+        out.append(UInt8(ascii: "\""))
+        if extra == 0 {
+            out.append(contentsOf: p)
+        } else {
+            let base = out.count
+            out.append(contentsOf: repeatElement(0, count: n + extra))
+            escapeClass.withUnsafeBufferPointer { cls in
+                shortEscape.withUnsafeBufferPointer { short in
+                    hex.withUnsafeBufferPointer { hex in
+                        out.withUnsafeMutableBufferPointer { dst in
+                            var o = base
+                            for i in 0..<n {
+                                let b = p[i]
+                                switch cls[Int(b)] {
+                                case 0, 255:
+                                    dst[o] = b
+                                    o += 1
+                                case 2:
+                                    dst[o] = 0x5C
+                                    dst[o + 1] = short[Int(b)]
+                                    o += 2
+                                default:
+                                    dst[o] = 0x5C
+                                    dst[o + 1] = UInt8(ascii: "u")
+                                    dst[o + 2] = UInt8(ascii: "0")
+                                    dst[o + 3] = UInt8(ascii: "0")
+                                    dst[o + 4] = hex[Int(b >> 4)]
+                                    dst[o + 5] = hex[Int(b & 0xF)]
+                                    o += 6
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         out.append(UInt8(ascii: "\""))
         return true
     }

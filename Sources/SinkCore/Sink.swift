@@ -65,8 +65,17 @@ public struct Sink: Sendable {
         let env = self.env
         switch event {
         case .assigned(let list):
-            for a in list where partitions[a.topicPartition] == nil {
+            for a in list {
                 let tp = a.topicPartition
+                if let old = partitions[tp] {
+                    // Assigned again while a revoke is still finishing: that revoke ends here (no commit of the
+                    // unfinished append); the new assignment recovers from the committed offset.
+                    guard case .revoking = old.phase else { continue }
+                    step(tp, &fx) { p, fx in
+                        p.commitPoint = nil
+                        p.release(&fx)
+                    }
+                }
                 partitions[tp] = PartitionState(tp: tp)
                 if !configErrors.isEmpty { fx.actions.append(.pause([tp])) }
                 step(tp, &fx) { p, fx in p.assigned(committed: a.committed, env, now, &fx) }
