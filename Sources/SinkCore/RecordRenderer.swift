@@ -214,9 +214,21 @@ enum JSONWriter {
                 shortEscape.withUnsafeBufferPointer { short in
                     hex.withUnsafeBufferPointer { hex in
                         out.withUnsafeMutableBufferPointer { dst in
+                            let rawDst = UnsafeMutableRawBufferPointer(dst)
                             var o = base
-                            for i in 0..<n {
+                            var i = 0
+                            while i < n {
+                                if i + 8 <= n {
+                                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                                    if !wordNeedsAttention(UInt64(littleEndian: w)) {
+                                        rawDst.storeBytes(of: w, toByteOffset: o, as: UInt64.self)
+                                        i += 8
+                                        o += 8
+                                        continue
+                                    }
+                                }
                                 let b = p[i]
+                                i += 1
                                 switch cls[Int(b)] {
                                 case 0, 255:
                                     dst[o] = b

@@ -122,3 +122,26 @@ import Testing
         #expect(d.h.sink.heldBytes == 0)
     }
 }
+
+@Suite struct ReassignmentTests {
+    @Test func assignmentWhileARevokeIsFinishingStartsFresh() throws {
+        var h = Harness()
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
+        let a = try #require(h.send(.records(records(tp0, 0...2))).appends.first)
+        h.send(.revoked([tp0]))
+        let out = h.send(.assigned([PartitionAssignment(tp0, committed: CommittedOffset(offset: 0, metadata: nil))]))
+        #expect(out.released == [tp0] && out.commits.isEmpty)
+        #expect(out.recoveries == [.noMetadata])
+        // The old append's result no longer matters.
+        #expect(h.send(.appendCompleted(a.id, .success(nextPosition: a.bytes.count, crc64: a.expectedCRC64))).isEmpty)
+        #expect(h.sink.assignedPartitions == [tp0])
+    }
+
+    @Test func duplicateAssignmentIsIgnored() throws {
+        var h = Harness()
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
+        h.send(.records(records(tp0, 0...1)))
+        #expect(h.send(.assigned([PartitionAssignment(tp0, committed: nil)])).isEmpty)
+        #expect(h.sink.bufferedBytes(tp0) > 0)
+    }
+}

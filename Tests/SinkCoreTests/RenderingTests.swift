@@ -116,3 +116,27 @@ import Testing
         #expect(ext(.raw(delimiter: [10]), .zstd(level: 1)) == ".bin.zst")
     }
 }
+
+@Suite struct EscaperPropertyTests {
+    /// Random byte strings (biased towards escapes, quotes and multi-byte sequences) either round-trip through a
+    /// JSON parser as the same text, or are invalid UTF-8 and round-trip through the base64 marker.
+    @Test func randomBytesRoundTrip() throws {
+        var rng = SeededRandom(state: 42)
+        let alphabet: [[UInt8]] = [[0x22], [0x5C], [0x0A], [0x00], [0x1F], [0x7F], Array("abcdefgh".utf8), Array("é".utf8),
+                                   Array("中".utf8), Array("😀".utf8), [0xFF], [0xC3], [0xED, 0xA0, 0x80], Array("/ <>".utf8)]
+        let renderer = RecordRenderer(format: .jsonl(valueAsJSON: false))
+        for _ in 0..<2000 {
+            var value: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 40) { value += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            let line = renderer.render(SinkRecord(topic: "t", partition: 0, offset: 0, timestampMs: 0, value: value))
+            #expect(line.last == 0x0A && !line.dropLast().contains(0x0A))
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            if let text = String(validating: value, as: UTF8.self) {
+                #expect(parsed["value"] as? String == text)
+            } else {
+                let marker = try #require(parsed["value"] as? [String: String])
+                #expect(Data(base64Encoded: marker["base64"]!) == Data(value))
+            }
+        }
+    }
+}
