@@ -122,15 +122,18 @@ extension PartitionState {
             let intact = raw.count == info.length - r.basePosition
                 && (info.crc64.map { CRC64.update(r.baseCRC, raw) == $0 } ?? true)
             var proof: Proof
+            // The object's CRC after the tail: OSS's value, or (when absent) computed from the bytes read.
+            var full = info
+            full.crc64 = info.crc64 ?? CRC64.update(r.baseCRC, raw)
             if !intact {
                 // The object before our position changed, or the bytes are not the range we asked for.
-                proof = Proof(info: info, tail: [], decodeFailed: true)
+                proof = Proof(info: full, tail: [], decodeFailed: true)
             } else {
                 do {
-                    proof = Proof(info: info, tail: try AppendCompression.decompress(raw, env.settings.compression),
+                    proof = Proof(info: full, tail: try AppendCompression.decompress(raw, env.settings.compression),
                                   decodeFailed: false)
                 } catch {
-                    proof = Proof(info: info, tail: error.decoded, decodeFailed: true)
+                    proof = Proof(info: full, tail: error.decoded, decodeFailed: true)
                 }
             }
             var next = r
@@ -186,7 +189,7 @@ extension PartitionState {
         let firstTime = proof.matched > 0 ? pending.time(0) : nil
         pending.dropFirst(proof.matched)
         if pending.isEmpty { lingerStart = nil }
-        let crc = proof.info.crc64 ?? CRC64.update(r.baseCRC, [])
+        let crc = proof.info.crc64 ?? r.baseCRC  // always set when the range arrived
         adopt(r, proof.info, outcome: .tailProven, env, now, &fx, bucketTime: firstTime)
         if let lastMatched {
             requestCommit(CommitPoint(offset: lastMatched + 1,

@@ -95,6 +95,18 @@ import Testing
         #expect(out.recoveries == [.tailProven] && out.commits.map(\.offset) == [10])
     }
 
+    @Test func provenTailWithoutACRCHeaderCommitsTheComputedCRC() throws {
+        var h = Harness()
+        let (committed, tail, meta) = object(h.sink.settings)
+        let head = try assign(&h, meta)
+        let info = ObjectInfo(length: committed.count + tail.count, crc64: nil, appendable: true)
+        let range = try #require(h.send(.headCompleted(head.id, .found(info))).ranges.first)
+        h.send(.rangeCompleted(range.id, .success(tail)))
+        let out = h.send(.records(records(tp0, 3...4)))
+        let commit = try #require(out.commits.first)
+        #expect(CommitMetadata.parse(commit.metadata)?.crc64 == CRC64.checksum(committed + tail))
+    }
+
     @Test func mismatchingTailRollsOverAndCountsRecoveryMismatch() throws {
         var h = Harness()
         let (committed, _, meta) = object(h.sink.settings)
