@@ -2,25 +2,36 @@
 /// awaiting; the shell (`SinkService`) executes the actions and reports results as events.
 ///
 /// ## Protocol the shell follows
-/// - Call ``handle(_:at:)`` for every event, one at a time, with the current ``SinkInstant``; execute the returned
-///   actions in order. Never call it concurrently.
+/// - Call ``handle(_:at:)`` for every event, one at a time, with the current ``SinkInstant`` (monotonic part never
+///   going backwards); execute the returned actions in order. Never call it concurrently.
+/// - `.records`: records in offset order per partition, any chunking, partitions may be mixed.
 /// - `.append/.head/.getRange`: run the request (any number concurrently across partitions, bounded by
 ///   `max_inflight_appends`; the core never has more than one append outstanding per partition) and report exactly
 ///   one `.appendCompleted/.headCompleted/.rangeCompleted` with the same ``RequestID``. Results for released
-///   partitions are ignored, so late results are harmless.
+///   partitions are ignored, so late results are harmless. Classify OSS answers as the outcome enums say:
+///   timeouts, connection errors, 5xx and 429 that outlive the client's own same-position retries are
+///   `transientFailure` (the core re-sends later with backoff); 403, 404 `NoSuchBucket` and other 4xx are
+///   `configurationError` (the core pauses everything, reports unhealthy, retries every `configErrorRetryInterval`
+///   and commits nothing until OSS answers normally again).
 /// - `.commit`: commit asynchronously (later commits of a partition supersede earlier ones) and report
 ///   `.commitCompleted`. When a `.commit` is followed by `.released` for the same partition in one batch (revoke),
 ///   commit synchronously before completing the rebalance.
 /// - `.seek`: seek the consumer; records of that partition fetched before the seek must not be delivered.
-/// - `.pause/.resume`: `rd_kafka_pause_partitions` / `resume_partitions`.
-/// - `.scheduleTimer(at:)`: one timer; a new one replaces the old; when it fires send `.timerFired`.
+/// - `.pause/.resume`: `rd_kafka_pause_partitions` / `resume_partitions`. The core keeps track of why a partition
+///   is paused (memory watermark, configuration error) and only resumes when no reason is left.
+/// - `.scheduleTimer(at:)`: one timer; a new one replaces the old; when it fires send `.timerFired` (firing early
+///   or late is harmless).
 /// - `.released`: the partition is done here; in a revoke callback wait for `.released` of every revoked
-///   partition (the core bounds that wait by `revokeTimeout`), then let the rebalance proceed.
-/// - `.shutdownComplete` after `.shutdown`: close the consumer (leave the group) and exit 0.
-/// - `.health`: report on `/readyz`. `.notice`: log and count. `.fail`: stop the service with the message.
+///   partition (the core bounds that wait by `revokeTimeout`), then let the rebalance proceed. `.lost` releases at
+///   once and never commits.
+/// - `.shutdown` (after the consumer stopped fetching) → `.shutdownComplete` once every buffer is appended and every
+///   commit acknowledged: close the consumer (leave the group) and exit 0. Enforce `shutdown_timeout` in the shell.
+/// - `.health`: report on `/readyz`. `.notice`: log and count (rollovers by reason, recoveries by outcome,
+///   `records_expired_before_archive`, integrity alerts, fencing). `.fail`: stop the service with the message.
 ///
-/// - Important: Exactly-once rests on the shell committing only what `.commit` says, and on records being
-///   delivered in offset order per partition.
+/// - Important: Exactly-once rests on the shell committing only what `.commit` says, on records being delivered
+///   in offset order per partition, and on the rendering settings staying the same across restarts (a changed
+///   format or compression makes recovery treat an uncommitted tail as a mismatch and roll over).
 public struct Sink: Sendable {
     let env: SinkEnvironment
     var partitions: [TopicPartition: PartitionState] = [:]

@@ -146,6 +146,14 @@ public struct SinkSettings: Sendable {
         if case .raw(let delimiter) = format, delimiter.count > 16 {
             problems.append("raw_delimiter must be at most 16 bytes")
         }
+        let sample = keyTemplate.render(prefix: keyPrefix, topic: "topic", partition: 0, offset: 0,
+                                        time: LocalTime(year: 2024, month: 1, day: 1, hour: 0, minute: 0), ext: fileExtension)
+        if sample.hasPrefix("/") || sample.hasPrefix("\\") {
+            problems.append("object keys would start with '\(sample.prefix(1))' (\"\(sample)\"): remove the leading slash from the prefix or key_template")
+        }
+        if sample.utf8.count + 249 > 1023 {
+            problems.append("the key prefix and template are too long: keys could pass OSS's 1023-byte limit with a 249-character topic name")
+        }
         if !problems.isEmpty { throw SinkSettingsError(problems: problems) }
     }
 }

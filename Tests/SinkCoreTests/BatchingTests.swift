@@ -98,6 +98,9 @@ import Testing
     @Test func settingsAreValidated() {
         #expect(throws: SinkSettingsError.self) { try Sink(settings: testSettings { $0.maxObjectBytes = 6 << 30 }) }
         #expect(throws: SinkSettingsError.self) { try Sink(settings: testSettings { $0.batchMaxRecords = 0 }) }
+        #expect(throws: SinkSettingsError.self) { try Sink(settings: SinkSettings(keyPrefix: "/archive/")) }
+        #expect(throws: SinkSettingsError.self) { try Sink(settings: SinkSettings(keyPrefix: String(repeating: "p", count: 800))) }
+        #expect(throws: Never.self) { try Sink(settings: SinkSettings(keyPrefix: "archive/")) }
         do {
             _ = try Sink(settings: testSettings { $0.batchMaxBytes = 0; $0.compression = .zstd(level: 99) })
             Issue.record("expected an error")
