@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 /*
  * Non-variadic wrapper around rd_kafka_producev() (variadic C does not import into Swift).
@@ -22,6 +25,15 @@ static inline rd_kafka_resp_err_t kos_produce(rd_kafka_t *rk, const char *topic,
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
                              RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
                              RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+}
+
+/* Names the calling thread (Linux: 15 bytes shown by top -H, perf); no-op elsewhere. */
+static inline void kos_set_thread_name(const char *name) {
+#if defined(__linux__)
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+#else
+    (void)name;
+#endif
 }
 
 /* Pushes one error onto the mock cluster's error stack for ApiKey (rd_kafka_mock_push_request_errors is variadic). */

@@ -44,7 +44,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         groupInstanceID: String? = nil,
         statisticsInterval: Duration? = .seconds(5),
         maxBatchRecords: Int = 10_000,
-        maxBatchBytes: Int = 16 << 20,
+        maxBatchBytes: Int = 1 << 20,
         pollTimeout: Duration = .milliseconds(100),
         properties: [String: String] = [:]
     ) {

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaBridge
 import Testing
 
@@ -63,6 +64,31 @@ import Testing
         } throws: { error in
             guard let error = error as? KafkaError else { return false }
             return error.code == .configuration && error.message.contains("fetch.wait.max.msx")
+        }
+    }
+}
+
+@Suite struct PassThroughTests {
+    @Test func saslAndSslPropertiesPassThroughUnchanged() async throws {
+        let secret = "s3cr3t-\(UUID().uuidString)"
+        let configuration = KafkaConsumerConfiguration(
+            bootstrapServers: "127.0.0.1:1", groupID: uniqueName("group-sasl"), topics: ["t"],
+            properties: [
+                "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+                "sasl.username": "archiver", "sasl.password": secret, "ssl.endpoint.identification.algorithm": "none",
+            ])
+        let consumer = try KafkaConsumer(configuration: configuration, delegate: RecordingDelegate(), logger: testLogger())
+        try? await consumer.close(deadline: .seconds(2))
+
+        // A rejected property never echoes a secret from the configuration.
+        var broken = configuration
+        broken.properties["sasl.mechanism"] = "NOT-A-MECHANISM"
+        do {
+            _ = try KafkaConsumer(configuration: broken, delegate: RecordingDelegate(), logger: testLogger())
+            Issue.record("an unsupported sasl.mechanism was accepted")
+        } catch {
+            #expect(!error.description.contains(secret))
+            #expect(error.code == .configuration || error.code == .handleCreation, "\(error)")
         }
     }
 }

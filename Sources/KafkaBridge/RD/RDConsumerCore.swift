@@ -73,7 +73,12 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
 
     /// Starts the poll thread. The thread keeps `self` alive until the handle is destroyed.
     func start(name: String) {
-        let thread = Thread { [self] in self.run() }
+        let threadName = String(name.utf8.prefix(15)) ?? "kafka-poll"
+        let thread = Thread { [self] in
+            // Visible in top -H / perf (Linux limits thread names to 15 bytes).
+            kos_set_thread_name(threadName)
+            self.run()
+        }
         thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
