@@ -164,6 +164,19 @@ import Testing
         #expect(b.recordCount == 2 && b.lastOffset == 2)
     }
 
+    @Test mutating func theRepeatedHourOfAFallBackDayIsTwoBuckets() throws {
+        let template = try KeyTemplate("{topic}/{partition}/{yyyy}{MM}{dd}T{HH}/{offset}{ext}")
+        var h = Harness(testSettings { $0.keyTemplate = template; $0.batchMaxRecords = 1; $0.timeZone = TimeZone(identifier: "America/New_York")! })
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
+        let edt: Int64 = 1_730_611_800_000  // 2024-11-03T05:30Z = 01:30 EDT
+        let est: Int64 = 1_730_615_400_000  // 2024-11-03T06:30Z = 01:30 EST
+        let a = try #require(h.send(.records([record(tp0, 0, time: edt), record(tp0, 1, time: est)])).appends.first)
+        #expect(a.key == "events/0/20241103T01/0.jsonl")
+        let out = complete(&h, a)
+        #expect(out.rollovers == [.timeBucket])
+        #expect(out.appends.first?.key == "events/0/20241103T01/1.jsonl")
+    }
+
     @Test mutating func wallClockTimestampsCanNameTheBucket() throws {
         let template = try KeyTemplate("{topic}/{partition}/{yyyy}-{MM}-{dd}/{offset}{ext}")
         var h = Harness(testSettings { $0.keyTemplate = template; $0.batchMaxRecords = 1; $0.timestampSource = .wallClock })
