@@ -19,8 +19,8 @@
 /// - `.seek`: seek the consumer; records of that partition fetched before the seek must not be delivered.
 /// - `.pause/.resume`: `rd_kafka_pause_partitions` / `resume_partitions`. The core keeps track of why a partition
 ///   is paused (memory watermark, configuration error) and only resumes when no reason is left.
-/// - `.scheduleTimer(at:)`: one timer; a new one replaces the old; when it fires send `.timerFired` (firing early
-///   or late is harmless).
+/// - `.scheduleTimer(at:)`: one timer; a new one replaces the old; when it fires send `.timerFired` (a deadline
+///   already past fires at once; firing early or late is harmless).
 /// - `.released`: the partition is done here; in a revoke callback wait for `.released` of every revoked
 ///   partition (the core bounds that wait by `revokeTimeout`), then let the rebalance proceed. `.lost` releases at
 ///   once and never commits.
