@@ -31,6 +31,8 @@ public final class OSSObjectStore: @unchecked Sendable {
     private let lock = NSLock()
     private var buckets: [String: Bucket] = [:]
     private let stripes: [DispatchQueue]
+    private let stripeLocks: [NSLock]
+    private let runsInline: Bool
 
     struct Bucket {
         var creationDate: Date
@@ -45,6 +47,8 @@ public final class OSSObjectStore: @unchecked Sendable {
         }
         self.maxObjectSize = maxObjectSize
         stripes = (0..<32).map { DispatchQueue(label: "oss-emulator.store.\($0)") }
+        stripeLocks = (0..<32).map { _ in NSLock() }
+        runsInline = backend is MemoryBackend
     }
 
     // MARK: Buckets
@@ -119,7 +123,9 @@ public final class OSSObjectStore: @unchecked Sendable {
         now: Date = Date()
     ) async throws -> OSSAppendOutcome {
         try await serialized(bucket: bucket, key: key) {
-            try self.appendLocked(bucket: bucket, key: key, position: position, body: body, attributes: attributes, now: now)
+            try self.appendLocked(
+                bucket: bucket, key: key, position: position, body: body, attributes: attributes, now: Self.wholeSeconds(now)
+            )
         }
     }
 
@@ -129,7 +135,8 @@ public final class OSSObjectStore: @unchecked Sendable {
         try await serialized(bucket: bucket, key: key) {
             let position = self.head(bucket: bucket, key: key)?.length ?? 0
             return try self.appendLocked(
-                bucket: bucket, key: key, position: position, body: body, attributes: OSSObjectAttributes(), now: now
+                bucket: bucket, key: key, position: position, body: body, attributes: OSSObjectAttributes(),
+                now: Self.wholeSeconds(now)
             )
         }
     }
@@ -196,7 +203,7 @@ public final class OSSObjectStore: @unchecked Sendable {
                 crc64: crc,
                 etag: md5.map { String(format: "%02X", $0) }.joined(),
                 contentMD5: Data(md5).base64EncodedString(),
-                lastModified: now,
+                lastModified: Self.wholeSeconds(now),
                 attributes: attributes,
                 generation: (self.backend as? DirectoryBackend)?.nextGeneration() ?? 0
             )
@@ -219,6 +226,11 @@ public final class OSSObjectStore: @unchecked Sendable {
 
     // MARK: Helpers
 
+    /// Last-Modified has one-second resolution in OSS; whole seconds also survive the directory store's JSON exactly.
+    static func wholeSeconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+    }
+
     private func store(bucket: String, record: OSSObjectRecord) {
         lock.withLock { buckets[bucket]?.records[record.key] = record }
     }
@@ -232,14 +244,18 @@ public final class OSSObjectStore: @unchecked Sendable {
             + String(repeating: "0", count: 8 - lengthHex.count) + lengthHex + "00000000"
     }
 
-    /// Runs `body` on the serial queue that owns `bucket`/`key`.
+    /// Runs `body` alone among the operations on `bucket`/`key`: inline under the key's stripe lock for the
+    /// memory store (short, CPU-only work), on the key's serial dispatch queue for the directory store (blocking I/O).
     private func serialized<T: Sendable>(bucket: String, key: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         var hasher = Hasher()
         hasher.combine(bucket)
         hasher.combine(key)
-        let queue = stripes[Int(UInt(bitPattern: hasher.finalize()) % UInt(stripes.count))]
+        let stripe = Int(UInt(bitPattern: hasher.finalize()) % UInt(stripes.count))
+        if runsInline {
+            return try stripeLocks[stripe].withLock { try body() }
+        }
         return try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
+            stripes[stripe].async { continuation.resume(with: Result { try body() }) }
         }
     }
 }
