@@ -28,8 +28,8 @@ public final class KafkaConsumer: Sendable {
     /// The current assignment (a snapshot; it changes on the poll thread).
     public var assignment: [KafkaTopicPartition] { core.shared.withLock { $0.assignment } }
 
-    /// Consumer lag per assigned partition from the latest statistics (empty until the first
-    /// statistics event, or when statistics are disabled).
+    /// Consumer lag (end offset minus committed offset) per assigned partition from the latest
+    /// statistics (empty until the first statistics event, or when statistics are disabled).
     public var consumerLag: [KafkaTopicPartition: Int64] { core.shared.withLock { $0.lag } }
 
     /// The fatal error that stopped this consumer, if any (it must then be closed and recreated).

@@ -19,8 +19,9 @@ public protocol KafkaConsumerDelegate: AnyObject, Sendable {
     func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch)
     /// The assignment changed (see the contract above for ordering).
     func consumer(_ control: KafkaConsumerControl, didRebalance event: KafkaRebalanceEvent)
-    /// Fresh consumer lag per assigned partition from librdkafka statistics (partitions whose lag is
-    /// not yet known are left out). Default: ignored.
+    /// Fresh consumer lag per assigned partition from librdkafka statistics: end offset minus
+    /// committed offset (see `KafkaStatistics.consumerLag`; partitions whose lag is not yet known are
+    /// left out). Every `statisticsInterval`. Default: ignored.
     func consumer(_ control: KafkaConsumerControl, didUpdateLag lag: [KafkaTopicPartition: Int64])
     /// An error librdkafka reported. `error.isFatal` means the consumer stopped consuming and must be
     /// closed and recreated. Errors are also logged. Default: ignored.
