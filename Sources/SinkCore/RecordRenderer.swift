@@ -152,6 +152,14 @@ enum JSONWriter {
         return ((control | quote | backslash) & highs) | (w & highs) != 0
     }
 
+    /// The high bit of each byte lane of the result is set exactly when that byte of `x` is zero.
+    @inline(__always)
+    static func zeroLanes(_ x: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let y = (x & low7) &+ low7
+        return ~(y | x | low7)
+    }
+
     /// Per ASCII byte: 0 = copy as is, 2 = two-character escape, 6 = `\\u00XX`; 255 for non-ASCII (validate).
     static let escapeClass: [UInt8] = (0..<256).map { b -> UInt8 in
         switch b {
@@ -185,11 +193,22 @@ enum JSONWriter {
         var extra = 0
         let raw = UnsafeRawBufferPointer(p)
         let valid = escapeClass.withUnsafeBufferPointer { cls -> Bool in
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
             var i = 0
             while i < n {
-                if i + 8 <= n && !wordNeedsAttention(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))) {
-                    i += 8
-                    continue
+                if i + 8 <= n {
+                    let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    if w & highs == 0 {
+                        let controls = zeroLanes(w & (ones &* 0xE0))
+                        if controls == 0 {
+                            // Exact per-byte masks: each `"` or `\\` costs one extra byte.
+                            let specials = zeroLanes(w ^ (ones &* 0x22)) | zeroLanes(w ^ (ones &* 0x5C))
+                            extra += specials.nonzeroBitCount
+                            i += 8
+                            continue
+                        }
+                    }
                 }
                 let c = cls[Int(p[i])]
                 if c != 255 {
