@@ -109,7 +109,13 @@ enum JSONValidator {
 
         mutating func string() -> Bool {
             i += 1  // opening quote
+            let raw = UnsafeRawBufferPointer(p)
             while i < p.count {
+                if i + 8 <= p.count, !JSONWriter.wordNeedsAttention(
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))) {
+                    i += 8
+                    continue
+                }
                 let b = p[i]
                 if b == 0x22 { i += 1; return true }
                 if b < 0x20 { return false }

@@ -80,6 +80,10 @@ import Testing
         #expect(value("[1] [2]") == #""[1] [2]""#)
         #expect(value("") == #""""#)
         #expect(value(#"{"a":"\x"}"#) == #""{\"a\":\"\\x\"}""#)
+        // Long strings exercise the 8-byte fast path of the validator.
+        let long = #"{"aaaaaaaaaaaaaaaa\"bbbbbbbbbbbbbbbb":"cccccccccccccccccc\u00e9dddddddd ééééééé"}"#
+        #expect(value(long) == long)
+        #expect(value("{\"aaaaaaaaaaaaaaaaaaaa\u{1}bbbbbbbbbbb\":1}").hasPrefix("\"{"))
         let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
         #expect(value(deep).hasPrefix("\"[[["))
         // Without the option the same JSON stays a string.
