@@ -50,8 +50,6 @@ extension RDConsumerCore {
         let topicPartitions = RDTopicPartitionList.topicPartitions(partitions)
         let cooperative = rebalanceIsCooperative
         let control = KafkaConsumerControl(core: self)
-        inRebalance = true
-        defer { inRebalance = false }
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("partitions assigned", metadata: ["partitions": "\(topicPartitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])

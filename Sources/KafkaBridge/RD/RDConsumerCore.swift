@@ -23,7 +23,6 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
     var nextCommitID = 1
     var fatalError: KafkaError?
     var assignmentSet: Set<KafkaTopicPartition> = []
-    var inRebalance = false
     /// During an `.assigned` handler: the list about to be assigned, and pauses to apply after it.
     var assigning: (list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, pauses: [KafkaTopicPartition])?
 
@@ -161,6 +160,9 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
                 deliverPending()
                 reportMessageError(m)
                 rd_kafka_message_destroy(m)
+                // Back to the outer loop after an error, so commands (close) still run even if
+                // librdkafka keeps returning errors.
+                break
             } else {
                 pending.append(m)
                 pendingBytes += m.pointee.len + m.pointee.key_len
