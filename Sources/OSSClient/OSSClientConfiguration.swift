@@ -1,0 +1,59 @@
+public import Foundation
+
+/// Which request signature the client sends.
+public enum OSSSignatureVersion: String, Sendable, Hashable, CaseIterable {
+    /// `OSS4-HMAC-SHA256` (default; needs a region).
+    case v4
+    /// `OSS AccessKeyId:Signature` (HMAC-SHA1).
+    case v1
+}
+
+/// Everything an ``OSSClient`` needs to reach one bucket.
+public struct OSSClientConfiguration: Sendable {
+    /// Endpoint URL with scheme, e.g. `https://oss-cn-hangzhou.aliyuncs.com` or `http://127.0.0.1:9000`.
+    /// A value without a scheme is taken as `https://`.
+    public var endpoint: String
+    /// Bare region id used by signature v4 (`cn-hangzhou`, not `oss-cn-hangzhou`). Required for v4; when nil
+    /// it is derived from an `oss-<region>[-internal].aliyuncs.com` endpoint host.
+    public var region: String?
+    public var bucket: String
+    public var signatureVersion: OSSSignatureVersion
+    /// Path-style addressing (`endpoint/bucket/key`). Used automatically when the endpoint host is an IP address.
+    public var pathStyle: Bool
+    public var credentialsProvider: any OSSCredentialsProvider
+    /// Deadline for one HTTP attempt (connect, send, and receive the whole response).
+    public var requestTimeout: Duration
+    /// Retry policy for every operation; appends may use a larger `maxAttempts`.
+    public var retryPolicy: OSSRetryPolicy
+    public var userAgent: String
+    /// The local clock; injectable for tests. The client adds a correction learned from `RequestTimeTooSkewed`.
+    public var now: @Sendable () -> Date
+    /// Largest response body the client buffers (GetObject, listings, errors).
+    public var maxResponseBytes: Int
+
+    public init(
+        endpoint: String,
+        region: String? = nil,
+        bucket: String,
+        signatureVersion: OSSSignatureVersion = .v4,
+        pathStyle: Bool = false,
+        credentialsProvider: any OSSCredentialsProvider,
+        requestTimeout: Duration = .seconds(30),
+        retryPolicy: OSSRetryPolicy = .default,
+        userAgent: String = "kafka-oss-sink/1.0",
+        now: @escaping @Sendable () -> Date = { Date() },
+        maxResponseBytes: Int = 1 << 30
+    ) {
+        self.endpoint = endpoint
+        self.region = region
+        self.bucket = bucket
+        self.signatureVersion = signatureVersion
+        self.pathStyle = pathStyle
+        self.credentialsProvider = credentialsProvider
+        self.requestTimeout = requestTimeout
+        self.retryPolicy = retryPolicy
+        self.userAgent = userAgent
+        self.now = now
+        self.maxResponseBytes = maxResponseBytes
+    }
+}

@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension OSSError {
+    /// Classifies an error thrown by the HTTP layer (no response was received).
+    static func fromTransport(_ error: any Error, context: Context) -> OSSError {
+        if let error = error as? OSSError { return error }
+        if error is CancellationError {
+            return OSSError(code: .cancelled, message: "the OSS request was cancelled", context: context)
+        }
+        let detail = describe(error)
+        func make(_ code: Code, _ message: String) -> OSSError {
+            OSSError(code: code, message: message, underlying: detail, context: context)
+        }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                return make(.timeout, "no response within the request timeout")
+            case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout, .socksHandshakeTimeout,
+                .httpProxyHandshakeTimeout:
+                return make(.connectionFailed, "could not establish a connection in time")
+            case .remoteConnectionClosed:
+                return make(.connectionClosed, "the server closed the connection before answering")
+            case .cancelled:
+                return make(.cancelled, "the OSS request was cancelled")
+            case .invalidURL, .emptyHost, .emptyScheme:
+                return make(.invalidConfiguration, "the OSS endpoint URL is not valid: \(context.endpoint ?? "?")")
+            default:
+                break
+            }
+        }
+        var found = Findings()
+        collect(error, into: &found, depth: 0)
+        if found.nameResolution {
+            return make(.nameResolutionFailed, "the endpoint host name could not be resolved")
+        }
+        if let errno = found.errno {
+            switch errno {
+            case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL, ETIMEDOUT:
+                return make(.connectionFailed, "could not connect")
+            case ECONNRESET, EPIPE, ECONNABORTED:
+                return make(.connectionClosed, "the connection was reset")
+            default:
+                break
+            }
+        }
+        if found.connectPhase {
+            return make(.connectionFailed, "could not connect")
+        }
+        if found.closedChannel {
+            return make(.connectionClosed, "the connection closed before a response arrived")
+        }
+        return make(.transport, "transport error")
+    }
+
+    private struct Findings {
+        var nameResolution = false
+        var errno: CInt?
+        var connectPhase = false
+        var closedChannel = false
+    }
+
+    /// Walks an error value (and its stored properties) looking for the root cause; NIO nests the
+    /// per-address connect failures inside its connection error.
+    private static func collect(_ value: Any, into found: inout Findings, depth: Int) {
+        guard depth < 6 else { return }
+        if value is SocketAddressError { found.nameResolution = true }
+        if let ioError = value as? IOError, found.errno == nil { found.errno = ioError.errnoCode }
+        if let channelError = value as? ChannelError {
+            switch channelError {
+            case .connectTimeout: found.connectPhase = true
+            case .ioOnClosedChannel, .eof, .outputClosed, .alreadyClosed, .inputClosed: found.closedChannel = true
+            default: break
+            }
+        }
+        let typeName = String(reflecting: type(of: value))
+        if typeName.contains("NIOConnectionError") || typeName.contains("NIOSSL") || typeName.contains("TLS") {
+            found.connectPhase = true
+        }
+        if typeName.contains("Resolver") || typeName.contains("Getaddrinfo") {
+            found.nameResolution = true
+        }
+        for child in Mirror(reflecting: value).children {
+            collect(child.value, into: &found, depth: depth + 1)
+        }
+    }
+
+    /// A short, secret-free description of a transport error.
+    private static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+    }
+}
