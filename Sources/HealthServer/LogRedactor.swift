@@ -8,7 +8,8 @@ import Logging
 ///
 /// - Thread safety: a lock protects the set; ``register(_:)`` and ``redact(_:)`` may race freely.
 /// - Important: matching is exact and case-sensitive. Register each secret as it appears in text (the
-///   access key secret, the security token, Kafka passwords). Empty strings are ignored.
+///   access key secret, the security token, Kafka passwords); its RFC 3986 percent-encoded form (as in a
+///   query string, for example a V1 `security-token` parameter) is masked too. Empty strings are ignored.
 public final class LogRedactor: Sendable {
     /// What a secret is replaced with.
     public static let mask = "***"
@@ -30,14 +31,33 @@ public final class LogRedactor: Sendable {
     /// Adds several secrets.
     public func register(contentsOf newSecrets: some Sequence<String>) {
         secrets.withLock { current in
-            for secret in newSecrets where !secret.isEmpty && !current.contains(secret) {
-                current.append(secret)
+            for secret in newSecrets where !secret.isEmpty {
+                for form in [secret, Self.percentEncoded(secret)] where !current.contains(form) {
+                    current.append(form)
+                }
             }
             current.sort { $0.utf8.count > $1.utf8.count }
         }
     }
 
-    /// The number of registered secrets.
+    /// `text` with every byte outside the RFC 3986 unreserved set written `%XX` (upper-case hex).
+    static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+
+    /// The number of forms masked (each registered secret, plus its percent-encoded form when that differs).
     public var count: Int {
         secrets.withLock { $0.count }
     }

@@ -145,6 +145,15 @@ struct SinkLogHandlerTests {
         #expect(redactor.count == 2)
     }
 
+    @Test("a secret is masked in its percent-encoded form too (query strings)")
+    func percentEncodedSecret() {
+        let token = "CAIS+token/with=chars"
+        let redactor = LogRedactor(secrets: [token])
+        #expect(redactor.count == 2)
+        #expect(redactor.redact("GET /key?security-token=CAIS%2Btoken%2Fwith%3Dchars&x=1") == "GET /key?security-token=***&x=1")
+        #expect(redactor.redact("x-oss-security-token: \(token)") == "x-oss-security-token: ***")
+    }
+
     @Test("metadata precedence: handler, then provider, then event")
     func metadataPrecedence() throws {
         let capture = LogCapture()
