@@ -3,6 +3,7 @@ import Hummingbird
 public import Logging
 import NIOCore
 public import OSSSigning
+import ServiceLifecycle
 
 /// Settings of an `OSSEmulatorServer`.
 public struct OSSEmulatorConfiguration: Sendable {
@@ -39,7 +40,7 @@ public struct OSSEmulatorConfiguration: Sendable {
         maxObjectSize: UInt64 = OSSObjectStore.defaultMaxObjectSize,
         faultAdminEnabled: Bool = true,
         now: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger = Logger(label: "oss-emulator", factory: { StreamLogHandler.standardError(label: $0) })
+        logger: Logger = OSSEmulatorConfiguration.defaultLogger()
     ) {
         self.host = host
         self.port = port
@@ -52,6 +53,15 @@ public struct OSSEmulatorConfiguration: Sendable {
         self.faultAdminEnabled = faultAdminEnabled
         self.now = now
         self.logger = logger
+    }
+}
+
+extension OSSEmulatorConfiguration {
+    /// Warnings and errors to standard error (stdout stays free for the CLI's endpoint line).
+    public static func defaultLogger() -> Logger {
+        var logger = Logger(label: "oss-emulator", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        return logger
     }
 }
 
@@ -99,25 +109,32 @@ public final class OSSEmulatorServer: Sendable {
         let application = makeApplication { _ in }
         let bound = OnceSignal()
         let app = application(bound)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: configuration.logger))
         let task = Task {
             do {
-                try await app.run()
+                try await group.run()
                 bound.fail(OSSEmulatorStorageError("server stopped before listening"))
             } catch {
                 bound.fail(error)
             }
         }
-        state.setTask(task)
+        state.setTask(task, group: group)
         let port = try await bound.wait()
         state.setPort(port)
         return endpoint!
     }
 
-    /// Stops the server started by `start` and waits until it has stopped listening.
+    /// Stops the server started by `start` and waits until it has stopped: stops accepting, lets in-flight
+    /// requests finish and closes idle connections; after 5 seconds, remaining connections are cancelled.
     public func shutdown() async {
-        guard let task = state.takeTask() else { return }
-        task.cancel()
+        guard let (task, group) = state.takeTask() else { return }
+        await group.triggerGracefulShutdown()
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(5))
+            task.cancel()
+        }
         _ = await task.result
+        deadline.cancel()
     }
 
     /// Runs in the foreground until SIGINT or SIGTERM; `onListening` receives the endpoint once bound.
@@ -174,15 +191,15 @@ public final class OSSEmulatorServer: Sendable {
 private final class LockedState: @unchecked Sendable {
     private let lock = NSLock()
     private var _port: Int?
-    private var task: Task<Void, Never>?
+    private var running: (Task<Void, Never>, ServiceGroup)?
 
     var port: Int? { lock.withLock { _port } }
     func setPort(_ port: Int) { lock.withLock { _port = port } }
-    func setTask(_ task: Task<Void, Never>) { lock.withLock { self.task = task } }
-    func takeTask() -> Task<Void, Never>? {
+    func setTask(_ task: Task<Void, Never>, group: ServiceGroup) { lock.withLock { running = (task, group) } }
+    func takeTask() -> (Task<Void, Never>, ServiceGroup)? {
         lock.withLock {
-            defer { task = nil }
-            return task
+            defer { running = nil }
+            return running
         }
     }
 }

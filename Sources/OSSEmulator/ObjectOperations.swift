@@ -77,6 +77,7 @@ struct ObjectOperations {
     func get(_ request: IncomingRequest, bucket: String, key: String, headOnly: Bool) async throws -> Response {
         if headOnly {
             guard let record = store.head(bucket: bucket, key: key) else { throw OSSServiceError.noSuchKey(key) }
+            if let notModified = try conditionalResponse(request, record) { return notModified }
             var fields = builder.headers(ResponseBuilder.objectHeaders(record))
             fields[.contentLength] = String(record.length)
             return Response(status: .ok, headers: fields)
@@ -94,6 +95,7 @@ struct ObjectOperations {
             throw OSSServiceError.noSuchKey(key)
         }
         let record = result.record
+        if let notModified = try conditionalResponse(request, record) { return notModified }
         var pairs = ResponseBuilder.objectHeaders(record)
         var status = HTTPResponse.Status.ok
         if let parsed {
@@ -119,6 +121,35 @@ struct ObjectOperations {
             headers: builder.headers(pairs),
             body: body.count == 1 ? ResponseBody(byteBuffer: body[0]) : ResponseBody(contentsOf: body)
         )
+    }
+
+    /// If-Match / If-Unmodified-Since (412 PreconditionFailed) and If-None-Match / If-Modified-Since (304).
+    private func conditionalResponse(_ request: IncomingRequest, _ record: OSSObjectRecord) throws(OSSServiceError) -> Response? {
+        func matches(_ header: String) -> Bool {
+            header.split(separator: ",").contains { candidate in
+                let tag = candidate.trimmingSpaces.replacingOccurrences(of: "\"", with: "")
+                return tag == "*" || tag.uppercased() == record.etag
+            }
+        }
+        let precondition = OSSServiceError(
+            status: .preconditionFailed, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold",
+            ec: "0026-00000009"
+        )
+        if let header = request.headers["if-match"], !matches(header) { throw precondition }
+        if let header = request.headers["if-unmodified-since"], let date = OSSDateFormat.parseRFC1123(header),
+           record.lastModified > date {
+            throw precondition
+        }
+        var notModified = false
+        if let header = request.headers["if-none-match"] {
+            notModified = matches(header)
+        } else if let header = request.headers["if-modified-since"], let date = OSSDateFormat.parseRFC1123(header) {
+            notModified = record.lastModified <= date
+        }
+        guard notModified else { return nil }
+        return builder.empty(.notModified, [
+            ("ETag", "\"\(record.etag)\""), ("Last-Modified", OSSDateFormat.rfc1123(record.lastModified)),
+        ])
     }
 
     static let responseOverrides: [(String, String)] = [

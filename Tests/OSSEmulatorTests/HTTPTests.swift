@@ -1,5 +1,5 @@
 import Foundation
-import OSSEmulator
+@testable import OSSEmulator
 import OSSSigning
 import Testing
 
@@ -258,6 +258,55 @@ struct HTTPTests {
             let bad = try await client.send("POST", bucket: "-", key: "faults", body: Array(#"{"action":"nope"}"#.utf8), sign: false)
             #expect(bad.status == 400)
             #expect(bad.text.contains("unknown action"))
+        }
+    }
+}
+
+@Suite("Emulator over HTTP: conditional reads, chaos, latency")
+struct HTTPExtraTests {
+    @Test func conditionalHeaders() async throws {
+        try await withEmulator { _, client in
+            let put = try await client.send("PUT", bucket: "test-bucket", key: "c", body: Array("abc".utf8))
+            let etag = try #require(put.header("etag"))
+            #expect(try await client.send("GET", bucket: "test-bucket", key: "c", headers: ["if-none-match": etag]).status == 304)
+            #expect(try await client.send("HEAD", bucket: "test-bucket", key: "c", headers: ["if-none-match": etag]).status == 304)
+            #expect(try await client.send("GET", bucket: "test-bucket", key: "c", headers: ["if-match": etag]).text == "abc")
+            let failed = try await client.send("GET", bucket: "test-bucket", key: "c", headers: ["if-match": "\"0000\""])
+            #expect(failed.status == 412)
+            #expect(failed.xmlValue("Code") == "PreconditionFailed")
+            let future = OSSDateFormat.rfc1123(Date().addingTimeInterval(3600))
+            #expect(try await client.send("GET", bucket: "test-bucket", key: "c", headers: ["if-modified-since": future]).status == 304)
+            let past = OSSDateFormat.rfc1123(Date().addingTimeInterval(-3600))
+            #expect(try await client.send("GET", bucket: "test-bucket", key: "c", headers: ["if-modified-since": past]).status == 200)
+            #expect(try await client.send("GET", bucket: "test-bucket", key: "c", headers: ["if-unmodified-since": past]).status == 412)
+        }
+    }
+
+    @Test func chaosIsDeterministicForASeed() {
+        func draw(seed: UInt64) -> [String] {
+            let faults = OSSFaultInjector()
+            faults.setChaos(OSSChaosSettings(dropAfterApplyProbability: 0.3, serviceUnavailableProbability: 0.3, seed: seed))
+            return (0..<200).map { _ in
+                let plan = faults.plan(method: "POST", bucket: "b", key: "k")
+                return plan.failure != nil ? "503" : plan.dropAfterApply ? "drop" : "ok"
+            }
+        }
+        let first = draw(seed: 42)
+        #expect(first == draw(seed: 42))
+        #expect(first != draw(seed: 43))
+        // Roughly the configured rates (200 draws, 30% each).
+        #expect((30...90).contains(first.filter { $0 == "503" }.count))
+        #expect((30...90).contains(first.filter { $0 == "drop" }.count))
+    }
+
+    @Test func latencyRuleDelaysOnlyMatchingRequests() async throws {
+        try await withEmulator { server, client in
+            server.faults.addLatency(milliseconds: 300, count: 1, match: OSSFaultMatch(keyPrefix: "slow/"))
+            _ = try await client.append("test-bucket", "fast", position: 0, [1])
+            #expect(server.faults.injected.delayed == 0)
+            let slow = try await ContinuousClock().measure { _ = try await client.append("test-bucket", "slow/1", position: 0, [1]) }
+            #expect(slow >= .milliseconds(300))
+            #expect(server.faults.injected.delayed == 1)
         }
     }
 }
