@@ -7,7 +7,15 @@ extension PartitionState {
             return
         }
         var ignored = 0
+        var stale = 0
         for r in records {
+            if let g = seekGuard {
+                if r.offset >= g.staleFrom {
+                    stale += 1
+                    continue
+                }
+                seekGuard = nil
+            }
             if let n = nextOffset, r.offset < n {
                 ignored += 1
                 continue
@@ -20,6 +28,7 @@ extension PartitionState {
             pending.append(r, time: recordTime(r, now, env), renderer: env.renderer)
         }
         if ignored > 0 { fx.notice(.recordsIgnored(tp, count: ignored, reason: "offset already handled")) }
+        if stale > 0 { fx.notice(.recordsIgnored(tp, count: stale, reason: "fetched before the seek")) }
         if !pending.isEmpty, lingerStart == nil { lingerStart = now.monotonic }
         switch phase {
         case .writing: maybeFlush(env, now, &fx)
@@ -279,15 +288,25 @@ extension PartitionState {
         if let cp = commitPoint {
             fx.notice(.fenced(tp, key: key, committedOffset: cp.offset))
             fx.actions.append(.seek(tp, offset: cp.offset))
-            nextOffset = cp.offset
+            guardSeek(to: cp.offset, env, now, &fx)
             expectFirstOffset = cp.offset
             startRecovery(kind: .fenced, metadata: cp.metadata, env, now, &fx)
         } else if let offset = fallbackOffset {
             fx.notice(.fenced(tp, key: key, committedOffset: offset))
             fx.actions.append(.seek(tp, offset: offset))
-            nextOffset = offset
+            guardSeek(to: offset, env, now, &fx)
             avoid(key)
         }
+    }
+
+    /// Records already fetched beyond what was delivered may still arrive after a seek back; drop them.
+    mutating func guardSeek(to offset: Int64, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        if let seen = nextOffset, seen > offset {
+            let expires = now.monotonic + env.settings.revokeTimeout
+            seekGuard = (offset, seen, expires)
+            fx.deadline(expires)
+        }
+        nextOffset = offset
     }
 
     // MARK: Commits
@@ -345,6 +364,12 @@ extension PartitionState {
 
     mutating func timerFired(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         let t = now.monotonic
+        if let g = seekGuard, g.expires <= t {
+            // No record from the new position came: seek again (anything fetched before is long delivered).
+            seekGuard = nil
+            nextOffset = g.target
+            fx.actions.append(.seek(tp, offset: g.target))
+        }
         if let at = commitRetryAt, at <= t {
             commitRetryAt = nil
             if let cp = commitPoint, (ackedOffset ?? .min) < cp.offset { requestCommit(cp, &fx) }

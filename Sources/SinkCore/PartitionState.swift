@@ -152,6 +152,9 @@ struct PartitionState: Sendable {
     var nextOffset: Int64?
     /// The offset the first record after a (re)positioning should have; a later one means expired records.
     var expectFirstOffset: Int64?
+    /// After a seek back to `target`: records at `staleFrom` or later were fetched before the seek and are dropped,
+    /// until the first record below `staleFrom` shows the new position (or `expires` passes: then seek again).
+    var seekGuard: (target: Int64, staleFrom: Int64, expires: Duration)?
     /// Keys this partition must not reuse (recently closed, taken by others, or not provable).
     var avoidKeys: [String] = []
     var flushAll = false
@@ -177,6 +180,7 @@ struct PartitionState: Sendable {
             if let x, d.map({ x < $0 }) ?? true { d = x }
         }
         consider(commitRetryAt)
+        consider(seekGuard?.expires)
         switch phase {
         case .revoking(let deadline):
             consider(deadline)

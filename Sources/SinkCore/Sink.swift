@@ -16,7 +16,9 @@
 /// - `.commit`: commit asynchronously (later commits of a partition supersede earlier ones) and report
 ///   `.commitCompleted`. When a `.commit` is followed by `.released` for the same partition in one batch (revoke),
 ///   commit synchronously before completing the rebalance.
-/// - `.seek`: seek the consumer; records of that partition fetched before the seek must not be delivered.
+/// - `.seek`: seek the consumer (only after fencing, back to the last commit). Records fetched before the seek
+///   may still be delivered: the core drops those beyond what it had already seen until one from the new position
+///   arrives, and repeats the seek when none arrives within `revokeTimeout`.
 /// - `.pause/.resume`: `rd_kafka_pause_partitions` / `resume_partitions`. The core keeps track of why a partition
 ///   is paused (memory watermark, configuration error) and only resumes when no reason is left.
 /// - `.scheduleTimer(at:)`: one timer; a new one replaces the old; when it fires send `.timerFired` (a deadline

@@ -114,7 +114,7 @@ public enum SinkAction: Sendable, Hashable {
     case head(HeadRequest)
     case getRange(RangeRequest)
     case commit(CommitRequest)
-    /// Seek the consumer to `offset` and drop any record of the partition fetched before the seek.
+    /// Seek the consumer to `offset` (the last commit, after fencing).
     case seek(TopicPartition, offset: Int64)
     case pause([TopicPartition])
     case resume([TopicPartition])

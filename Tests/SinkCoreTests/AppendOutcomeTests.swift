@@ -96,6 +96,31 @@ import Testing
         #expect(fresh.bytes == second.bytes)
     }
 
+    @Test func recordsFetchedBeforeTheFenceSeekAreDropped() throws {
+        var (h, _, second) = try secondAppendInFlight()
+        h.send(.records(records(tp0, 6...7)))
+        let fenced = h.send(.appendCompleted(second.id, .positionNotEqualToLength(nextPosition: 1)))
+        #expect(fenced.seeks.map(\.1) == [3])
+        // Records 8...9 were fetched before the seek took effect: they must not displace 3...7.
+        let stale = h.send(.records(records(tp0, 8...9)))
+        #expect(stale.notices == [.recordsIgnored(tp0, count: 2, reason: "fetched before the seek")])
+        #expect(h.sink.bufferedBytes(tp0) == 0)
+        h.send(.records(records(tp0, 3...4)))
+        #expect(h.sink.bufferedBytes(tp0) == rendered(records(tp0, 3...4), h.sink.settings).count)
+    }
+
+    @Test func aSeekThatShowsNoRecordsIsRepeated() throws {
+        var (h, _, second) = try secondAppendInFlight()
+        h.send(.records(records(tp0, 6...7)))
+        h.send(.appendCompleted(second.id, .positionNotEqualToLength(nextPosition: 1)))
+        h.advance(.seconds(10))
+        let out = h.send(.timerFired)
+        #expect(out.seeks.map(\.1) == [3])
+        // After the second seek every record is accepted again (for example when retention moved the log start).
+        h.send(.records(records(tp0, 8...8)))
+        #expect(h.sink.bufferedBytes(tp0) > 0)
+    }
+
     @Test func row409ObjectNotAppendableSendsTheSameBytesToANewKey() throws {
         var (h, first, second) = try secondAppendInFlight()
         let out = h.send(.appendCompleted(second.id, .objectNotAppendable))
