@@ -214,3 +214,43 @@ import Testing
         #expect(h.send(.appendCompleted(head.id, .objectNotAppendable)).isEmpty)
     }
 }
+
+@Suite struct RecoveryEdgeTests {
+    let meta = CommitMetadata(key: "events/0/events+0+00000000000000000000.jsonl", position: 100, crc64: 7)
+
+    @Test func configurationErrorDuringRecoveryPausesAndHealsOnSuccess() throws {
+        var h = Harness()
+        let out = h.send(.assigned([PartitionAssignment(tp0, committed: CommittedOffset(offset: 3, metadata: meta.encoded))]))
+        let head = try #require(out.heads.first)
+        let bad = h.send(.headCompleted(head.id, .configurationError("403 SignatureDoesNotMatch")))
+        #expect(bad.pauses == [tp0] && bad.healths.count == 1 && !h.sink.isHealthy)
+        h.advance(.seconds(10))
+        let again = try #require(h.send(.timerFired).heads.first)
+        let good = h.send(.headCompleted(again.id, .found(ObjectInfo(length: 100, crc64: 7, appendable: true))))
+        #expect(good.healths == [.healthy] && good.resumes == [tp0] && good.recoveries == [.clean])
+    }
+
+    @Test func revokeOrLossDuringRecoveryReleasesWithoutCommitting() throws {
+        for event in [SinkEvent.revoked([tp0]), .lost([tp0])] {
+            var h = Harness()
+            let head = try #require(h.send(.assigned([PartitionAssignment(tp0, committed: CommittedOffset(offset: 3, metadata: meta.encoded))])).heads.first)
+            h.send(.records(records(tp0, 3...4)))
+            let out = h.send(event)
+            #expect(out.released == [tp0] && out.commits.isEmpty)
+            #expect(h.send(.headCompleted(head.id, .notFound)).isEmpty)
+            #expect(h.sink.heldBytes == 0)
+        }
+    }
+
+    @Test func shutdownWaitsWhileOSSRejectsTheConfiguration() throws {
+        var h = Harness()
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
+        let a = try #require(h.send(.records(records(tp0, 0...2))).appends.first)
+        h.send(.appendCompleted(a.id, .configurationError("404 NoSuchBucket")))
+        #expect(!h.send(.shutdown).shutdownComplete)
+        h.advance(.seconds(10))
+        let retry = try #require(h.send(.timerFired).appends.first)
+        let c = try #require(h.send(.appendCompleted(retry.id, .success(nextPosition: retry.bytes.count, crc64: retry.expectedCRC64))).commits.first)
+        #expect(h.send(.commitCompleted(tp0, offset: c.offset, .success)).shutdownComplete)
+    }
+}
