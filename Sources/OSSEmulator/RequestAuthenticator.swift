@@ -21,6 +21,8 @@ struct RequestAuthenticator: Sendable {
     /// Returns nil when the request is authentic, else the error to send.
     func verify(_ request: OSSRequestParts, now: Date) -> OSSServiceError? {
         guard let header = request.headers["authorization"], !header.isEmpty else {
+            if request.query.contains(where: { $0.name == "x-oss-signature" }) { return verifyPresignedV4(request, now: now) }
+            if request.query.contains(where: { $0.name == "Signature" }) { return verifyPresignedV1(request, now: now) }
             return .accessDenied("You have no right to access this object because of bucket acl.", ec: "0003-00000001")
         }
         let authorization: OSSAuthorization
@@ -81,12 +83,83 @@ struct RequestAuthenticator: Sendable {
         }
     }
 
-    private func lookup(_ accessKeyID: String, request: OSSRequestParts) -> Result<OSSCredentials, OSSServiceError> {
+    private func lookup(
+        _ accessKeyID: String,
+        request: OSSRequestParts,
+        token: String? = nil
+    ) -> Result<OSSCredentials, OSSServiceError> {
         guard let credential = credentials[accessKeyID] else { return .failure(.invalidAccessKeyId(accessKeyID)) }
-        if let token = credential.securityToken, request.headers["x-oss-security-token"] != token {
+        if let expected = credential.securityToken, (token ?? request.headers["x-oss-security-token"]) != expected {
             return .failure(.invalidSecurityToken())
         }
         return .success(credential)
+    }
+
+    private func queryValue(_ request: OSSRequestParts, _ name: String) -> String? {
+        request.query.first { $0.name == name }?.value
+    }
+
+    /// Presigned V4 URL: `x-oss-credential`, `x-oss-date`, `x-oss-expires`, optional `x-oss-additional-headers`
+    /// and `x-oss-security-token`, and `x-oss-signature` over every other query parameter.
+    private func verifyPresignedV4(_ request: OSSRequestParts, now: Date) -> OSSServiceError? {
+        guard queryValue(request, "x-oss-signature-version") == OSSSignerV4.algorithm,
+              let credential = queryValue(request, "x-oss-credential"),
+              let rawDate = queryValue(request, "x-oss-date"),
+              let rawExpires = queryValue(request, "x-oss-expires"),
+              let signature = queryValue(request, "x-oss-signature")
+        else {
+            return .invalidAuthorization("a presigned V4 URL needs x-oss-signature-version=OSS4-HMAC-SHA256, x-oss-credential, x-oss-date, x-oss-expires and x-oss-signature")
+        }
+        let scope = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard scope.count == 5, scope[4] == "aliyun_v4_request", let date = OSSDateFormat.parseISO8601Basic(rawDate),
+              rawDate.hasPrefix(scope[1]), let expires = Int(rawExpires), expires > 0
+        else {
+            return .invalidAuthorization("x-oss-credential '\(credential)' or x-oss-date/x-oss-expires is malformed")
+        }
+        guard now <= date.addingTimeInterval(TimeInterval(expires)) else {
+            return .accessDenied("Request has expired.", ec: "0002-00000069")
+        }
+        let found: OSSCredentials
+        switch lookup(scope[0], request: request, token: queryValue(request, "x-oss-security-token")) {
+        case .failure(let error): return error
+        case .success(let value): found = value
+        }
+        var signed = request
+        signed.query.removeAll { $0.name == "x-oss-signature" }
+        let additional = queryValue(request, "x-oss-additional-headers").map { $0.split(separator: ";").map(String.init) } ?? []
+        let signer = OSSSignerV4(region: scope[2], product: scope[3])
+        let canonical = signer.canonicalRequest(signed, additionalHeaders: additional)
+        let stringToSign = signer.stringToSign(canonicalRequest: canonical, date: date)
+        guard signer.signature(stringToSign: stringToSign, accessKeySecret: found.accessKeySecret, date: date) == signature.lowercased() else {
+            return signatureMismatch(
+                accessKeyID: scope[0], provided: signature, stringToSign: stringToSign,
+                extra: [.init("CanonicalRequest", canonical)], ec: "0002-00000228"
+            )
+        }
+        return nil
+    }
+
+    /// Presigned V1 URL: `OSSAccessKeyId`, `Expires` (Unix seconds, in the StringToSign's date slot), `Signature`.
+    private func verifyPresignedV1(_ request: OSSRequestParts, now: Date) -> OSSServiceError? {
+        guard let accessKeyID = queryValue(request, "OSSAccessKeyId"), let rawExpires = queryValue(request, "Expires"),
+              let expires = Int64(rawExpires), let signature = queryValue(request, "Signature")
+        else {
+            return .invalidAuthorization("a presigned V1 URL needs OSSAccessKeyId, Expires and Signature")
+        }
+        guard now.timeIntervalSince1970 <= TimeInterval(expires) else {
+            return .accessDenied("Request has expired.", ec: "0002-00000069")
+        }
+        let found: OSSCredentials
+        switch lookup(accessKeyID, request: request, token: queryValue(request, "security-token")) {
+        case .failure(let error): return error
+        case .success(let value): found = value
+        }
+        let signer = OSSSignerV1()
+        let stringToSign = signer.stringToSign(request, date: rawExpires)
+        guard signer.signature(stringToSign: stringToSign, accessKeySecret: found.accessKeySecret) == signature else {
+            return signatureMismatch(accessKeyID: accessKeyID, provided: signature, stringToSign: stringToSign, extra: [], ec: "0002-00000040")
+        }
+        return nil
     }
 
     private func skewError(date: Date, raw: String, now: Date) -> OSSServiceError? {

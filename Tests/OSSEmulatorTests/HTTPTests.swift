@@ -310,3 +310,32 @@ struct HTTPExtraTests {
         }
     }
 }
+
+@Suite("Emulator over HTTP: presigned URLs")
+struct PresignedURLTests {
+    @Test func presignedV4AndV1GetWorkAndExpire() async throws {
+        try await withEmulator { _, client in
+            _ = try await client.send("PUT", bucket: "test-bucket", key: "ps/a b", body: Array("presigned".utf8))
+            let now = Date()
+            var v4 = OSSRequestParts(method: "GET", bucket: "test-bucket", key: "ps/a b")
+            OSSSignerV4(region: "cn-hangzhou").presign(&v4, credentials: client.credentials, date: now, expires: 600)
+            let ok4 = try await client.send("GET", bucket: "test-bucket", key: "ps/a b", query: v4.query, sign: false)
+            #expect(ok4.status == 200)
+            #expect(ok4.text == "presigned")
+            var expired = OSSRequestParts(method: "GET", bucket: "test-bucket", key: "ps/a b")
+            OSSSignerV4(region: "cn-hangzhou").presign(&expired, credentials: client.credentials, date: now.addingTimeInterval(-700), expires: 600)
+            let late = try await client.send("GET", bucket: "test-bucket", key: "ps/a b", query: expired.query, sign: false)
+            #expect(late.status == 403)
+            #expect(late.xmlValue("Message") == "Request has expired.")
+
+            var v1 = OSSRequestParts(method: "GET", bucket: "test-bucket", key: "ps/a b")
+            OSSSignerV1().presign(&v1, credentials: client.credentials, expiration: now.addingTimeInterval(600))
+            let ok1 = try await client.send("GET", bucket: "test-bucket", key: "ps/a b", query: v1.query, sign: false)
+            #expect(ok1.status == 200)
+            var tampered = v1
+            tampered.query = v1.query.map { $0.name == "Signature" ? OSSQueryItem(name: "Signature", value: "AAAA") : $0 }
+            let bad = try await client.send("GET", bucket: "test-bucket", key: "ps/a b", query: tampered.query, sign: false)
+            #expect(bad.xmlValue("Code") == "SignatureDoesNotMatch")
+        }
+    }
+}

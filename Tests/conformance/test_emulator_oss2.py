@@ -145,3 +145,14 @@ def test_missing_bucket_and_key(emulator, version):
     # HEAD has no body: oss2 decodes the error from x-oss-err.
     assert error.value.code == "NoSuchKey"
     assert bucket.get_bucket_info().name == emulator.bucket
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_presigned_get_url(emulator, version):
+    import requests
+    bucket = make_bucket(emulator, version)
+    bucket.put_object("signed/a b+c.txt", b"presigned")
+    url = bucket.sign_url("GET", "signed/a b+c.txt", 60)
+    response = requests.get(url)
+    assert response.status_code == 200
+    assert response.content == b"presigned"

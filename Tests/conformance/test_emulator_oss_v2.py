@@ -165,3 +165,13 @@ def test_missing_bucket_and_key(emulator):
     info = client.get_bucket_info(oss.GetBucketInfoRequest(bucket=emulator.bucket))
     assert info.bucket_info.name == emulator.bucket
     assert info.bucket_info.location == "oss-cn-hangzhou"
+
+
+def test_presigned_get_url(emulator):
+    import requests
+    client = make_client(emulator)
+    client.put_object(oss.PutObjectRequest(bucket=emulator.bucket, key="signed/a b+c.txt", body=b"presigned"))
+    presigned = client.presign(oss.GetObjectRequest(bucket=emulator.bucket, key="signed/a b+c.txt"))
+    response = requests.get(presigned.url, headers=presigned.signed_headers)
+    assert response.status_code == 200, response.text
+    assert response.content == b"presigned"
