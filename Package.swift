@@ -81,6 +81,7 @@ let package = Package(
             name: "SinkService",
             dependencies: [
                 "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,6 +106,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -126,7 +128,11 @@ let package = Package(
         .testTarget(name: "SinkConfigTests", dependencies: ["SinkConfig", "KafkaBridge"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SinkService", "OSSEmulator", "KafkaBridge", "OSSClient", "SinkConfig"],
+            dependencies: [
+                "SinkService", "OSSEmulator", "KafkaBridge", "OSSClient", "SinkConfig", "SinkCore", "OSSSigning",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,112 @@
+public import Foundation
+public import OSSClient
+public import SinkConfig
+import KafkaBridge
+import SinkCore
+
+extension OSSClientConfiguration {
+    /// The client configuration for the `oss:` section of a validated configuration file.
+    ///
+    /// - Throws: `OSSError` `.credentialsUnavailable` when `provider: oidc` lacks its role, provider ARN
+    ///   or token file (from the file or the `ALIBABA_CLOUD_*` environment).
+    public init(
+        _ oss: SinkConfiguration.OSS, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(OSSError) {
+        let provider: any OSSCredentialsProvider
+        let credentials = oss.credentials
+        switch credentials.provider {
+        case .static:
+            provider = StaticCredentialsProvider(
+                accessKeyId: credentials.accessKeyId ?? "", accessKeySecret: credentials.accessKeySecret ?? "",
+                securityToken: credentials.securityToken)
+        case .env:
+            provider = EnvironmentCredentialsProvider(environment: environment)
+        case .ecsRamRole:
+            let fromEnvironment = ECSRAMRoleCredentialsProvider.fromEnvironment(environment)
+            provider = credentials.roleName.map { ECSRAMRoleCredentialsProvider(roleName: $0) } ?? fromEnvironment
+        case .oidc:
+            var merged = environment
+            if let value = credentials.roleArn { merged["ALIBABA_CLOUD_ROLE_ARN"] = value }
+            if let value = credentials.oidcProviderArn { merged["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"] = value }
+            if let value = credentials.oidcTokenFile { merged["ALIBABA_CLOUD_OIDC_TOKEN_FILE"] = value }
+            if let sts = credentials.stsEndpoint {
+                // Checks that the role, provider ARN and token file are all known, then uses the configured STS.
+                _ = try OIDCRoleCredentialsProvider.fromEnvironment(merged)
+                provider = OIDCRoleCredentialsProvider(
+                    roleArn: merged["ALIBABA_CLOUD_ROLE_ARN"]!, oidcProviderArn: merged["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"]!,
+                    oidcTokenFile: merged["ALIBABA_CLOUD_OIDC_TOKEN_FILE"]!,
+                    roleSessionName: merged["ALIBABA_CLOUD_ROLE_SESSION_NAME"], stsEndpoint: sts)
+            } else {
+                provider = try OIDCRoleCredentialsProvider.fromEnvironment(merged)
+            }
+        }
+        self.init(
+            endpoint: oss.endpoint, region: oss.region, bucket: oss.bucket,
+            signatureVersion: oss.signatureVersion == .v1 ? .v1 : .v4, pathStyle: oss.pathStyle,
+            credentialsProvider: provider, requestTimeout: oss.requestTimeout)
+    }
+}
+
+extension OSSCreateOptions {
+    /// Headers set when a segment is created.
+    init(_ oss: SinkConfiguration.OSS, settings: SinkSettings) {
+        let contentType: String
+        let encoding: String?
+        switch (settings.format, settings.compression) {
+        case (.jsonl, .none): contentType = "application/x-ndjson"; encoding = nil
+        case (.raw, .none): contentType = "application/octet-stream"; encoding = nil
+        case (_, .gzip): contentType = "application/gzip"; encoding = nil
+        case (_, .zstd): contentType = "application/zstd"; encoding = nil
+        }
+        self.init(
+            contentType: contentType, storageClass: oss.storageClass, acl: oss.acl == "default" ? nil : oss.acl,
+            metadata: oss.metadata, tags: oss.tags, extraHeaders: encoding.map { ["content-encoding": $0] } ?? [:])
+    }
+}
+
+extension SinkSettings {
+    /// SinkCore's settings for the `sink:` section of a validated configuration file.
+    init(_ configuration: SinkConfiguration) throws {
+        let sink = configuration.sink
+        let format: Format = switch sink.format {
+        case .jsonl: .jsonl(valueAsJSON: sink.jsonValue == .json)
+        case .raw: .raw(delimiter: Array(sink.rawDelimiter.utf8))
+        }
+        let compression: Compression = switch sink.compression {
+        case .none: .none
+        case .gzip: .gzip(level: Int32(sink.compressionLevel ?? 6))
+        case .zstd: .zstd(level: Int32(sink.compressionLevel ?? 3))
+        }
+        self.init(
+            keyTemplate: try KeyTemplate(sink.keyTemplate), keyPrefix: sink.prefix,
+            timestampSource: sink.timestampSource == .record ? .record : .wallClock,
+            timeZone: TimeZone(identifier: sink.timeZone) ?? TimeZone(identifier: "UTC")!,
+            format: format, compression: compression,
+            batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
+            maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
+            maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: Int(sink.maxBufferedBytes))
+        try validate()
+    }
+}
+
+extension KafkaConsumerConfiguration {
+    /// The consumer for the `kafka:` section. librdkafka's prefetch queue is sized to a quarter of
+    /// `max_buffered_bytes` (unless the properties set it), so records waiting inside librdkafka stay
+    /// within the same memory budget as the sink's own buffers.
+    init(_ configuration: SinkConfiguration) {
+        let kafka = configuration.kafka
+        var properties = kafka.properties
+        let strategy = properties.removeValue(forKey: "partition.assignment.strategy")
+        let instance = properties.removeValue(forKey: "group.instance.id")
+        if properties["queued.max.messages.kbytes"] == nil {
+            let kbytes = max(1024, min(2_097_151, Int(configuration.sink.maxBufferedBytes / 4 / 1024)))
+            properties["queued.max.messages.kbytes"] = String(kbytes)
+        }
+        self.init(
+            bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupId, topics: kafka.topics.map(\.description),
+            autoOffsetReset: kafka.autoOffsetReset == .earliest ? .earliest : .latest,
+            rebalanceProtocol: strategy.map { $0.contains("cooperative") ? .cooperativeSticky : .eager } ?? .cooperativeSticky,
+            groupInstanceID: instance, maxBatchBytes: Int(min(configuration.sink.batch.maxBytes, 16 << 20)),
+            properties: properties)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import KafkaBridge
+import Logging
+import SinkCore
+
+/// Receives librdkafka's records and rebalances on the poll thread and turns them into `SinkEvent`s
+/// for the driver, in the order they happened.
+///
+/// Assignments carry the group's committed offsets and metadata, read on the poll thread before any
+/// record of the partition is delivered. Revokes and losses block the poll thread (through
+/// `RebalanceGate`) until the sink has released the partitions, so a revoked partition is committed
+/// before another member can own it.
+final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
+    let gate = RebalanceGate()
+    private let emit: @Sendable (SinkEvent) -> Void
+    private let logger: Logger
+    private let revokeTimeout: Duration
+    private let onLag: @Sendable ([KafkaTopicPartition: Int64]) -> Void
+    private let onFatal: @Sendable (KafkaError) -> Void
+
+    init(
+        revokeTimeout: Duration, logger: Logger,
+        emit: @escaping @Sendable (SinkEvent) -> Void,
+        onLag: @escaping @Sendable ([KafkaTopicPartition: Int64]) -> Void,
+        onFatal: @escaping @Sendable (KafkaError) -> Void
+    ) {
+        self.revokeTimeout = revokeTimeout
+        self.logger = logger
+        self.emit = emit
+        self.onLag = onLag
+        self.onFatal = onFatal
+    }
+
+    func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
+        var records: [SinkRecord] = []
+        records.reserveCapacity(batch.records.count)
+        for record in batch.records {
+            records.append(SinkRecord(
+                topic: record.topic, partition: record.partition, offset: record.offset,
+                timestampMs: record.timestamp.milliseconds ?? -1,
+                timestampType: Self.timestampType(record.timestamp),
+                key: record.key.map(Array.init), value: record.value.map(Array.init),
+                headers: record.headers.map { SinkRecord.Header(key: $0.key, value: $0.value) }))
+        }
+        emit(.records(records))
+    }
+
+    func consumer(_ control: KafkaConsumerControl, didRebalance event: KafkaRebalanceEvent) {
+        switch event {
+        case .assigned(let partitions):
+            guard let committed = readCommitted(partitions, control: control) else { return }
+            emit(.assigned(partitions.map { tp in
+                PartitionAssignment(TopicPartition(tp), committed: committed[tp] ?? nil)
+            }))
+        case .revoked(let partitions):
+            let set = Set(partitions.map(TopicPartition.init))
+            let late = gate.runWhileReleasing(set, control: control, timeout: revokeTimeout) { emit(.revoked(Array(set))) }
+            if !late.isEmpty {
+                logger.warning("revoke deadline passed before the sink released its partitions; their uncommitted records will be re-read by the next owner",
+                               metadata: ["partitions": "\(late.sorted().map(\.description))"])
+            }
+        case .lost(let partitions):
+            let set = Set(partitions.map(TopicPartition.init))
+            _ = gate.runWhileReleasing(set, control: control, timeout: revokeTimeout) { emit(.lost(Array(set))) }
+        }
+    }
+
+    func consumer(_ control: KafkaConsumerControl, didUpdateLag lag: [KafkaTopicPartition: Int64]) {
+        onLag(lag)
+    }
+
+    func consumer(_ control: KafkaConsumerControl, didReceiveError error: KafkaError) {
+        if error.isFatal { onFatal(error) }
+    }
+
+    /// Committed offsets with metadata. Retries for a while: starting a partition without knowing its
+    /// commit would archive it twice, so after that the process stops and a restart tries again.
+    private func readCommitted(_ partitions: [KafkaTopicPartition], control: KafkaConsumerControl) -> [KafkaTopicPartition: CommittedOffset?]? {
+        var delay = 0.2
+        for attempt in 1...8 {
+            do {
+                let offsets = try control.committed(partitions)
+                var result: [KafkaTopicPartition: CommittedOffset?] = [:]
+                for entry in offsets {
+                    result[entry.topicPartition] = entry.offset.map {
+                        CommittedOffset(offset: $0, metadata: entry.metadata.isEmpty ? nil : entry.metadata)
+                    }
+                }
+                return result
+            } catch {
+                logger.warning("reading committed offsets failed; retrying",
+                               metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
+            }
+        }
+        let error = KafkaError(code: .committedFailed,
+                               message: "cannot read committed offsets for \(partitions.map(\.description)); stopping so that no partition starts from a guess")
+        // Nothing may be archived for these partitions without their commit: keep them paused and stop.
+        try? control.pause(partitions)
+        onFatal(error)
+        return nil
+    }
+
+    static func timestampType(_ timestamp: KafkaTimestamp) -> TimestampType {
+        switch timestamp {
+        case .createTime: .createTime
+        case .logAppendTime: .logAppendTime
+        case .notAvailable: .notAvailable
+        }
+    }
+}
+
+extension TopicPartition {
+    init(_ partition: KafkaTopicPartition) {
+        self.init(topic: partition.topic, partition: partition.partition)
+    }
+}
+
+extension KafkaTopicPartition {
+    init(_ partition: TopicPartition) {
+        self.init(topic: partition.topic, partition: partition.partition)
+    }
+}

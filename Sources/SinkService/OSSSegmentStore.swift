@@ -1,0 +1,102 @@
+import Foundation
+import NIOCore
+import OSSClient
+import SinkCore
+
+/// `SegmentStore` over `OSSClient`: the client retries transient failures at the same position and
+/// resolves lost append responses; this type maps its outcomes onto SinkCore's.
+final class OSSSegmentStore: SegmentStore {
+    let client: OSSClient
+    let createOptions: OSSCreateOptions
+    /// Appends whose last call ended unresolved after an attempt that may have landed, keyed by
+    /// key and position: the next call for the same bytes must accept "it landed earlier".
+    private let ambiguous = Locked<Set<AmbiguousAppend>>([])
+
+    struct AmbiguousAppend: Hashable {
+        var key: String
+        var position: Int
+        var length: Int
+    }
+
+    init(client: OSSClient, createOptions: OSSCreateOptions) {
+        self.client = client
+        self.createOptions = createOptions
+    }
+
+    func append(_ request: AppendRequest) async -> AppendOutcome {
+        let marker = AmbiguousAppend(key: request.key, position: request.position, length: request.bytes.count)
+        let mayHaveLanded = ambiguous.withLock { $0.contains(marker) }
+        let outcome = await client.appendExactlyOnce(
+            key: request.key, position: UInt64(request.position), data: ByteBuffer(bytes: request.bytes),
+            previousCRC: request.previousCRC64, create: request.isCreate ? createOptions : OSSCreateOptions(),
+            earlierAttemptMayHaveLanded: mayHaveLanded)
+        if case .unresolved(_, true) = outcome {
+            ambiguous.withLock { _ = $0.insert(marker) }
+        } else if mayHaveLanded {
+            ambiguous.withLock { _ = $0.remove(marker) }
+        }
+        switch outcome {
+        case .appended(let result), .landedEarlier(let result):
+            return .success(nextPosition: Int(result.nextPosition), crc64: result.crc64)
+        case .fenced(let next, _):
+            return .positionNotEqualToLength(nextPosition: next.map { Int($0) })
+        case .notAppendable:
+            return .objectNotAppendable
+        case .integrityMismatch(let error):
+            // OSS answered 200 with a length or CRC-64 other than expected. Report what it said so that
+            // SinkCore raises the integrity alert and rolls over; a CRC known to differ stands for the
+            // server's value when only the CRC disagreed.
+            let expectedNext = request.position + request.bytes.count
+            let next = error.nextAppendPosition.map { Int($0) } ?? -1
+            return .success(nextPosition: next, crc64: next == expectedNext ? ~request.expectedCRC64 : nil)
+        case .configurationError(let error):
+            return .configurationError(error.description)
+        case .unresolved(let error, _):
+            return .transientFailure(error.description)
+        }
+    }
+
+    func head(key: String) async -> HeadOutcome {
+        do {
+            let metadata = try await client.headObject(key: key)
+            return .found(ObjectInfo(length: Int(metadata.contentLength), crc64: metadata.crc64,
+                                     appendable: metadata.objectType == .appendable))
+        } catch {
+            if error.code == .noSuchKey { return .notFound }
+            return error.isConfigurationError ? .configurationError(error.description) : .transientFailure(error.description)
+        }
+    }
+
+    func read(key: String, range: Range<Int>) async -> RangeOutcome {
+        guard !range.isEmpty else { return .success([]) }
+        do {
+            let result = try await client.getObject(
+                key: key, range: .bounded(first: UInt64(range.lowerBound), last: UInt64(range.upperBound - 1)))
+            var body = result.body
+            guard result.statusCode == 206, body.readableBytes == range.count,
+                  let bytes = body.readBytes(length: body.readableBytes) else {
+                return .unavailable
+            }
+            return .success(bytes)
+        } catch {
+            if error.code == .noSuchKey || error.code == .invalidRange { return .unavailable }
+            return error.isConfigurationError ? .configurationError(error.description) : .transientFailure(error.description)
+        }
+    }
+}
+
+/// A value behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import KafkaBridge
+import Logging
+import SinkCore
+
+/// The imperative shell around `SinkCore.Sink`: feeds it events in the order they happened and carries
+/// out its actions against Kafka (through `KafkaConsumer` or, during a rebalance, the blocked poll
+/// thread) and OSS (through a `SegmentStore`).
+///
+/// Guarantees:
+/// - Events are handled one at a time on the task that calls `run`; `Sink` is never touched elsewhere.
+/// - At most `maxInflightRequests` OSS requests run at once; SinkCore keeps at most one append per
+///   partition outstanding, so appends to one object are strictly sequential.
+/// - Pause, resume and seek reach the consumer in the order the core asked for them.
+final class SinkDriver: @unchecked Sendable {
+    enum Input: Sendable {
+        case event(SinkEvent)
+        /// Stop fetching and let the core flush and commit (graceful shutdown).
+        case beginShutdown
+        /// The consumer left the group after the core finished: end `run`.
+        case consumerClosed
+    }
+
+    enum ConsumerCommand: Sendable {
+        case pause([KafkaTopicPartition])
+        case resume([KafkaTopicPartition])
+        case seek(KafkaTopicPartition, Int64)
+    }
+
+    private var sink: Sink
+    private let store: any SegmentStore
+    private let logger: Logger
+    private let observer: SinkObserver
+    private let maxInflightRequests: Int
+    private let origin = ContinuousClock.now
+
+    private let inputs: AsyncStream<Input>
+    private let input: AsyncStream<Input>.Continuation
+    private let commands: AsyncStream<ConsumerCommand>
+    private let commandInput: AsyncStream<ConsumerCommand>.Continuation
+
+    /// Set once, before `run`.
+    var consumer: KafkaConsumer?
+    var gate: RebalanceGate?
+
+    // Owned by the `run` task.
+    private var inflight = 0
+    private var waiting: [SinkAction] = []
+    private var timer: Task<Void, Never>?
+    private var closeStarted = false
+
+    private let abortError = Locked<SinkServiceError?>(nil)
+    private let shutdown = Locked<(deadline: ContinuousClock.Instant?, failure: SinkServiceError?)>((nil, nil))
+
+    init(sink: Sink, store: any SegmentStore, maxInflightRequests: Int, observer: SinkObserver, logger: Logger) {
+        self.sink = sink
+        self.store = store
+        self.maxInflightRequests = maxInflightRequests
+        self.observer = observer
+        self.logger = logger
+        (inputs, input) = AsyncStream.makeStream(of: Input.self)
+        (commands, commandInput) = AsyncStream.makeStream(of: ConsumerCommand.self)
+    }
+
+    /// Hands an event to the core (thread-safe; in the order of calls).
+    func emit(_ event: SinkEvent) {
+        input.yield(.event(event))
+    }
+
+    /// Stops the service with `error` after the inputs already queued.
+    func abort(_ error: SinkServiceError) {
+        abortError.withLock { if $0 == nil { $0 = error } }
+        input.finish()
+    }
+
+    /// Graceful shutdown: stop fetching, let SinkCore flush every buffer and commit, leave the group, end
+    /// `run`. When that takes longer than `timeout`, the consumer is closed anyway and `run` throws: the
+    /// records whose commits were not acknowledged are consumed again by the next owner (never lost).
+    func beginShutdown(timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        shutdown.withLock { $0.deadline = deadline }
+        input.yield(.beginShutdown)
+        Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            guard let self else { return }
+            self.abort(SinkServiceError(message: "shutdown did not finish within \(timeout); records not yet committed will be consumed again by the next owner"))
+        }
+    }
+
+    private var now: SinkInstant {
+        SinkInstant(monotonic: ContinuousClock.now - origin, wallClockMs: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+
+    /// Handles inputs until the consumer closed after a graceful shutdown, or `abort`.
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [commands] in
+                for await command in commands { await self.apply(command) }
+            }
+            loop: for await next in inputs {
+                switch next {
+                case .event(let event):
+                    switch event {
+                    case .appendCompleted, .headCompleted, .rangeCompleted: requestFinished(group: &group)
+                    default: break
+                    }
+                    try handle(event, group: &group)
+                case .beginShutdown:
+                    if let consumer { consumerCommand(.pause(consumer.assignment)) }
+                    try handle(.shutdown, group: &group)
+                case .consumerClosed:
+                    break loop
+                }
+            }
+            timer?.cancel()
+            commandInput.finish()
+            group.cancelAll()
+        }
+        if let error = abortError.withLock({ $0 }) {
+            throw error
+        }
+    }
+
+    private func handle(_ event: SinkEvent, group: inout ThrowingTaskGroup<Void, any Error>) throws {
+        for action in sink.handle(event, at: now) {
+            try execute(action, group: &group)
+        }
+    }
+
+    private func execute(_ action: SinkAction, group: inout ThrowingTaskGroup<Void, any Error>) throws {
+        switch action {
+        case .append, .head, .getRange:
+            if inflight < maxInflightRequests {
+                start(action, group: &group)
+            } else {
+                waiting.append(action)
+            }
+        case .commit(let request):
+            commit(request)
+        case .seek(let partition, let offset):
+            consumerCommand(.seek(KafkaTopicPartition(partition), offset))
+        case .pause(let partitions):
+            observer.paused(partitions, paused: true)
+            consumerCommand(.pause(partitions.map(KafkaTopicPartition.init)))
+        case .resume(let partitions):
+            observer.paused(partitions, paused: false)
+            consumerCommand(.resume(partitions.map(KafkaTopicPartition.init)))
+        case .scheduleTimer(let at):
+            timer?.cancel()
+            let deadline = origin + at
+            timer = Task { [input] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                if !Task.isCancelled { input.yield(.event(.timerFired)) }
+            }
+        case .released(let partition):
+            gate?.released(partition)
+        case .shutdownComplete:
+            closeConsumer()
+        case .notice(let notice):
+            observer.notice(notice)
+        case .health(let health):
+            observer.health(health)
+        case .fail(let failure):
+            throw SinkServiceError(message: "sink cannot go on: \(failure)")
+        }
+    }
+
+    /// Leaves the group once everything is flushed and committed. The consumer's revoke callback
+    /// still reaches the core while it closes.
+    private func closeConsumer() {
+        guard !closeStarted else { return }
+        closeStarted = true
+        let remaining = shutdown.withLock { $0.deadline }.map { $0 - ContinuousClock.now } ?? .seconds(30)
+        Task { [consumer, input, logger] in
+            do {
+                try await consumer?.close(deadline: max(remaining, .seconds(1)))
+            } catch {
+                logger.warning("leaving the consumer group did not finish cleanly", metadata: ["error": "\(error)"])
+            }
+            input.yield(.consumerClosed)
+        }
+    }
+
+    /// A request finished: start the next waiting one.
+    private func requestFinished(group: inout ThrowingTaskGroup<Void, any Error>) {
+        inflight -= 1
+        if !waiting.isEmpty {
+            start(waiting.removeFirst(), group: &group)
+        }
+    }
+
+    private func start(_ action: SinkAction, group: inout ThrowingTaskGroup<Void, any Error>) {
+        let store = self.store
+        let input = self.input
+        let observer = self.observer
+        switch action {
+        case .append(let request):
+            inflight += 1
+            group.addTask {
+                let started = ContinuousClock.now
+                let outcome = await store.append(request)
+                observer.appended(request, outcome: outcome, latency: ContinuousClock.now - started)
+                input.yield(.event(.appendCompleted(request.id, outcome)))
+            }
+        case .head(let request):
+            inflight += 1
+            group.addTask {
+                input.yield(.event(.headCompleted(request.id, await store.head(key: request.key))))
+            }
+        case .getRange(let request):
+            inflight += 1
+            group.addTask {
+                input.yield(.event(.rangeCompleted(request.id, await store.read(key: request.key, range: request.range))))
+            }
+        default:
+            break
+        }
+    }
+
+    private func commit(_ request: CommitRequest) {
+        let offsets = [KafkaCommitOffset(topic: request.topicPartition.topic, partition: request.topicPartition.partition,
+                                         offset: request.offset, metadata: request.metadata)]
+        let input = self.input
+        let observer = self.observer
+        let started = ContinuousClock.now
+        let report: @Sendable (KafkaCommitResult) -> Void = { result in
+            observer.committed(request, error: result.firstError, latency: ContinuousClock.now - started)
+            let outcome: CommitOutcome = result.firstError.map { .failure($0.description) } ?? .success
+            input.yield(.event(.commitCompleted(request.topicPartition, offset: request.offset, outcome)))
+        }
+        if let gate, gate.submitIfOpen({ control in report(control.commitSync(offsets)) }) {
+            return
+        }
+        guard let consumer else {
+            report(KafkaCommitResult(offsets: offsets, error: KafkaError(code: .closed, message: "no consumer"), partitionErrors: [:]))
+            return
+        }
+        consumer.commitAsync(offsets, completion: report)
+    }
+
+    private func consumerCommand(_ command: ConsumerCommand) {
+        if let gate, gate.submitIfOpen({ [logger] control in
+            do {
+                switch command {
+                case .pause(let partitions): try control.pause(partitions)
+                case .resume(let partitions): try control.resume(partitions)
+                case .seek(let partition, let offset): try control.seek([partition: .offset(offset)])
+                }
+            } catch {
+                logger.error("consumer operation failed", metadata: ["operation": "\(command)", "error": "\(error)"])
+            }
+        }) {
+            return
+        }
+        commandInput.yield(command)
+    }
+
+    private func apply(_ command: ConsumerCommand) async {
+        guard let consumer else { return }
+        do {
+            switch command {
+            case .pause(let partitions): try await consumer.pause(partitions)
+            case .resume(let partitions): try await consumer.resume(partitions)
+            case .seek(let partition, let offset): try await consumer.seek([partition: .offset(offset)])
+            }
+        } catch {
+            logger.error("consumer operation failed", metadata: ["operation": "\(command)", "error": "\(error)"])
+        }
+    }
+}
