@@ -38,17 +38,24 @@ extension OSSError {
         var found = Findings()
         collect(error, into: &found, depth: 0)
         if found.nameResolution {
-            return make(.nameResolutionFailed, "the endpoint host name could not be resolved")
+            var error = make(.nameResolutionFailed, "the endpoint host name could not be resolved")
+            error.underlying = "host not found"
+            return error
         }
         if let errno = found.errno {
+            var error: OSSError?
             switch errno {
-            case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL, ETIMEDOUT:
-                return make(.connectionFailed, "could not connect")
-            case ECONNRESET, EPIPE, ECONNABORTED:
-                return make(.connectionClosed, "the connection was reset")
-            default:
-                break
+            case ECONNREFUSED: error = make(.connectionFailed, "could not connect"); error?.underlying = "connection refused"
+            case EHOSTUNREACH: error = make(.connectionFailed, "could not connect"); error?.underlying = "host unreachable"
+            case ENETUNREACH: error = make(.connectionFailed, "could not connect"); error?.underlying = "network unreachable"
+            case EADDRNOTAVAIL: error = make(.connectionFailed, "could not connect"); error?.underlying = "address not available"
+            case ETIMEDOUT: error = make(.connectionFailed, "could not connect"); error?.underlying = "connect timed out"
+            case ECONNRESET, ECONNABORTED:
+                error = make(.connectionClosed, "the connection was reset"); error?.underlying = "connection reset"
+            case EPIPE: error = make(.connectionClosed, "the connection was reset"); error?.underlying = "broken pipe"
+            default: break
             }
+            if let error { return error }
         }
         if found.connectPhase {
             return make(.connectionFailed, "could not connect")
@@ -70,7 +77,7 @@ extension OSSError {
     /// per-address connect failures inside its connection error.
     private static func collect(_ value: Any, into found: inout Findings, depth: Int) {
         guard depth < 6 else { return }
-        if value is SocketAddressError { found.nameResolution = true }
+        if value is SocketAddressError || value is SocketAddressError.UnknownHost { found.nameResolution = true }
         if let ioError = value as? IOError, found.errno == nil { found.errno = ioError.errnoCode }
         if let channelError = value as? ChannelError {
             switch channelError {
