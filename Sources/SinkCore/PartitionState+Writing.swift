@@ -44,13 +44,17 @@ extension PartitionState {
     mutating func maybeFlush(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         guard case .writing = phase, inFlight == nil, !pending.isEmpty else { return }
         let s = env.settings
+        if segment != nil, segment!.bucketEnd == nil {
+            // A segment adopted by recovery: its bucket is the one its key names.
+            let named = env.settings.keyTemplate.timeFields(
+                ofKey: segment!.key, prefix: env.settings.keyPrefix, topic: tp.topic, partition: tp.partition, ext: env.ext)
+            segment!.bucketEnd = env.buckets.bucketEnd(named.flatMap { env.buckets.instant(of: $0) } ?? pending.time(0))
+        }
         if let seg = segment {
             if now.monotonic - seg.openedAt > s.maxSegmentAge {
                 rollOver(.age, &fx)
             } else if let end = seg.bucketEnd, pending.time(0) >= end {
                 rollOver(.timeBucket, &fx)
-            } else if seg.bucketEnd == nil {
-                segment!.bucketEnd = env.buckets.bucketEnd(pending.time(0))
             }
         }
         let bucketEnd = segment?.bucketEnd ?? env.buckets.bucketEnd(pending.time(0))

@@ -38,6 +38,12 @@ public struct TimeBuckets: Sendable {
         return LocalTime(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1, hour: c.hour ?? 0, minute: c.minute ?? 0)
     }
 
+    /// Epoch milliseconds of `time` in the time zone (the earlier one when a DST change repeats it).
+    public func instant(of time: LocalTime) -> Int64? {
+        let components = DateComponents(year: time.year, month: time.month, day: time.day, hour: time.hour, minute: time.minute)
+        return calendar.date(from: components).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+
     /// The first millisecond after the bucket holding `ms`; `Int64.max` when the template has no time fields.
     public func bucketEnd(_ ms: Int64) -> Int64 {
         guard let granularity, let interval = calendar.dateInterval(of: granularity, for: Self.date(ms)) else {

@@ -79,3 +79,23 @@ import Testing
         #expect(days.bucketEnd(fallMidnight) - fallMidnight == 25 * 3_600_000)
     }
 }
+
+@Suite struct KeyMatchingTests {
+    @Test func timeFieldsAreReadBackFromKeys() throws {
+        let t = KeyTemplate.default
+        let time = LocalTime(year: 2024, month: 2, day: 29, hour: 0, minute: 0)
+        let key = t.render(prefix: "arch/", topic: "events", partition: 3, offset: 77, time: time, ext: ".jsonl.gz")
+        #expect(t.timeFields(ofKey: key, prefix: "arch/", topic: "events", partition: 3, ext: ".jsonl.gz") == time)
+        let suffixed = t.render(prefix: "arch/", topic: "events", partition: 3, offset: 77, time: time, ext: ".jsonl.gz", suffix: 2)
+        #expect(t.timeFields(ofKey: suffixed, prefix: "arch/", topic: "events", partition: 3, ext: ".jsonl.gz") == time)
+        #expect(t.timeFields(ofKey: key, prefix: "arch/", topic: "events", partition: 4, ext: ".jsonl.gz") == nil)
+        #expect(t.timeFields(ofKey: "someone/else.txt", prefix: "", topic: "events", partition: 3, ext: ".jsonl") == nil)
+        let hm = try KeyTemplate("{topic}-{partition}-{HH}{mm}-{offset}")
+        #expect(hm.timeFields(ofKey: "t-0-2359-5", prefix: "", topic: "t", partition: 0, ext: "")?.minute == 59)
+    }
+
+    @Test func localTimesConvertBackToInstants() {
+        let ny = TimeBuckets(timeZone: TimeZone(identifier: "America/New_York")!, granularity: .hour)
+        #expect(ny.instant(of: LocalTime(year: 2024, month: 3, day: 10, hour: 3, minute: 0)) == 1_710_054_000_000)
+    }
+}

@@ -48,6 +48,24 @@ import Testing
         #expect(a.expectedCRC64 == CRC64.update(meta.crc64, a.bytes))
     }
 
+    @Test func aResumedSegmentFromAnEarlierDayRollsOverOnTheNextDay() throws {
+        var h = Harness(testSettings { $0.keyTemplate = .default })
+        let key = "events/0/2023/11/13/events+0+00000000000000000000.jsonl"  // yesterday's segment
+        let meta = CommitMetadata(key: key, position: 10, crc64: 5)
+        let head = try assign(&h, meta)
+        h.send(.headCompleted(head.id, .found(ObjectInfo(length: 10, crc64: 5, appendable: true))))
+        let out = h.send(.records(records(tp0, 3...5)))  // 2023-11-14
+        #expect(out.rollovers == [.timeBucket])
+        #expect(out.appends.first?.key == "events/0/2023/11/14/events+0+00000000000000000003.jsonl")
+        // A segment of the same day keeps going.
+        var h2 = Harness(testSettings { $0.keyTemplate = .default })
+        let today = CommitMetadata(key: "events/0/2023/11/14/events+0+00000000000000000000.jsonl", position: 10, crc64: 5)
+        let head2 = try assign(&h2, today)
+        h2.send(.headCompleted(head2.id, .found(ObjectInfo(length: 10, crc64: 5, appendable: true))))
+        let out2 = h2.send(.records(records(tp0, 3...5)))
+        #expect(out2.rollovers.isEmpty && out2.appends.first?.key == today.key && out2.appends.first?.position == 10)
+    }
+
     @Test func sameLengthDifferentCRCRollsOver() throws {
         var h = Harness()
         let (committed, _, meta) = object(h.sink.settings)
