@@ -90,7 +90,8 @@ import Testing
         // One append in flight per partition keeps later records buffered.
         var inflight: [TopicPartition: AppendRequest] = [:]
         for tp in [tp0, tp1, tp2] {
-            inflight[tp] = try #require(h.send(.records([record(tp, 0, value: String(repeating: "a", count: 1000))])).appends.first)
+            let append: AppendRequest = try #require(h.send(.records([record(tp, 0, value: String(repeating: "a", count: 1000))])).appends.first)
+            inflight[tp] = append
         }
         h.send(.records(records(tp1, 1...3, size: 1000)))
         let out = h.send(.records(records(tp0, 1...5, size: 1000)))
