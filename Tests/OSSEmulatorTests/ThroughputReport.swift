@@ -8,7 +8,7 @@ import Testing
 
 /// Prints append throughput of the memory store (directly and over HTTP with V4 signing on one keep-alive
 /// connection). Asserts correctness only, never timing. Runs when OSS_EMULATOR_THROUGHPUT=1.
-@Suite("Throughput report (OSS_EMULATOR_THROUGHPUT=1)")
+@Suite("Throughput report (OSS_EMULATOR_THROUGHPUT=1)", .serialized)
 struct ThroughputReport {
     static let enabled = ProcessInfo.processInfo.environment["OSS_EMULATOR_THROUGHPUT"] == "1"
 
@@ -29,6 +29,26 @@ struct ThroughputReport {
         }
         #expect(position == UInt64(size * count))
         report("store direct", size: size, count: count, elapsed: elapsed)
+    }
+
+    @Test(.enabled(if: enabled), arguments: [(1024, 300), (1024 * 1024, 50)])
+    func directoryStoreDirect(size: Int, count: Int) async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try OSSObjectStore(storage: .directory(directory))
+        try store.createBucket("bkt")
+        let body = ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0) })
+        var position: UInt64 = 0
+        let elapsed = try await ContinuousClock().measure {
+            for _ in 0..<count {
+                guard case .applied(let record, _) = try await store.append(
+                    bucket: "bkt", key: "k", position: position, body: body, attributes: .init()
+                ) else { Issue.record("append refused"); return }
+                position = record.length
+            }
+        }
+        #expect(position == UInt64(size * count))
+        report("directory store direct (fsync)", size: size, count: count, elapsed: elapsed)
     }
 
     @Test(.enabled(if: enabled), arguments: [(1024, 2000), (1024 * 1024, 200)])
