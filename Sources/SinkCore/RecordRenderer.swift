@@ -239,10 +239,26 @@ enum JSONWriter {
                             while i < n {
                                 if i + 8 <= n {
                                     let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                                    if !wordNeedsAttention(UInt64(littleEndian: w)) {
+                                    let v = UInt64(littleEndian: w)
+                                    if !wordNeedsAttention(v) {
                                         rawDst.storeBytes(of: w, toByteOffset: o, as: UInt64.self)
                                         i += 8
                                         o += 8
+                                        continue
+                                    }
+                                    let ones: UInt64 = 0x0101_0101_0101_0101
+                                    if v & (ones &* 0x80) == 0 && zeroLanes(v & (ones &* 0xE0)) == 0 {
+                                        // ASCII without control characters: only `"` and `\\` need a backslash.
+                                        let specials = zeroLanes(v ^ (ones &* 0x22)) | zeroLanes(v ^ (ones &* 0x5C))
+                                        for lane in 0..<8 {
+                                            if specials & (0x80 << (8 * lane)) != 0 {
+                                                dst[o] = 0x5C
+                                                o += 1
+                                            }
+                                            dst[o] = UInt8(truncatingIfNeeded: v >> (8 * lane))
+                                            o += 1
+                                        }
+                                        i += 8
                                         continue
                                     }
                                 }
