@@ -15,6 +15,22 @@ public struct AppendRequest: Sendable, Hashable {
     public var firstOffset: Int64
     public var lastOffset: Int64
     public var recordCount: Int
+
+    public init(id: RequestID, topicPartition: TopicPartition, key: String, position: Int, bytes: [UInt8],
+                previousCRC64: UInt64, expectedCRC64: UInt64, isCreate: Bool, firstOffset: Int64, lastOffset: Int64,
+                recordCount: Int) {
+        self.id = id
+        self.topicPartition = topicPartition
+        self.key = key
+        self.position = position
+        self.bytes = bytes
+        self.previousCRC64 = previousCRC64
+        self.expectedCRC64 = expectedCRC64
+        self.isCreate = isCreate
+        self.firstOffset = firstOffset
+        self.lastOffset = lastOffset
+        self.recordCount = recordCount
+    }
 }
 
 /// HEAD `key`.
@@ -22,6 +38,12 @@ public struct HeadRequest: Sendable, Hashable {
     public var id: RequestID
     public var topicPartition: TopicPartition
     public var key: String
+
+    public init(id: RequestID, topicPartition: TopicPartition, key: String) {
+        self.id = id
+        self.topicPartition = topicPartition
+        self.key = key
+    }
 }
 
 /// GET `key` with `Range: bytes=<range.lowerBound>-<range.upperBound - 1>`.
@@ -30,6 +52,13 @@ public struct RangeRequest: Sendable, Hashable {
     public var topicPartition: TopicPartition
     public var key: String
     public var range: Range<Int>
+
+    public init(id: RequestID, topicPartition: TopicPartition, key: String, range: Range<Int>) {
+        self.id = id
+        self.topicPartition = topicPartition
+        self.key = key
+        self.range = range
+    }
 }
 
 /// Commit `offset` (the next offset to consume) with `metadata` (``CommitMetadata`` encoded).
@@ -37,6 +66,12 @@ public struct CommitRequest: Sendable, Hashable {
     public var topicPartition: TopicPartition
     public var offset: Int64
     public var metadata: String
+
+    public init(topicPartition: TopicPartition, offset: Int64, metadata: String) {
+        self.topicPartition = topicPartition
+        self.offset = offset
+        self.metadata = metadata
+    }
 }
 
 /// Why a segment was closed and a new key opened.
@@ -106,6 +141,11 @@ public struct SinkFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public var topicPartition: TopicPartition
     public var message: String
     public var description: String { "\(topicPartition): \(message)" }
+
+    public init(topicPartition: TopicPartition, message: String) {
+        self.topicPartition = topicPartition
+        self.message = message
+    }
 }
 
 /// What the shell must do. Execute in order; see ``Sink`` for the protocol.
