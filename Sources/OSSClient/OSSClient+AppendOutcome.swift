@@ -106,7 +106,10 @@ extension OSSClient {
         }
         let headLength = head.nextAppendPosition ?? head.contentLength
         guard head.objectType == nil || head.objectType == .appendable else {
-            return .notAppendable(conflict)
+            var notAppendable = conflict
+            notAppendable.code = .objectNotAppendable
+            notAppendable.message = "the object is now \(head.objectType?.rawValue ?? "not appendable") and no longer appendable"
+            return .notAppendable(notAppendable)
         }
         if headLength == position + length, head.crc64 == expectedCRC {
             logger.info(

@@ -57,6 +57,7 @@ public final class OSSClient: Sendable {
             http.decompression = .disabled
             http.connectionPool.retryConnectionEstablishment = false
             http.connectionPool.idleTimeout = .seconds(50)
+            http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maxConnections
             let connectSeconds = min(10, max(1, OSSRetryPolicy.seconds(configuration.requestTimeout)))
             http.timeout = .init(connect: .milliseconds(Int64(connectSeconds * 1000)))
             self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)

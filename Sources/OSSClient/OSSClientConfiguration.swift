@@ -30,6 +30,9 @@ public struct OSSClientConfiguration: Sendable {
     public var now: @Sendable () -> Date
     /// Largest response body the client buffers (GetObject, listings, errors).
     public var maxResponseBytes: Int
+    /// Keep-alive HTTP/1.1 connections the client's own pool keeps open to the endpoint; size it to the number of
+    /// requests in flight (the sink's `max_inflight_appends`). Ignored when an `HTTPClient` is passed in.
+    public var maxConnections: Int
 
     public init(
         endpoint: String,
@@ -42,7 +45,8 @@ public struct OSSClientConfiguration: Sendable {
         retryPolicy: OSSRetryPolicy = .default,
         userAgent: String = "kafka-oss-sink/1.0",
         now: @escaping @Sendable () -> Date = { Date() },
-        maxResponseBytes: Int = 1 << 30
+        maxResponseBytes: Int = 1 << 30,
+        maxConnections: Int = 16
     ) {
         self.endpoint = endpoint
         self.region = region
@@ -55,5 +59,6 @@ public struct OSSClientConfiguration: Sendable {
         self.userAgent = userAgent
         self.now = now
         self.maxResponseBytes = maxResponseBytes
+        self.maxConnections = max(1, maxConnections)
     }
 }

@@ -63,6 +63,16 @@ struct RequestTests {
         #expect(request.header("authorization") == parts.headers["authorization"])
     }
 
+    @Test("Sequential requests reuse one keep-alive connection")
+    func keepAlive() async throws {
+        let server = try await ScriptedServer.sequence([.response(status: 204)])
+        try await withClient(server) { client in
+            for index in 0..<5 { try await client.deleteObject(key: "k\(index)") }
+        }
+        #expect(server.requests.count == 5)
+        #expect(Set(server.requests.compactMap(\.remotePort)).count == 1)
+    }
+
     @Test("Signature V1 is used when configured")
     func v1() async throws {
         let server = try await ScriptedServer.sequence([.response(status: 204)])

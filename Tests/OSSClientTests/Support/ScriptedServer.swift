@@ -11,6 +11,8 @@ struct RecordedRequest: Sendable {
     var uri: String
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// Client port of the connection the request arrived on (same port = same keep-alive connection).
+    var remotePort: Int?
 
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -114,7 +116,8 @@ private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable 
         case .end:
             guard let head else { return }
             let request = RecordedRequest(
-                method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+                method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body,
+                remotePort: context.channel.remoteAddress?.port)
             record(request)
             let isHead = head.method == .HEAD
             let keepAlive = head.isKeepAlive
