@@ -155,7 +155,7 @@ public struct Sink: Sendable {
             }
         }
         balanceMemory(&fx)
-        if let d = fx.earliestDeadline, scheduledTimer.map({ d < $0 }) ?? true {
+        if let d = fx.earliestDeadline.map(Self.coalesce), scheduledTimer.map({ d < $0 }) ?? true {
             scheduledTimer = d
             fx.actions.append(.scheduleTimer(at: d))
         }
@@ -165,6 +165,15 @@ public struct Sink: Sendable {
         }
         nextID = fx.nextID
         return fx.actions
+    }
+
+    /// Timer deadlines are rounded up to 10 ms, so thousands of partitions with their own linger deadlines cost
+    /// at most 100 timer events per second (each scans the partitions once).
+    static func coalesce(_ d: Duration) -> Duration {
+        let resolution: Int64 = 10_000_000
+        let (seconds, attoseconds) = d.components
+        let ns = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return .nanoseconds((ns + resolution - 1) / resolution * resolution)
     }
 
     /// Runs one partition step in place and folds its effects (memory, request owners, health, release).

@@ -38,6 +38,22 @@ import Testing
         #expect(fired.appends[0].recordCount == 2)
     }
 
+    @Test func timersAreCoalescedAcrossPartitions() throws {
+        var h = Harness()
+        let tps = (0..<50).map { TopicPartition(topic: "events", partition: Int32($0)) }
+        h.send(.assigned(tps.map { PartitionAssignment($0, committed: nil) }))
+        var timers: [Duration] = []
+        for tp in tps {
+            timers += h.send(.records([record(tp, 0)])).timers
+            h.advance(.microseconds(150))
+        }
+        // 50 linger deadlines 150 µs apart: one timer, rounded up to 10 ms.
+        #expect(timers == [h.clock - .microseconds(7500) + .seconds(1)])
+        h.advance(.seconds(1))
+        let fired = h.send(.timerFired)
+        #expect(fired.appends.count == 50)
+    }
+
     @Test func byteLimitSplitsBatchesAndAnOversizedRecordGoesAlone() throws {
         var h = Harness(testSettings { $0.batchMaxBytes = 600; $0.batchMaxRecords = 100 })
         h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
