@@ -92,3 +92,27 @@ import Testing
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct RegexSubscriptionTests {
+    @Test func aLeadingCaretSubscribesToEveryMatchingTopic() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: testLogger("mock"))
+        let prefix = uniqueName("regex")
+        for suffix in ["a", "b", "other"] { try cluster.createTopic("\(prefix)-\(suffix)", partitions: 2) }
+        let producer = try KafkaTestProducer(bootstrapServers: cluster.bootstrapServers, logger: testLogger("producer"))
+        try await producer.produce(count: 30) { index in
+            let topic = ["\(prefix)-a", "\(prefix)-b", "\(prefix)-other"][index % 3]
+            return KafkaProducerRecord(topic: topic, partition: Int32(index % 2), value: Array("\(index)".utf8))
+        }
+        try await producer.flush()
+        let delegate = RecordingDelegate()
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: cluster.bootstrapServers, groupID: uniqueName("group-regex"), topics: ["^\(prefix)-(a|b)$"]),
+            delegate: delegate, logger: testLogger())
+        #expect(await eventually { delegate.totalOffsets() == 20 })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(delegate.totalOffsets() == 20)
+        #expect(Set(delegate.snapshot.records.map(\.topic)) == ["\(prefix)-a", "\(prefix)-b"])
+        try await consumer.close(deadline: .seconds(10))
+    }
+}
