@@ -75,7 +75,11 @@ extension OSSClient {
                     key: key, position: position, data: data, previousCRC: previousCRC, conflict: error,
                     attempts: log.attempts, retryPolicy: retryPolicy)
             default:
-                if error.isRetryable || error.code == .cancelled {
+                if error.code == .cancelled {
+                    // The request may have been on the wire when the task was cancelled.
+                    return .unresolved(error, mayHaveLanded: true)
+                }
+                if error.isRetryable {
                     return .unresolved(error, mayHaveLanded: mayHaveLanded)
                 }
                 if let status = error.statusCode, (400..<500).contains(status) {

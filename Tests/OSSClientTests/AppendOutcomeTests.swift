@@ -196,4 +196,23 @@ struct AppendOutcomeTests {
         #expect(error.statusCode == 500)
         #expect(outcome.success == nil)
     }
+
+    @Test("Cancelling an append in flight: unresolved, may have landed")
+    func cancelled() async throws {
+        let server = try await ScriptedServer.sequence([.delayed(.seconds(5), .response(status: 200))])
+        let outcome = try await withClient(server) { client in
+            let task = Task {
+                await client.appendExactlyOnce(key: "k", position: 0, data: ByteBuffer(bytes: Array("abc".utf8)), previousCRC: 0)
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            return await task.value
+        }
+        guard case .unresolved(let error, let mayHaveLanded) = outcome else {
+            Issue.record("expected unresolved, got \(outcome)")
+            return
+        }
+        #expect(error.code == .cancelled)
+        #expect(mayHaveLanded)
+    }
 }
