@@ -39,16 +39,28 @@ extension PartitionState {
         let id = fx.newID()
         phase = .recovering(Recovery(kind: .takenKey, key: f.key, basePosition: 0, baseCRC: 0,
                                      intended: segment, step: .range(id, info)))
-        fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: f.key, range: 0..<info.length)))
+        fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: f.key,
+                                                 range: tailRange(from: 0, info, env))))
     }
 
-    mutating func resendRecoveryRequest(_ r: Recovery, _ info: ObjectInfo?, _ fx: inout Effects) {
+    /// The bytes to read after `start`: the whole tail, but never more than an earlier writer with the same settings
+    /// can have left uncommitted (`maxUncommittedBytes` plus two batches). A longer tail cannot be ours entirely; its
+    /// prefix still tells which records are archived.
+    func tailRange(from start: Int, _ info: ObjectInfo, _ env: SinkEnvironment) -> Range<Int> {
+        start..<min(info.length, start + Self.tailLimit(env))
+    }
+
+    static func tailLimit(_ env: SinkEnvironment) -> Int {
+        env.settings.maxUncommittedBytes + 2 * env.settings.batchMaxBytes + (1 << 20)
+    }
+
+    mutating func resendRecoveryRequest(_ r: Recovery, _ info: ObjectInfo?, _ env: SinkEnvironment, _ fx: inout Effects) {
         var r = r
         let id = fx.newID()
         if let info {
             r.step = .range(id, info)
             fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: r.key,
-                                                     range: r.basePosition..<info.length)))
+                                                     range: tailRange(from: r.basePosition, info, env))))
         } else {
             r.step = .head(id)
             fx.actions.append(.head(HeadRequest(id: id, topicPartition: tp, key: r.key)))
@@ -103,7 +115,7 @@ extension PartitionState {
                 r.attempt = 0
                 phase = .recovering(r)
                 fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: r.key,
-                                                         range: r.basePosition..<info.length)))
+                                                         range: tailRange(from: r.basePosition, info, env))))
             }
         case .transientFailure(let reason):
             scheduleRecoveryRetry(r, info: nil, delay: nil, reason: reason, env, now, &fx)
@@ -119,19 +131,21 @@ extension PartitionState {
         switch outcome {
         case .success(let raw):
             fx.ossReachable = true
-            let intact = raw.count == info.length - r.basePosition
-                && (info.crc64.map { CRC64.update(r.baseCRC, raw) == $0 } ?? true)
+            let requested = tailRange(from: r.basePosition, info, env)
+            let whole = requested.upperBound == info.length
+            let intact = raw.count == requested.count
+                && (!whole || (info.crc64.map { CRC64.update(r.baseCRC, raw) == $0 } ?? true))
             var proof: Proof
             // The object's CRC after the tail: OSS's value, or (when absent) computed from the bytes read.
             var full = info
-            full.crc64 = info.crc64 ?? CRC64.update(r.baseCRC, raw)
+            if whole { full.crc64 = info.crc64 ?? CRC64.update(r.baseCRC, raw) }
             if !intact {
                 // The object before our position changed, or the bytes are not the range we asked for.
                 proof = Proof(info: full, tail: [], decodeFailed: true)
             } else {
                 do {
                     proof = Proof(info: full, tail: try AppendCompression.decompress(raw, env.settings.compression),
-                                  decodeFailed: false)
+                                  decodeFailed: !whole)
                 } catch {
                     proof = Proof(info: full, tail: error.decoded, decodeFailed: true)
                 }

@@ -232,11 +232,12 @@ extension PartitionState {
                 applySuccess(crc: info.crc64 ?? f.expectedCRC, &fx)
                 maybeFlush(env, now, &fx)
             } else if f.isCreate {
-                if info.appendable && info.length > 0 {
+                if info.appendable && info.length > 0 && info.length <= Self.tailLimit(env) {
                     startTakenKeyRecovery(info, env, now, &fx)
-                } else if info.appendable {
+                } else if info.appendable && info.length == 0 {
                     resendSameAppend(&fx)
                 } else {
+                    // Not appendable, or far longer than anything we can have left: someone else's object.
                     resendToNewSegment(env, now, &fx)
                 }
             } else {
@@ -382,7 +383,7 @@ extension PartitionState {
         case .revoking(let deadline):
             if deadline <= t { release(&fx) }
         case .recovering(let r):
-            if case .waitingRetry(let at, let info) = r.step, at <= t { resendRecoveryRequest(r, info, &fx) }
+            if case .waitingRetry(let at, let info) = r.step, at <= t { resendRecoveryRequest(r, info, env, &fx) }
         case .writing:
             if let f = inFlight, case .waitingRetry(let at, let verify) = f.stage {
                 guard at <= t else { return }

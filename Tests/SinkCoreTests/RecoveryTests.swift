@@ -272,3 +272,34 @@ import Testing
         #expect(h.send(.commitCompleted(tp0, offset: c.offset, .success)).shutdownComplete)
     }
 }
+
+@Suite struct LongTailTests {
+    @Test func aTailLongerThanAnyUncommittedRunIsReadOnlyInPart() throws {
+        // Limit: 1000 + 2 * 200 + 1 MiB.
+        var h = Harness(testSettings { $0.maxUncommittedBytes = 1000; $0.batchMaxBytes = 200; $0.maxBufferedBytes = 1 << 22; $0.resumeBelowBytes = 1 << 21 })
+        let s = h.sink.settings
+        let committed = rendered(records(tp0, 0...2), s)
+        let meta = CommitMetadata(key: "events/0/events+0+00000000000000000000.jsonl", position: committed.count, crc64: CRC64.checksum(committed))
+        let head = try #require(h.send(.assigned([PartitionAssignment(tp0, committed: CommittedOffset(offset: 3, metadata: meta.encoded))])).heads.first)
+        let ours = rendered(records(tp0, 3...4), s)
+        let limit = 1000 + 400 + (1 << 20)
+        let length = committed.count + limit + 5000
+        let range = try #require(h.send(.headCompleted(head.id, .found(ObjectInfo(length: length, crc64: 1, appendable: true)))).ranges.first)
+        #expect(range.range == committed.count..<(committed.count + limit))
+        let partial = ours + [UInt8](repeating: 0x41, count: limit - ours.count)
+        h.send(.rangeCompleted(range.id, .success(partial)))
+        let out = h.send(.records(records(tp0, 3...7)))
+        #expect(out.recoveries == [.tailMismatch])
+        #expect(out.appends.first?.firstOffset == 5)  // 3...4 are proven archived in the old object
+    }
+
+    @Test func aHugeForeignObjectAtANewKeyIsNotRead() throws {
+        var h = Harness()
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
+        let a = try #require(h.send(.records(records(tp0, 0...2))).appends.first)
+        let head = try #require(h.send(.appendCompleted(a.id, .positionNotEqualToLength(nextPosition: 1 << 32))).heads.first)
+        let out = h.send(.headCompleted(head.id, .found(ObjectInfo(length: 1 << 32, crc64: 1, appendable: true))))
+        #expect(out.ranges.isEmpty)
+        #expect(out.appends.first?.key == "events/0/events+0+00000000000000000000~1.jsonl")
+    }
+}
