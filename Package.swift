@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "SinkService",
             dependencies: [
-                "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient",
+                "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient", "HealthServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -10,7 +10,8 @@ extension OSSClientConfiguration {
     /// - Throws: `OSSError` `.credentialsUnavailable` when `provider: oidc` lacks its role, provider ARN
     ///   or token file (from the file or the `ALIBABA_CLOUD_*` environment).
     public init(
-        _ oss: SinkConfiguration.OSS, environment: [String: String] = ProcessInfo.processInfo.environment
+        _ oss: SinkConfiguration.OSS, maxConnections: Int = 16,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(OSSError) {
         let provider: any OSSCredentialsProvider
         let credentials = oss.credentials
@@ -22,8 +23,9 @@ extension OSSClientConfiguration {
         case .env:
             provider = EnvironmentCredentialsProvider(environment: environment)
         case .ecsRamRole:
-            let fromEnvironment = ECSRAMRoleCredentialsProvider.fromEnvironment(environment)
-            provider = credentials.roleName.map { ECSRAMRoleCredentialsProvider(roleName: $0) } ?? fromEnvironment
+            var merged = environment
+            if let role = credentials.roleName { merged["ALIBABA_CLOUD_ECS_METADATA"] = role }
+            provider = ECSRAMRoleCredentialsProvider.fromEnvironment(merged)
         case .oidc:
             var merged = environment
             if let value = credentials.roleArn { merged["ALIBABA_CLOUD_ROLE_ARN"] = value }
@@ -43,7 +45,7 @@ extension OSSClientConfiguration {
         self.init(
             endpoint: oss.endpoint, region: oss.region, bucket: oss.bucket,
             signatureVersion: oss.signatureVersion == .v1 ? .v1 : .v4, pathStyle: oss.pathStyle,
-            credentialsProvider: provider, requestTimeout: oss.requestTimeout)
+            credentialsProvider: provider, requestTimeout: oss.requestTimeout, maxConnections: maxConnections)
     }
 }
 

@@ -8,6 +8,7 @@ import SinkCore
 final class OSSSegmentStore: SegmentStore {
     let client: OSSClient
     let createOptions: OSSCreateOptions
+    let observer: SinkObserver?
     /// Appends whose last call ended unresolved after an attempt that may have landed, keyed by
     /// key and position: the next call for the same bytes must accept "it landed earlier".
     private let ambiguous = Locked<Set<AmbiguousAppend>>([])
@@ -18,18 +19,21 @@ final class OSSSegmentStore: SegmentStore {
         var length: Int
     }
 
-    init(client: OSSClient, createOptions: OSSCreateOptions) {
+    init(client: OSSClient, createOptions: OSSCreateOptions, observer: SinkObserver? = nil) {
         self.client = client
         self.createOptions = createOptions
+        self.observer = observer
     }
 
     func append(_ request: AppendRequest) async -> AppendOutcome {
         let marker = AmbiguousAppend(key: request.key, position: request.position, length: request.bytes.count)
         let mayHaveLanded = ambiguous.withLock { $0.contains(marker) }
+        let started = ContinuousClock.now
         let outcome = await client.appendExactlyOnce(
             key: request.key, position: UInt64(request.position), data: ByteBuffer(bytes: request.bytes),
             previousCRC: request.previousCRC64, create: request.isCreate ? createOptions : OSSCreateOptions(),
             earlierAttemptMayHaveLanded: mayHaveLanded)
+        observer?.appended(request, outcome: outcome, latency: ContinuousClock.now - started)
         if case .unresolved(_, true) = outcome {
             ambiguous.withLock { _ = $0.insert(marker) }
         } else if mayHaveLanded {

@@ -19,12 +19,22 @@ final class SinkDriver: @unchecked Sendable {
         case beginShutdown
         /// The consumer left the group after the core finished: end `run`.
         case consumerClosed
+        /// A seek ran on the poll thread: records of the partition delivered after this were fetched after it.
+        case seekApplied(TopicPartition)
     }
 
-    enum ConsumerCommand: Sendable {
+    enum ConsumerCommand: Sendable, CustomStringConvertible {
         case pause([KafkaTopicPartition])
         case resume([KafkaTopicPartition])
         case seek(KafkaTopicPartition, Int64)
+
+        var description: String {
+            switch self {
+            case .pause(let partitions): "pause \(partitions)"
+            case .resume(let partitions): "resume \(partitions)"
+            case .seek(let partition, let offset): "seek \(partition) to \(offset)"
+            }
+        }
     }
 
     private var sink: Sink
@@ -36,8 +46,6 @@ final class SinkDriver: @unchecked Sendable {
 
     private let inputs: AsyncStream<Input>
     private let input: AsyncStream<Input>.Continuation
-    private let commands: AsyncStream<ConsumerCommand>
-    private let commandInput: AsyncStream<ConsumerCommand>.Continuation
 
     /// Set once, before `run`.
     var consumer: KafkaConsumer?
@@ -48,6 +56,9 @@ final class SinkDriver: @unchecked Sendable {
     private var waiting: [SinkAction] = []
     private var timer: Task<Void, Never>?
     private var closeStarted = false
+    /// Partitions with a seek not yet applied: their records still in the input were fetched before it.
+    private var seeking: [TopicPartition: Int] = [:]
+    private var segmentKeys: [TopicPartition: String] = [:]
 
     private let abortError = Locked<SinkServiceError?>(nil)
     private let shutdown = Locked<(deadline: ContinuousClock.Instant?, failure: SinkServiceError?)>((nil, nil))
@@ -59,7 +70,6 @@ final class SinkDriver: @unchecked Sendable {
         self.observer = observer
         self.logger = logger
         (inputs, input) = AsyncStream.makeStream(of: Input.self)
-        (commands, commandInput) = AsyncStream.makeStream(of: ConsumerCommand.self)
     }
 
     /// Hands an event to the core (thread-safe; in the order of calls).
@@ -94,17 +104,23 @@ final class SinkDriver: @unchecked Sendable {
     /// Handles inputs until the consumer closed after a graceful shutdown, or `abort`.
     func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [commands] in
-                for await command in commands { await self.apply(command) }
-            }
             loop: for await next in inputs {
                 switch next {
-                case .event(let event):
+                case .event(var event):
                     switch event {
-                    case .appendCompleted, .headCompleted, .rangeCompleted: requestFinished(group: &group)
+                    case .appendCompleted, .headCompleted, .rangeCompleted:
+                        requestFinished(group: &group)
+                    case .records(let records) where !seeking.isEmpty:
+                        let fresh = records.filter { seeking[TopicPartition(topic: $0.topic, partition: $0.partition)] == nil }
+                        guard !fresh.isEmpty else { continue }
+                        event = .records(fresh)
                     default: break
                     }
                     try handle(event, group: &group)
+                case .seekApplied(let partition):
+                    if let count = seeking[partition] {
+                        seeking[partition] = count > 1 ? count - 1 : nil
+                    }
                 case .beginShutdown:
                     if let consumer { consumerCommand(.pause(consumer.assignment)) }
                     try handle(.shutdown, group: &group)
@@ -113,7 +129,6 @@ final class SinkDriver: @unchecked Sendable {
                 }
             }
             timer?.cancel()
-            commandInput.finish()
             group.cancelAll()
         }
         if let error = abortError.withLock({ $0 }) {
@@ -122,10 +137,21 @@ final class SinkDriver: @unchecked Sendable {
     }
 
     private func handle(_ event: SinkEvent, group: inout ThrowingTaskGroup<Void, any Error>) throws {
+        switch event {
+        case .records(let records): observer.consumed(records)
+        case .assigned(let assignments): observer.assigned(assignments.map(\.topicPartition))
+        case .revoked(let partitions): observer.unassigned(partitions, lost: false)
+        case .lost(let partitions): observer.unassigned(partitions, lost: true)
+        default: break
+        }
         for action in sink.handle(event, at: now) {
             try execute(action, group: &group)
         }
+        observer.sinkState(bufferedBytes: sink.heldBytes, openSegments: openSegments)
     }
+
+    /// Open segments, tracked from SinkCore's notices.
+    private var openSegments: Int { segmentKeys.count }
 
     private func execute(_ action: SinkAction, group: inout ThrowingTaskGroup<Void, any Error>) throws {
         switch action {
@@ -138,6 +164,7 @@ final class SinkDriver: @unchecked Sendable {
         case .commit(let request):
             commit(request)
         case .seek(let partition, let offset):
+            seeking[partition, default: 0] += 1
             consumerCommand(.seek(KafkaTopicPartition(partition), offset))
         case .pause(let partitions):
             observer.paused(partitions, paused: true)
@@ -153,10 +180,16 @@ final class SinkDriver: @unchecked Sendable {
                 if !Task.isCancelled { input.yield(.event(.timerFired)) }
             }
         case .released(let partition):
+            segmentKeys[partition] = nil
             gate?.released(partition)
         case .shutdownComplete:
             closeConsumer()
         case .notice(let notice):
+            switch notice {
+            case .segmentOpened(let tp, let key, _): segmentKeys[tp] = key
+            case .rolledOver(let tp, _, _): segmentKeys[tp] = nil
+            default: break
+            }
             observer.notice(notice)
         case .health(let health):
             observer.health(health)
@@ -192,15 +225,11 @@ final class SinkDriver: @unchecked Sendable {
     private func start(_ action: SinkAction, group: inout ThrowingTaskGroup<Void, any Error>) {
         let store = self.store
         let input = self.input
-        let observer = self.observer
         switch action {
         case .append(let request):
             inflight += 1
             group.addTask {
-                let started = ContinuousClock.now
-                let outcome = await store.append(request)
-                observer.appended(request, outcome: outcome, latency: ContinuousClock.now - started)
-                input.yield(.event(.appendCompleted(request.id, outcome)))
+                input.yield(.event(.appendCompleted(request.id, await store.append(request))))
             }
         case .head(let request):
             inflight += 1
@@ -238,8 +267,12 @@ final class SinkDriver: @unchecked Sendable {
         consumer.commitAsync(offsets, completion: report)
     }
 
+    /// Runs a pause, resume or seek on the poll thread, in the order asked: through the blocked poll
+    /// thread during a rebalance, otherwise between two deliveries. A seek reports `.seekApplied` from
+    /// the poll thread, so records fetched before it can be told apart.
     private func consumerCommand(_ command: ConsumerCommand) {
-        if let gate, gate.submitIfOpen({ [logger] control in
+        let input = self.input
+        let work: RebalanceGate.Work = { [logger] control in
             do {
                 switch command {
                 case .pause(let partitions): try control.pause(partitions)
@@ -249,22 +282,11 @@ final class SinkDriver: @unchecked Sendable {
             } catch {
                 logger.error("consumer operation failed", metadata: ["operation": "\(command)", "error": "\(error)"])
             }
-        }) {
-            return
+            if case .seek(let partition, _) = command { input.yield(.seekApplied(TopicPartition(partition))) }
         }
-        commandInput.yield(command)
-    }
-
-    private func apply(_ command: ConsumerCommand) async {
-        guard let consumer else { return }
-        do {
-            switch command {
-            case .pause(let partitions): try await consumer.pause(partitions)
-            case .resume(let partitions): try await consumer.resume(partitions)
-            case .seek(let partition, let offset): try await consumer.seek([partition: .offset(offset)])
-            }
-        } catch {
-            logger.error("consumer operation failed", metadata: ["operation": "\(command)", "error": "\(error)"])
+        if let gate, gate.submitIfOpen(work) { return }
+        if consumer?.perform(work) != true, case .seek(let partition, _) = command {
+            input.yield(.seekApplied(TopicPartition(partition)))
         }
     }
 }

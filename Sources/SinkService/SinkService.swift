@@ -1,3 +1,4 @@
+public import HealthServer
 public import Logging
 public import ServiceLifecycle
 public import SinkConfig
@@ -16,19 +17,28 @@ public final class SinkService: Service, Sendable {
     let configuration: SinkConfiguration
     let logger: Logger
     let environment: [String: String]
+    let metrics: SinkMetrics?
+    let health: HealthState?
 
-    public init(configuration: SinkConfiguration, logger: Logger,
+    /// - Parameters:
+    ///   - metrics: where to count (nil: no metrics).
+    ///   - health: what `/readyz` and `/healthz` report (nil: not reported).
+    public init(configuration: SinkConfiguration, logger: Logger, metrics: SinkMetrics? = nil, health: HealthState? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
+        self.health = health
         self.environment = environment
     }
 
     public func run() async throws {
         let settings = try SinkSettings(configuration)
-        let client = try OSSClient(configuration: OSSClientConfiguration(configuration.oss, environment: environment), logger: logger)
-        let store = OSSSegmentStore(client: client, createOptions: OSSCreateOptions(configuration.oss, settings: settings))
-        let observer = SinkObserver(logger: logger)
+        let client = try OSSClient(configuration: OSSClientConfiguration(
+            configuration.oss, maxConnections: configuration.sink.maxInflightAppends, environment: environment), logger: logger)
+        let observer = SinkObserver(logger: logger, metrics: metrics, health: health)
+        let store = OSSSegmentStore(client: client, createOptions: OSSCreateOptions(configuration.oss, settings: settings), observer: observer)
+        await probe(client)
         let driver = SinkDriver(
             sink: try Sink(settings: settings), store: store,
             maxInflightRequests: configuration.sink.maxInflightAppends, observer: observer, logger: logger)
@@ -48,16 +58,37 @@ public final class SinkService: Service, Sendable {
         do {
             try await withGracefulShutdownHandler {
                 try await driver.run()
-            } onGracefulShutdown: {
+            } onGracefulShutdown: { [health] in
+                health?.markShuttingDown()
                 driver.beginShutdown(timeout: shutdownTimeout)
             }
         } catch {
+            health?.markFatal(reason: "\(error)")
             try? await consumer.close(deadline: .seconds(5))
             try? await client.shutdown()
             throw error
         }
         try? await client.shutdown()
         logger.info("sink stopped cleanly")
+    }
+}
+
+extension SinkService {
+    /// Asks OSS for the bucket once at start, so a wrong endpoint, secret or bucket is reported in one
+    /// clear line before any record is consumed. The sink runs either way: SinkCore pauses consumption
+    /// while OSS keeps refusing, and resumes when the problem is fixed.
+    func probe(_ client: OSSClient) async {
+        do {
+            _ = try await client.getBucketInfo()
+            health?.markOSSReachable()
+        } catch {
+            logger.error("OSS check failed: \(error.description)")
+            if error.isConfigurationError {
+                health?.reportConfigError(error.description)
+            } else {
+                health?.markOSSUnreachable(reason: error.description)
+            }
+        }
     }
 }
 

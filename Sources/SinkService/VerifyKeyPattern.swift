@@ -15,6 +15,13 @@ public struct SegmentKeyPattern: Sendable {
         public var firstOffset: Int64
         /// The `~N` suffix of a rolled key that was already taken (0: none).
         public var suffix: Int
+
+        public init(topic: String, partition: Int32, firstOffset: Int64, suffix: Int = 0) {
+            self.topic = topic
+            self.partition = partition
+            self.firstOffset = firstOffset
+            self.suffix = suffix
+        }
     }
 
     enum Part: Sendable, Hashable {

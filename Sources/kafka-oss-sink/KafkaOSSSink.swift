@@ -2,9 +2,13 @@ import ArgumentParser
 
 @main
 struct KafkaOSSSink: AsyncParsableCommand {
+    /// The release version, reported by `--version` and the build-info metric.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "kafka-oss-sink",
         abstract: "Archive Kafka topics into Alibaba Cloud OSS appendable objects, exactly once.",
+        version: version,
         subcommands: [
             RunCommand.self,
             CheckConfigCommand.self,

@@ -1,9 +1,11 @@
 import ArgumentParser
+import HealthServer
+import KafkaBridge
 import Logging
 import ServiceLifecycle
-import UnixSignals
 import SinkConfig
 import SinkService
+import UnixSignals
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,8 +13,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the sink service.",
         discussion: """
             Joins the consumer group, archives every assigned partition into appendable OSS objects and \
-            commits offsets only after the bytes are in OSS. SIGTERM or SIGINT stops fetching, flushes, \
-            commits and leaves the group within shutdown_timeout, then exits 0.
+            commits offsets only after the bytes are in OSS. Serves /healthz, /readyz and /metrics on \
+            server.listen. SIGTERM or SIGINT stops fetching, flushes, commits and leaves the group within \
+            shutdown_timeout, then exits 0. Exit status 2: the configuration is invalid.
             """
     )
 
@@ -22,31 +25,35 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try loadConfigurationOrExit(path: config)
         let configuration = loaded.configuration
-        var logger = Logger(label: "kafka-oss-sink")
-        logger.logLevel = Logger.Level(configuration.log.level)
-        let service = SinkService(configuration: configuration, logger: logger)
+        let redactor = LogRedactor(secrets: loaded.secrets)
+        SinkLogging.bootstrap(
+            level: Logger.Level(rawValue: configuration.log.level.rawValue) ?? .info,
+            format: SinkLogFormat(rawValue: configuration.log.format.rawValue) ?? .text,
+            redactor: redactor)
+        let logger = Logger(label: "kafka-oss-sink")
+
+        let registry = MetricsBootstrap.bootstrapPrometheus()
+        let metrics = SinkMetrics(registry: registry)
+        metrics.setBuildInfo(version: KafkaOSSSink.version, librdkafkaVersion: Librdkafka.versionString)
+        let health = HealthState(metrics: metrics, redactor: redactor)
+        let healthServer = HealthServer(
+            host: configuration.server.host, port: configuration.server.port, state: health, registry: registry,
+            logger: logger)
+        let service = SinkService(configuration: configuration, logger: logger, metrics: metrics, health: health)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
-                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [
+                .init(service: healthServer, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
             try await group.run()
         } catch {
-            logger.critical("sink stopped with an error", metadata: ["error": "\(error)"])
+            logger.critical("sink stopped with an error: \(error)")
             throw ExitCode(1)
-        }
-    }
-}
-
-extension Logger.Level {
-    init(_ level: SinkConfiguration.LogLevel) {
-        switch level {
-        case .trace: self = .trace
-        case .debug: self = .debug
-        case .info: self = .info
-        case .warning: self = .warning
-        case .error: self = .error
         }
     }
 }
