@@ -40,9 +40,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "OSSChecksum", swiftSettings: strict),
         .target(
             name: "OSSSigning",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["OSSChecksum", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(
@@ -69,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "SinkCore",
-            dependencies: ["CZlib", "CZstd"],
+            dependencies: ["OSSChecksum", "CZlib", "CZstd"],
             swiftSettings: strict
         ),
         .target(
@@ -80,7 +81,7 @@ let package = Package(
         .target(
             name: "SinkService",
             dependencies: [
-                "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient", "HealthServer",
+                "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient", "HealthServer", "OSSChecksum",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -119,7 +120,7 @@ let package = Package(
             dependencies: ["OSSEmulator", "OSSSigning", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict
         ),
-        .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore"], swiftSettings: strict),
+        .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore", "OSSChecksum"], swiftSettings: strict),
         .testTarget(
             name: "HealthServerTests",
             dependencies: ["HealthServer", .product(name: "HummingbirdTesting", package: "hummingbird")],

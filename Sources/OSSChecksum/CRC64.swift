@@ -58,6 +58,11 @@ public enum CRC64 {
     }
 
     /// The CRC-64/XZ of `bytes`: `update(0, bytes)`.
+    /// `update(crc, bytes: bytes)`, unlabeled.
+    public static func update<Bytes: Sequence>(_ crc: UInt64, _ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
+        update(crc, bytes: bytes)
+    }
+
     public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
         update(0, bytes: bytes)
     }

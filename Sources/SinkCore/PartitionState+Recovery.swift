@@ -1,3 +1,4 @@
+import OSSChecksum
 import Foundation
 
 extension PartitionState {

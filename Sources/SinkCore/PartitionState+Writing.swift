@@ -1,3 +1,4 @@
+import OSSChecksum
 extension PartitionState {
     // MARK: Records in
 

@@ -1,3 +1,4 @@
+import OSSChecksum
 import Foundation
 import Testing
 @testable import SinkCore
