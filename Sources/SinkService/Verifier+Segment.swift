@@ -1,3 +1,4 @@
+import OSSChecksum
 import SinkCore
 
 extension ArchiveVerifier {
