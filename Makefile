@@ -21,7 +21,7 @@ build: deps
 test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	.venv/bin/pytest -q Tests/conformance
+	.venv/bin/pytest -q Tests/conformance deploy/check_deploy.py
 
 ## demo: the whole local stack in one command (mock Kafka, OSS emulator, sample events, the sink)
 demo: build
