@@ -42,6 +42,24 @@ import Testing
         try await reader.close(deadline: .seconds(10))
     }
 
+    /// Closing at any moment of the first join returns promptly with nothing assigned. (librdkafka
+    /// 2.0.2 aborts destroying a cooperative-sticky member that joined but has no assignment yet; the
+    /// close waits for that assignment. The window is narrow on the mock cluster, so this test does
+    /// not reliably hit it; the 10,000-record test's short-lived reader did.)
+    @Test func closingDuringTheFirstJoinDoesNotCrash() async throws {
+        let fixture = try ClusterFixture(partitions: 2, topicPrefix: "close-join")
+        for delay in [0, 20, 60, 120, 250, 500, 900] {
+            let delegate = RecordingDelegate()
+            let consumer = try KafkaConsumer(
+                configuration: fixture.consumerConfiguration(group: uniqueName("group-close-join")), delegate: delegate, logger: testLogger())
+            try await Task.sleep(for: .milliseconds(delay))
+            let start = ContinuousClock.now
+            try await consumer.close(deadline: .seconds(10))
+            #expect(ContinuousClock.now - start < .seconds(10))
+            #expect(consumer.assignment.isEmpty)
+        }
+    }
+
     @Test func fencedStaticMemberSurfacesAFatalError() async throws {
         let fixture = try ClusterFixture(partitions: 1, topicPrefix: "fatal")
         try await fixture.produce(perPartition: 5, partitions: 1)

@@ -52,6 +52,7 @@ extension RDConsumerCore {
         let control = KafkaConsumerControl(core: self)
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            everAssigned = true
             logger.info("partitions assigned", metadata: ["partitions": "\(topicPartitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])
             assignmentSet.formUnion(topicPartitions)
             publishAssignment()

@@ -162,6 +162,12 @@ extension RDConsumerCore {
         pendingBytes = bytes
     }
 
+    /// True when `partition.assignment.strategy` includes librdkafka's cooperative-sticky assignor.
+    var usesStickyAssignor: Bool {
+        let strategy = configuration.properties["partition.assignment.strategy"] ?? configuration.rebalanceProtocol.rawValue
+        return strategy.contains("cooperative-sticky")
+    }
+
     /// Final commit, leave the group (revoke handler runs), destroy. Returns the first error.
     func closeHandle(finalCommit: [KafkaCommitOffset], deadline: Duration) -> KafkaError? {
         guard let rk, let queue else { return closedError }
@@ -176,6 +182,23 @@ extension RDConsumerCore {
                 firstError = error
             }
         }
+
+        // librdkafka 2.0.2 aborts in rd_kafka_destroy (rd_kafka_sticky_assignor_state_destroy:
+        // `assignor_state` assertion) when a cooperative-sticky member joined the group but never
+        // received its first assignment. Let an in-progress join finish first (bounded by the deadline).
+        let joinedWithoutAssignment = { [self] () -> Bool in
+            guard !everAssigned, usesStickyAssignor, let id = rd_kafka_memberid(rk) else { return false }
+            defer { rd_kafka_mem_free(rk, id) }
+            return id.pointee != 0
+        }
+        while joinedWithoutAssignment(), end - ContinuousClock.now > .zero {
+            let left = end - ContinuousClock.now
+            if let m = rd_kafka_consumer_poll(rk, Int32(clamping: max(1, min(100, KafkaConsumerConfiguration.milliseconds(left))))) {
+                rd_kafka_message_destroy(m)  // closing: nothing more is delivered
+            }
+        }
+        deliverPending()
+        let unsafeToDestroy = joinedWithoutAssignment()
 
         // Leave the group; rebalance callbacks (revoke) are served from our own queue on this thread.
         let closeQueue = rd_kafka_queue_new(rk)!
@@ -210,7 +233,11 @@ extension RDConsumerCore {
             rd_kafka_queue_destroy(queue)
         }
         self.queue = nil
-        if closedCleanly {
+        if unsafeToDestroy {
+            // Leaking the handle beats aborting the process; this only happens when the deadline
+            // passed in the middle of the first group join.
+            logger.warning("the consumer joined the group but got no assignment before the close deadline; its librdkafka handle is not destroyed (librdkafka 2.0.2 would abort)")
+        } else if closedCleanly {
             rd_kafka_destroy(rk)
         } else {
             rd_kafka_destroy_flags(rk, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))

@@ -23,6 +23,8 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
     var nextCommitID = 1
     var fatalError: KafkaError?
     var assignmentSet: Set<KafkaTopicPartition> = []
+    /// Set by the first assign callback (librdkafka's sticky assignor creates its state then).
+    var everAssigned = false
     /// During an `.assigned` handler: the list about to be assigned, and pauses to apply after it.
     var assigning: (list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, pauses: [KafkaTopicPartition])?
 
