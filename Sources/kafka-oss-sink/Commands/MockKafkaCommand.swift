@@ -30,12 +30,16 @@ struct MockKafkaCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level for librdkafka messages on stderr (trace, debug, info, warning, error).")
     var logLevel: String = "warning"
 
+    @Option(name: .long, help: "Fault control: 'stdin' reads commands such as `broker-down 1` from standard input (see MockKafkaControl).")
+    var control: String?
+
     func validate() throws {
         guard brokers >= 1 else { throw ValidationError("--brokers must be at least 1, got \(brokers)") }
         for spec in topic { _ = try Self.parseTopic(spec) }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \(logLevel)")
         }
+        if let control, control != "stdin" { throw ValidationError("--control only supports 'stdin', got \(control)") }
     }
 
     static func parseTopic(_ spec: String) throws -> (name: String, partitions: Int) {
@@ -58,6 +62,7 @@ struct MockKafkaCommand: AsyncParsableCommand {
             FileHandleStderr.write("created topic \(name) with \(partitions) partition(s)\n")
         }
         Self.writeStdout("bootstrap: \(cluster.bootstrapServers)\n")
+        if control == "stdin" { MockKafkaControl(cluster: cluster).startReadingStandardInput() }
         let signal = await Self.waitForTermination()
         FileHandleStderr.write("received \(signal), shutting down the mock cluster\n")
         cluster.shutdown()
