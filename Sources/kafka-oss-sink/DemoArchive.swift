@@ -84,17 +84,24 @@ struct DemoArchiveReader {
 
 /// The group's committed offsets, read by a short-lived consumer of the same group once the sink has left it.
 ///
-/// A read that times out (the mock coordinator sometimes leaves the first OffsetFetch of a new member
-/// unanswered) is retried with a fresh consumer, up to `attempts` times.
+/// The consumer subscribes (it joins the group), so it waits for its assignment before reading and closing:
+/// a member closed mid-join would not leave the group and would hold up the next sink run's rebalance. A read
+/// that fails anyway is retried with a fresh consumer, up to `attempts` times.
 func demoCommittedOffsets(
     bootstrapServers: String, group: String, topic: String, partitions: Int, logger: Logger, attempts: Int = 4
 ) async throws -> [Int32: KafkaCommittedOffset] {
     var lastError: (any Error)?
     for _ in 0..<attempts {
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: group, topics: [topic]),
-            delegate: DemoIdleDelegate(), logger: logger)
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: group, topics: [topic])
+        // If this member ever lingers, the group forgets it quickly (a later sink run would wait for it).
+        configuration.properties = DemoRun.fastGroupProperties
+        let consumer = try KafkaConsumer(configuration: configuration, delegate: DemoIdleDelegate(), logger: logger)
         do {
+            // Joined members leave the group on close; one closed mid-join would hold up the next rebalance.
+            let joined = ContinuousClock.now + .seconds(10)
+            while consumer.assignment.isEmpty, ContinuousClock.now < joined {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let list = try await consumer.committed(
                 (0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }, timeout: .seconds(4))
             try? await consumer.close(deadline: .seconds(5))
