@@ -34,7 +34,7 @@ final class FakeArchive: ArchiveReader {
         guard let object = state.withLock({ $0.objects[key] }) else { throw FakeError(message: "NoSuchKey \(key)") }
         return ArchivedObjectHead(
             length: UInt64(object.bytes.count), appendable: object.appendable,
-            crc64: object.reportedCRC ?? SinkCore.CRC64.checksum(object.bytes), typeName: object.appendable ? "Appendable" : "Normal")
+            crc64: object.reportedCRC ?? CRC64.checksum(object.bytes), typeName: object.appendable ? "Appendable" : "Normal")
     }
 
     func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {
@@ -116,6 +116,6 @@ struct SegmentFactory {
 
     /// The commit the sink makes after the append that wrote `bytes` ending at `last`.
     func commit(key: String, bytes: [UInt8], last: Int64) -> VerifyCommit {
-        VerifyCommit(offset: last + 1, metadata: CommitMetadata(key: key, position: bytes.count, crc64: SinkCore.CRC64.checksum(bytes)).encoded)
+        VerifyCommit(offset: last + 1, metadata: CommitMetadata(key: key, position: bytes.count, crc64: CRC64.checksum(bytes)).encoded)
     }
 }
