@@ -63,4 +63,23 @@ struct DemoCommandTests {
         #expect(!pinned.contains("demo-secret-key\""), "the written config keeps the secret as a placeholder")
         #expect(elapsed < .seconds(30), "the demo took \(elapsed)")
     }
+
+    @Test("the built-in copy of config/demo.yaml matches the file")
+    func embeddedConfigurationMatchesFile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let file = try String(contentsOf: root.appendingPathComponent("config/demo.yaml"), encoding: .utf8)
+        let source = try String(
+            contentsOf: root.appendingPathComponent("Sources/kafka-oss-sink/DemoConfiguration.swift"), encoding: .utf8)
+        let opener = "static let embeddedYAML = \"\"\"\n"
+        let start = try #require(source.range(of: opener))
+        let end = try #require(source.range(of: "\n        \"\"\"", range: start.upperBound..<source.endIndex))
+        // Swift strips the closing delimiter's indentation (8 spaces) from every line of the literal; its last
+        // line is empty, so the text ends with one newline like the file.
+        let embedded = source[start.upperBound..<end.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
+            .joined(separator: "\n")
+        #expect(embedded == file,
+                "update DemoConfigurationSource.embeddedYAML to match config/demo.yaml")
+    }
 }
