@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/debug/kafka-oss-sink
 
-.PHONY: deps venv build test demo bench chaos clean
+.PHONY: deps venv build test demo bench chaos chaos-short clean
 
 ## deps: install the Debian packages the build needs (librdkafka-dev, pkg-config, zstd, ...) when missing
 deps:
@@ -31,6 +31,19 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release
 	.build/release/kafka-oss-sink bench
+
+## chaos-short: the CI chaos run (debug binary, ~2 minutes): SIGKILLs, lost OSS responses, 503s, Kafka faults
+chaos-short: venv
+	$(SWIFT) build
+	.venv/bin/pytest -q Tests/chaos
+	.venv/bin/python scripts/chaos.py --short --binary $(BIN) $(CHAOS_ARGS)
+
+## chaos: the long chaos run on the release binary; CHAOS_SEED, CHAOS_DURATION (s), CHAOS_KILLS, CHAOS_RUNS, CHAOS_ARGS
+chaos: venv
+	$(SWIFT) build -c release --scratch-path .build-release
+	.venv/bin/python scripts/chaos.py --binary .build-release/release/kafka-oss-sink \
+		--duration $${CHAOS_DURATION:-300} --kills $${CHAOS_KILLS:-12} --runs $${CHAOS_RUNS:-1} \
+		$${CHAOS_SEED:+--seed $$CHAOS_SEED} $(CHAOS_ARGS)
 
 clean:
 	rm -rf .build .venv
