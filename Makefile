@@ -27,10 +27,11 @@ test: deps venv
 demo: build
 	$(BIN) demo
 
-## bench: the benchmark suite (release build)
+## bench: the benchmark suite (release build in .build-release, so debug builds are not invalidated);
+##        prints a table and writes bench-results.json; BENCH_ARGS passes options, e.g. BENCH_ARGS="--only latency"
 bench: deps
-	$(SWIFT) build -c release
-	.build/release/kafka-oss-sink bench
+	$(SWIFT) build -c release --scratch-path .build-release
+	.build-release/release/kafka-oss-sink bench $(BENCH_ARGS)
 
 ## chaos-short: the CI chaos run (debug binary, ~2 minutes): SIGKILLs, lost OSS responses, 503s, Kafka faults
 chaos-short: venv

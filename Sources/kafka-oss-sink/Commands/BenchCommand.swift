@@ -1,12 +1,109 @@
 import ArgumentParser
+import Foundation
+import Logging
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Run the benchmark suite."
+        abstract: "Run the benchmark suite (issue 8) against an in-process mock cluster and OSS emulator.",
+        subcommands: [BenchRunCommand.self, BenchSinkChildCommand.self],
+        defaultSubcommand: BenchRunCommand.self
+    )
+}
+
+struct BenchRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the benchmarks and write a table to stdout and the results as JSON.",
+        discussion: """
+            Starts librdkafka's mock cluster (1 broker) and the OSS emulator (memory store) in this process, \
+            pre-produces lz4-compressed records, and measures: (consume) the plain-C librdkafka batch consumer \
+            floor and KafkaBridge consume-only; (throughput) the sink end to end, each run in its own child \
+            process, from its first consumed record until every offset is committed, for jsonl/none, raw/none, \
+            jsonl/gzip and jsonl/zstd with 1 KiB and 100 B records, with CPU seconds and peak RSS; (memory) peak \
+            RSS with 1,000 partitions and max_buffered_bytes 64MiB; (latency) produce-to-visible p50/p99 at a \
+            steady rate with linger 200ms; (crc) CRC-64 GB/s; (emulator) emulator appends/s. Run it on a \
+            release build (`make bench`); a debug build is 10-50x slower. Exits 1 when a benchmark cannot run.
+            """
     )
 
+    @Option(help: "Comma-separated sections to run: \(BenchSection.allCases.map(\.rawValue).joined(separator: ",")) (default: all).")
+    var only: String?
+
+    @Flag(help: "Small counts for a smoke check (under a minute, also in a debug build). The numbers mean little.")
+    var quick = false
+
+    @Option(help: "1 KiB records per end-to-end run (the 100 B topic gets 10/3 as many; partitions follow).")
+    var records: Int?
+
+    @Option(help: "Where to write the results as JSON.")
+    var output: String = "bench-results.json"
+
+    @Flag(help: "Also print the results as JSON on stdout after the table.")
+    var json = false
+
+    func validate() throws {
+        _ = try sections()
+        if let records, records < 1000 { throw ValidationError("--records must be at least 1000, got \(records)") }
+    }
+
+    func sections() throws -> [BenchSection] {
+        guard let only else { return BenchSection.allCases }
+        var result: [BenchSection] = []
+        for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let section = BenchSection(rawValue: name) else {
+                throw ValidationError("--only: unknown section '\(name)'; choose from \(BenchSection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !result.contains(section) { result.append(section) }
+        }
+        guard !result.isEmpty else { throw ValidationError("--only names no section") }
+        return BenchSection.allCases.filter(result.contains)
+    }
+
     func run() async throws {
-        try notBuiltYet("bench")
+        var plan = quick ? BenchPlan.quick : BenchPlan.full
+        if let records { plan.scale(records1KiB: records) }
+        var logger = Logger(label: "kafka-oss-sink-bench")
+        logger.logLevel = .warning
+        let started = monotonicNanoseconds()
+        let runner = BenchRunner(plan: plan, sections: try sections(), quick: quick, logger: logger) { line in
+            FileHandleStderr.write(String(format: "[%6.1fs] ", Double(monotonicNanoseconds() - started) / 1e9) + line + "\n")
+        }
+        let results: BenchResults
+        do {
+            results = try await runner.run()
+        } catch {
+            FileHandleStderr.write("error: bench failed: \(error)\n")
+            throw ExitCode(1)
+        }
+        print(results.markdown)
+        let data = try results.jsonData()
+        do {
+            try data.write(to: URL(fileURLWithPath: output))
+        } catch {
+            FileHandleStderr.write("error: cannot write \(output): \(error.localizedDescription); choose another --output\n")
+            throw ExitCode(1)
+        }
+        if json { print(String(decoding: data, as: UTF8.self)) }
+        FileHandleStderr.write("results written to \(output)\n")
+    }
+}
+
+/// The sink for one benchmark run, started by `bench run` in a child process (not for direct use).
+struct BenchSinkChildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sink-child",
+        abstract: "Internal: run the sink for one benchmark case until SIGTERM.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Path to the YAML configuration file.")
+    var config: String
+
+    @Option(help: "Where to write the JSON report on exit.")
+    var report: String
+
+    func run() async throws {
+        try await BenchSinkChild.run(configPath: config, reportPath: report)
     }
 }

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import HealthServer
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import SinkConfig
+import SinkService
+import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a benchmark sink child process reports when it exits (JSON in the file named by `--report`).
+struct BenchChildReport: Codable, Sendable {
+    /// CLOCK_MONOTONIC when the sink first counted consumed records (nil: it consumed nothing).
+    var firstRecordNanoseconds: UInt64?
+    var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case firstRecordNanoseconds = "first_record_ns", error
+    }
+}
+
+/// The child side: the production sink (`SinkService` with Prometheus metrics, as `run` wires it) for one
+/// configuration file, until SIGTERM. Records the moment the first records reached the sink, so the parent can
+/// time from there instead of from process start and group join.
+enum BenchSinkChild {
+    static func run(configPath: String, reportPath: String) async throws {
+        let loaded = try loadConfigurationOrExit(path: configPath)
+        SinkLogging.bootstrap(level: .warning, format: .text, redactor: LogRedactor(secrets: loaded.secrets))
+        let logger = Logger(label: "kafka-oss-sink-bench")
+        let firstRecord = FirstRecordProbe()
+        let factory = BenchMetricsFactory(
+            wrapping: MetricsBootstrap.makePrometheusFactory(registry: PrometheusCollectorRegistry()), probe: firstRecord)
+        let service = SinkService(configuration: loaded.configuration, logger: logger, metrics: SinkMetrics(factory: factory))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var report = BenchChildReport()
+        do {
+            try await group.run()
+        } catch {
+            report.error = "\(error)"
+        }
+        report.firstRecordNanoseconds = firstRecord.value
+        let data = try JSONEncoder().encode(report)
+        try data.write(to: URL(fileURLWithPath: reportPath))
+        if report.error != nil { throw ExitCode(1) }
+    }
+}
+
+/// The first time anything counted consumed records.
+final class FirstRecordProbe: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stamp: UInt64?
+
+    func mark() {
+        lock.lock()
+        if stamp == nil { stamp = monotonicNanoseconds() }
+        lock.unlock()
+    }
+
+    var value: UInt64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stamp
+    }
+}
+
+/// Forwards every metric to `wrapped` and marks `probe` on the first increment of the records-consumed counter.
+struct BenchMetricsFactory: MetricsFactory {
+    let wrapped: any MetricsFactory
+    let probe: FirstRecordProbe
+
+    init(wrapping wrapped: any MetricsFactory, probe: FirstRecordProbe) {
+        self.wrapped = wrapped
+        self.probe = probe
+    }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        let handler = wrapped.makeCounter(label: label, dimensions: dimensions)
+        guard label == SinkMetricName.recordsConsumed else { return handler }
+        return ProbedCounter(wrapped: handler, probe: probe)
+    }
+
+    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        wrapped.makeFloatingPointCounter(label: label, dimensions: dimensions)
+    }
+
+    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        wrapped.makeMeter(label: label, dimensions: dimensions)
+    }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        wrapped.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+    }
+
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        wrapped.makeTimer(label: label, dimensions: dimensions)
+    }
+
+    func destroyCounter(_ handler: any CounterHandler) {
+        wrapped.destroyCounter((handler as? ProbedCounter)?.wrapped ?? handler)
+    }
+
+    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { wrapped.destroyFloatingPointCounter(handler) }
+    func destroyMeter(_ handler: any MeterHandler) { wrapped.destroyMeter(handler) }
+    func destroyRecorder(_ handler: any RecorderHandler) { wrapped.destroyRecorder(handler) }
+    func destroyTimer(_ handler: any TimerHandler) { wrapped.destroyTimer(handler) }
+
+    final class ProbedCounter: CounterHandler, @unchecked Sendable {
+        let wrapped: any CounterHandler
+        let probe: FirstRecordProbe
+
+        init(wrapped: any CounterHandler, probe: FirstRecordProbe) {
+            self.wrapped = wrapped
+            self.probe = probe
+        }
+
+        func increment(by amount: Int64) {
+            if amount > 0 { probe.mark() }
+            wrapped.increment(by: amount)
+        }
+
+        func reset() { wrapped.reset() }
+    }
+}

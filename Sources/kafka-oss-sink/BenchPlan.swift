@@ -1,0 +1,46 @@
+/// Sizes of one bench run. The mock cluster keeps about 5 MB of (compressed) batches per partition, so record
+/// counts come with enough partitions to keep every record; `BenchStack.produceTopic` checks the watermarks.
+struct BenchPlan: Sendable {
+    var records1KiB: Int
+    var partitions1KiB: Int
+    var records100B: Int
+    var partitions100B: Int
+    var consumeRounds: Int
+    var memoryPartitions = 1000
+    var memoryRecords: Int
+    var maxBufferedBytes = 64 * 1_048_576
+    var latencyRate: Int
+    var latencySeconds: Double
+    var latencyPartitions = 8
+    var latencyLinger = 200
+    var crcBufferBytes: Int
+    var crcRounds: Int
+    var emulatorAppends1KiB: Int
+    var emulatorAppends1MiB: Int
+    var sinkTimeout: Duration
+
+    /// The full run (a few minutes in a release build).
+    static let full = BenchPlan(
+        records1KiB: 600_000, partitions1KiB: 48, records100B: 2_000_000, partitions100B: 16, consumeRounds: 3,
+        memoryRecords: 300_000, latencyRate: 5000, latencySeconds: 20, crcBufferBytes: 64 * 1_048_576, crcRounds: 8,
+        emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300))
+
+    /// A smoke run: every section with small counts (well under a minute, also in a debug build).
+    static let quick = BenchPlan(
+        records1KiB: 8000, partitions1KiB: 4, records100B: 8000, partitions100B: 4, consumeRounds: 1,
+        memoryRecords: 4000, latencyRate: 500, latencySeconds: 2, crcBufferBytes: 4 * 1_048_576, crcRounds: 2,
+        emulatorAppends1KiB: 160, emulatorAppends1MiB: 16, sinkTimeout: .seconds(60))
+
+    /// `--records` scales the 1 KiB and 100 B topics (the 100 B topic gets 10/3 as many records).
+    mutating func scale(records1KiB records: Int) {
+        records1KiB = records
+        partitions1KiB = max(4, (records + 12_499) / 12_500)
+        records100B = records * 10 / 3
+        partitions100B = max(4, (records100B + 124_999) / 125_000)
+    }
+}
+
+/// The sections `--only` selects.
+enum BenchSection: String, CaseIterable, Sendable {
+    case consume, throughput, memory, latency, crc, emulator
+}

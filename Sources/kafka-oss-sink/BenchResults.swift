@@ -1,0 +1,153 @@
+import Foundation
+
+/// Everything one `bench` run measured; written as `bench-results.json` (snake_case keys) and printed as tables.
+/// Rates: MB = 10^6 bytes of Kafka key + value (the same basis for the floor and the sink), GB = 10^9 bytes.
+struct BenchResults: Codable, Sendable {
+    var date: String
+    var machine: BenchMachine
+    var librdkafka: String
+    var quick: Bool
+    var sections: [String]
+    var consume: [ConsumeResult]?
+    var endToEnd: [SinkRunResult]?
+    var memory: MemoryResult?
+    var latency: LatencyResult?
+    var crc64: CRCResult?
+    var emulator: [EmulatorResult]?
+    var targets: [TargetResult] = []
+}
+
+/// Consume-only throughput of one consumer over one pre-produced topic (median of `rounds`).
+struct ConsumeResult: Codable, Sendable {
+    var consumer: String
+    var recordBytes: Int
+    var partitions: Int
+    var records: Int
+    var rounds: Int
+    var seconds: Double
+    var recordsPerSecond: Double
+    var mbPerSecond: Double
+    /// Records/s of every round, in order.
+    var roundRecordsPerSecond: [Double]
+    /// This consumer's records/s over the floor's, for the same record size (nil for the floor).
+    var ratioToFloor: Double?
+}
+
+/// One sink run in a child process: from the first consumed record until every offset was committed.
+struct SinkRunResult: Codable, Sendable {
+    var format: String
+    var compression: String
+    var recordBytes: Int
+    var partitions: Int
+    var records: Int
+    var seconds: Double
+    var recordsPerSecond: Double
+    var mbPerSecond: Double
+    var ratioToFloor: Double?
+    /// User + system CPU of the sink process over its whole life (start, group join, run, graceful stop).
+    var cpuSeconds: Double
+    /// CPU seconds per GB of Kafka payload.
+    var cpuSecondsPerGB: Double
+    var maxRSSBytes: Int64
+    var objects: Int
+    /// Bytes stored in OSS (rendered, after compression).
+    var objectBytes: Int
+}
+
+/// Peak RSS of the sink with many partitions under a backlog and a `max_buffered_bytes` bound.
+struct MemoryResult: Codable, Sendable {
+    var partitions: Int
+    var records: Int
+    var recordBytes: Int
+    var maxBufferedBytes: Int
+    var peakRSSBytes: Int64
+    /// `max_buffered_bytes` + 100 MiB (issue 8's target).
+    var limitBytes: Int64
+    var seconds: Double
+    var recordsPerSecond: Double
+    var cpuSeconds: Double
+}
+
+/// Produce-to-visible latency at a steady produce rate.
+struct LatencyResult: Codable, Sendable {
+    var ratePerSecond: Int
+    var lingerMs: Int
+    var recordBytes: Int
+    var partitions: Int
+    var seconds: Double
+    var produced: Int
+    var samples: Int
+    var p50Ms: Double
+    var p99Ms: Double
+    var maxMs: Double
+    /// How often the emulator was polled (adds up to this much to each sample).
+    var pollIntervalMs: Double
+}
+
+struct CRCResult: Codable, Sendable {
+    var bufferBytes: Int
+    var totalBytes: Int
+    var seconds: Double
+    var gbPerSecond: Double
+}
+
+/// Appends to the emulator's memory store, directly or over HTTP with `OSSClient` (signing, CRC check).
+struct EmulatorResult: Codable, Sendable {
+    var path: String
+    var bodyBytes: Int
+    var appends: Int
+    var seconds: Double
+    var appendsPerSecond: Double
+    var mbPerSecond: Double
+}
+
+/// One of issue 8's targets, evaluated on this run.
+struct TargetResult: Codable, Sendable {
+    var name: String
+    var value: Double
+    var target: String
+    var met: Bool
+}
+
+extension BenchResults {
+    func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    /// Evaluates issue 8's targets from whatever sections ran.
+    mutating func evaluateTargets() {
+        targets = []
+        if let consume {
+            for bridge in consume where bridge.consumer == BenchConsumerName.bridge {
+                if let ratio = bridge.ratioToFloor {
+                    targets.append(.init(name: "KafkaBridge consume-only / floor (\(bridge.recordBytes) B)", value: ratio,
+                                         target: ">= 0.80", met: ratio >= 0.8))
+                }
+            }
+        }
+        for run in endToEnd ?? [] where run.recordBytes == 1024 && run.compression == "none" {
+            let minimum = run.format == "raw" ? 0.5 : 0.3
+            if let ratio = run.ratioToFloor {
+                targets.append(.init(name: "end-to-end \(run.format)/none / floor (1 KiB)", value: ratio,
+                                     target: ">= \(String(format: "%.2f", minimum))", met: ratio >= minimum))
+            }
+        }
+        if let memory {
+            targets.append(.init(name: "peak RSS, \(memory.partitions) partitions (MiB)", value: Double(memory.peakRSSBytes) / 1_048_576,
+                                 target: "<= \(memory.limitBytes / 1_048_576)", met: memory.peakRSSBytes <= memory.limitBytes))
+        }
+        if let latency {
+            let limit = Double(latency.lingerMs + 300)
+            targets.append(.init(name: "p99 produce-to-visible (ms)", value: latency.p99Ms,
+                                 target: "<= \(Int(limit))", met: latency.p99Ms <= limit))
+        }
+    }
+}
+
+enum BenchConsumerName {
+    static let floor = "librdkafka floor (C)"
+    static let bridge = "KafkaBridge"
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The results as Markdown tables (readable in a terminal, pasteable into docs/benchmarks.md).
+extension BenchResults {
+    var markdown: String {
+        var out = "# kafka-oss-sink bench\n\n"
+        out += "- Date: \(date)\n- Machine: \(machine.summary)\n- librdkafka \(librdkafka); mock cluster (1 broker) and OSS emulator "
+            + "(memory store) in the bench process, each sink run in its own child process\(quick ? "\n- **--quick run: small counts, smoke check only**" : "")\n"
+
+        if let consume, !consume.isEmpty {
+            out += "\n## 1. Consume only (median of rounds, first record to last)\n\n"
+            out += table(["consumer", "record", "partitions", "records", "records/s", "MB/s", "vs floor"], consume.map {
+                [$0.consumer, bytes($0.recordBytes), "\($0.partitions)", "\($0.records)", rate($0.recordsPerSecond),
+                 fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "1.00"]
+            })
+        }
+        if let endToEnd, !endToEnd.isEmpty {
+            out += "\n## 2. End to end: first record consumed until every offset is archived and committed\n\n"
+            out += table(["format/compression", "record", "records", "records/s", "MB/s", "vs floor", "CPU s", "CPU s/GB", "peak RSS", "stored"],
+                         endToEnd.map {
+                [$0.format + "/" + $0.compression, bytes($0.recordBytes), "\($0.records)", rate($0.recordsPerSecond),
+                 fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "-", fixed($0.cpuSeconds, 2),
+                 fixed($0.cpuSecondsPerGB, 1), mebibytes($0.maxRSSBytes), mebibytes(Int64($0.objectBytes))]
+            })
+        }
+        if let memory {
+            out += "\n## 3. Peak RSS with many partitions\n\n"
+            out += table(["partitions", "records", "max_buffered_bytes", "peak RSS", "limit", "records/s", "CPU s"], [[
+                "\(memory.partitions)", "\(memory.records) x \(bytes(memory.recordBytes))", mebibytes(Int64(memory.maxBufferedBytes)),
+                mebibytes(memory.peakRSSBytes), mebibytes(memory.limitBytes), rate(memory.recordsPerSecond), fixed(memory.cpuSeconds, 2),
+            ]])
+        }
+        if let latency {
+            out += "\n## 4. Produce-to-visible latency\n\n"
+            out += table(["rate", "linger", "partitions", "samples", "p50", "p99", "max", "poll"], [[
+                "\(latency.ratePerSecond)/s x \(bytes(latency.recordBytes))", "\(latency.lingerMs) ms", "\(latency.partitions)",
+                "\(latency.samples) of \(latency.produced)", "\(fixed(latency.p50Ms, 1)) ms", "\(fixed(latency.p99Ms, 1)) ms",
+                "\(fixed(latency.maxMs, 1)) ms", "\(fixed(latency.pollIntervalMs, 0)) ms",
+            ]])
+        }
+        if crc64 != nil || emulator != nil {
+            out += "\n## 5. CRC-64 and emulator appends\n\n"
+            var rows: [[String]] = []
+            if let crc64 {
+                rows.append(["CRC-64/XZ (slicing-by-8)", mebibytes(Int64(crc64.bufferBytes)) + " buffer", "-",
+                             "\(fixed(crc64.gbPerSecond, 2)) GB/s"])
+            }
+            for result in emulator ?? [] {
+                rows.append(["emulator append, " + result.path, bytes(result.bodyBytes) + " body", "\(rate(result.appendsPerSecond)) appends/s",
+                             "\(fixed(result.mbPerSecond, 1)) MB/s"])
+            }
+            out += table(["what", "size", "rate", "throughput"], rows)
+        }
+        if !targets.isEmpty {
+            out += "\n## Targets (issue 8)\n\n"
+            out += table(["target", "measured", "goal", "met"], targets.map {
+                [$0.name, fixed($0.value, 2), $0.target, $0.met ? "yes" : "NO"]
+            })
+        }
+        return out
+    }
+
+    private func table(_ header: [String], _ rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: " | ") + " |\n"
+        }
+        return line(header) + line(widths.map { String(repeating: "-", count: $0) }) + rows.map(line).joined()
+    }
+
+    private func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+    private func rate(_ value: Double) -> String { value >= 10_000 ? String(format: "%.0fk", value / 1000) : String(format: "%.0f", value) }
+    private func bytes(_ value: Int) -> String {
+        value >= 1_048_576 && value % 1_048_576 == 0 ? "\(value / 1_048_576) MiB" : value >= 1024 && value % 1024 == 0 ? "\(value / 1024) KiB" : "\(value) B"
+    }
+    private func mebibytes(_ value: Int64) -> String { String(format: "%.1f MiB", Double(value) / 1_048_576) }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// `kafka-oss-sink bench` as `make bench` runs it, on its cheapest sections: the built binary in a subprocess
+/// writes a table and a JSON file with the expected fields. Asserts shape and positive numbers, never timing.
+@Suite("bench command")
+struct BenchSmokeTests {
+    /// The CLI built by `swift build` (the test bundle sits next to it in the same build directory).
+    static func binaryURL() throws -> URL {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kafka-oss-sink"),
+            Bundle.main.bundleURL.appendingPathComponent("kafka-oss-sink"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/kafka-oss-sink"),
+        ]
+        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        return try #require(found, "build the CLI first: swift build (looked in \(candidates.map(\.path)))")
+    }
+
+    /// Runs the binary with `arguments`; returns the exit status, stdout and stderr.
+    static func run(_ arguments: [String], in directory: URL) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try binaryURL()
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
+        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+        let output = String(decoding: await out, as: UTF8.self)
+        let errors = String(decoding: await err, as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output, errors)
+    }
+
+    @Test("--quick --only crc,emulator writes the table and a JSON file with positive rates", .timeLimit(.minutes(2)))
+    func quickMicroSections() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("results.json")
+
+        let result = try await Self.run(["bench", "--quick", "--only", "crc,emulator", "--output", output.path], in: directory)
+        #expect(result.status == 0, "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
+        #expect(result.stdout.contains("## 5. CRC-64 and emulator appends"), "stdout:\n\(result.stdout)")
+        #expect(!result.stdout.contains("## 2. End to end"), "sections that were not asked for must not run")
+
+        let data = try Data(contentsOf: output)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((json["date"] as? String)?.isEmpty == false)
+        #expect(json["quick"] as? Bool == true)
+        #expect(json["sections"] as? [String] == ["crc", "emulator"])
+        #expect((json["librdkafka"] as? String)?.isEmpty == false)
+        let machine = try #require(json["machine"] as? [String: Any])
+        #expect((machine["nproc"] as? Int ?? 0) > 0)
+        #expect((machine["memory_bytes"] as? Int ?? 0) > 0)
+        #expect((machine["cpu_model"] as? String)?.isEmpty == false)
+        #expect(["debug", "release"].contains(machine["build"] as? String ?? ""))
+
+        let crc = try #require(json["crc64"] as? [String: Any])
+        #expect((crc["gb_per_second"] as? Double ?? 0) > 0)
+        #expect((crc["total_bytes"] as? Int ?? 0) > 0)
+
+        let emulator = try #require(json["emulator"] as? [[String: Any]])
+        #expect(emulator.count == 6, "three paths for each of two body sizes: \(emulator)")
+        #expect(Set(emulator.compactMap { $0["body_bytes"] as? Int }) == [1024, 1_048_576])
+        for entry in emulator {
+            #expect((entry["appends"] as? Int ?? 0) > 0, "\(entry)")
+            #expect((entry["appends_per_second"] as? Double ?? 0) > 0, "\(entry)")
+            #expect((entry["mb_per_second"] as? Double ?? 0) > 0, "\(entry)")
+        }
+        #expect(json["end_to_end"] == nil && json["consume"] == nil && json["latency"] == nil && json["memory"] == nil)
+    }
+
+    @Test("an unknown --only section is rejected with the list of sections")
+    func unknownSection() async throws {
+        let directory = FileManager.default.temporaryDirectory
+        let result = try await Self.run(["bench", "--only", "crc,warp"], in: directory)
+        #expect(result.status == 64, "stderr:\n\(result.stderr)")
+        #expect(result.stderr.contains("unknown section 'warp'"))
+        #expect(result.stderr.contains("consume, throughput, memory, latency, crc, emulator"))
+    }
+}
