@@ -3,16 +3,10 @@ internal import CRdKafka
 /// librdkafka's own view of configuration properties, used to validate `kafka.properties` before
 /// anything connects.
 public enum KafkaPropertyCatalog {
-    /// Sets `name = value` on a scratch configuration; returns librdkafka's error text, or nil when accepted.
-    ///
-    /// The scratch configuration is destroyed afterwards; nothing connects.
+    /// Sets `name = value` on a scratch configuration; returns librdkafka's error text (secret values
+    /// masked), or nil when accepted. Nothing connects.
     public static func check(name: String, value: String) -> String? {
-        guard let conf = rd_kafka_conf_new() else { return "librdkafka could not allocate a configuration" }
-        defer { rd_kafka_conf_destroy(conf) }
-        var errorText = [CChar](repeating: 0, count: 512)
-        let result = rd_kafka_conf_set(conf, name, value, &errorText, errorText.count)
-        guard result != RD_KAFKA_CONF_OK else { return nil }
-        return String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        KafkaConsumer.validateConsumerProperty(name: name, value: value)
     }
 
     /// Names of every global and topic property librdkafka reports in a default configuration dump.

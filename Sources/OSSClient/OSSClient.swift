@@ -67,7 +67,18 @@ public final class OSSClient: Sendable {
 
     /// Shuts down the client's own `HTTPClient` (no-op for a shared one).
     public func shutdown() async throws {
-        if ownsHTTPClient { try await httpClient.shutdown() }
+        guard ownsHTTPClient, !isShutDown.withLock({ value in defer { value = true }; return value }) else { return }
+        try await httpClient.shutdown()
+    }
+
+    private let isShutDown = Mutex<Bool>(false)
+
+    deinit {
+        // A client dropped without `shutdown()` (an error path) still releases its own connections, in the
+        // background, instead of tripping AsyncHTTPClient's leak check.
+        if ownsHTTPClient && !isShutDown.withLock({ $0 }) {
+            httpClient.shutdown { _ in }
+        }
     }
 
     /// The clock-skew correction currently applied to signing dates, in seconds.

@@ -40,14 +40,20 @@ public final class SinkService: Service, Sendable {
         let store = OSSSegmentStore(client: client, createOptions: OSSCreateOptions(configuration.oss, settings: settings), observer: observer)
         await probe(client)
         let driver = SinkDriver(
-            sink: try Sink(settings: settings), store: store,
+            sink: try! Sink(settings: settings), store: store,  // settings were validated by SinkSettings(_:)
             maxInflightRequests: configuration.sink.maxInflightAppends, observer: observer, logger: logger)
         let bridge = ConsumerBridge(
             revokeTimeout: settings.revokeTimeout + .seconds(5), logger: logger,
             emit: { driver.emit($0) }, onLag: { observer.lag($0) },
             onFatal: { error in driver.abort(SinkServiceError(message: "Kafka consumer failed: \(error)")) })
         driver.gate = bridge.gate
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(configuration), delegate: bridge, logger: logger)
+        let consumer: KafkaConsumer
+        do {
+            consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(configuration), delegate: bridge, logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
         driver.consumer = consumer
         logger.info("sink started", metadata: [
             "group": "\(configuration.kafka.groupId)", "topics": "\(configuration.kafka.topics.map(\.description))",
