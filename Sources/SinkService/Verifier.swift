@@ -22,7 +22,9 @@ import Darwin
 /// range (64 KiB first, doubled while the last line does not fit), and with the CRC check each object in full
 /// (in ``VerifyOptions/readChunk`` ranges, so memory stays bounded). Compressed objects: the last gzip member /
 /// zstd frame is found in the tail (the window doubles while none decodes); during the CRC read, objects up to
-/// ``VerifyOptions/decompressWholeLimit`` are decompressed whole to check every record. Raw objects carry no
+/// ``VerifyOptions/decompressWholeLimit`` are decompressed whole to check every record (the trade-off: larger
+/// compressed objects get the CRC check and their last record from the tail, not a record-by-record check,
+/// so memory stays bounded). Raw objects carry no
 /// offsets: only key order, CRC-64, appendability and the commit metadata are checked, which the report notes.
 ///
 /// - Important: run it while the sink is stopped or idle. A running sink appends beyond its last commit, which
@@ -119,12 +121,29 @@ public struct ArchiveVerifier: Sendable {
             }
         }
 
-        for id in segmentsByPartition.keys.sorted() {
-            let segments = segmentsByPartition[id]!.sorted {
-                ($0.1.firstOffset, $0.1.suffix, $0.0.key) < ($1.1.firstOffset, $1.1.suffix, $1.0.key)
+        // Partitions are verified concurrently (at most `options.concurrency` at a time), segments of one
+        // partition in order; the report lists partitions sorted.
+        let ids = segmentsByPartition.keys.sorted()
+        var results: [VerifyPartitionID: PartitionVerification] = [:]
+        await withTaskGroup(of: PartitionVerification.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < ids.count else { return }
+                let id = ids[next]
+                next += 1
+                let segments = segmentsByPartition[id]!.sorted {
+                    ($0.1.firstOffset, $0.1.suffix, $0.0.key) < ($1.1.firstOffset, $1.1.suffix, $1.0.key)
+                }
+                let commit = committed.map { $0[id] ?? VerifyCommit(offset: nil, metadata: "") }
+                group.addTask { await self.verifyPartition(id, segments: segments, commit: commit) }
             }
-            report.partitions.append(await verifyPartition(id, segments: segments, commit: committed.map { $0[id] ?? VerifyCommit(offset: nil, metadata: "") }))
+            for _ in 0..<options.concurrency { startNext() }
+            while let done = await group.next() {
+                results[done.id] = done
+                startNext()
+            }
         }
+        report.partitions = ids.compactMap { results[$0] }
         return report
     }
 

@@ -83,14 +83,18 @@ public struct VerifyOptions: Sendable {
     public var checkCRC: Bool
     /// The first tail range read to find an object's last record; doubled until a whole record is in it.
     public var tailWindow: Int
-    /// Compressed objects up to this size are decompressed whole during the CRC read to check every record.
+    /// Compressed objects up to this size are decompressed whole during the CRC read to check every record
+    /// (memory: about `concurrency` × this × the compression ratio). Larger ones get the CRC check and their
+    /// last record from the tail, but the records inside are not checked one by one.
     public var decompressWholeLimit: Int
     /// Range size of the streaming CRC read.
     public var readChunk: Int
+    /// Partitions verified at the same time (each reads its segments one after another).
+    public var concurrency: Int
 
     public init(
         topics: [String], partition: Int32? = nil, checkCRC: Bool = true, tailWindow: Int = 64 * 1024,
-        decompressWholeLimit: Int = 64 * 1024 * 1024, readChunk: Int = 8 * 1024 * 1024
+        decompressWholeLimit: Int = 8 * 1024 * 1024, readChunk: Int = 8 * 1024 * 1024, concurrency: Int = 4
     ) {
         self.topics = topics
         self.partition = partition
@@ -98,6 +102,7 @@ public struct VerifyOptions: Sendable {
         self.tailWindow = max(16, tailWindow)
         self.decompressWholeLimit = decompressWholeLimit
         self.readChunk = max(1024, readChunk)
+        self.concurrency = max(1, concurrency)
     }
 }
 

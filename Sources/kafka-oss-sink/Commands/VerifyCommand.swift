@@ -42,6 +42,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not contact Kafka: skip the commit checks; partitions come from the archived keys.")
     var noCommits = false
 
+    @Option(name: .long, help: "Partitions verified at the same time.")
+    var jobs = 4
+
     func run() async throws {
         let loaded = try loadConfigurationOrExit(path: config)
         let configuration = loaded.configuration
@@ -55,7 +58,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let options = VerifyOptions(
             topics: topic.map { [$0] } ?? configuration.kafka.topics.map(\.description),
-            partition: partition, checkCRC: !noCrc)
+            partition: partition, checkCRC: !noCrc, concurrency: jobs)
         let verifier: ArchiveVerifier
         do {
             verifier = try ArchiveVerifier(
