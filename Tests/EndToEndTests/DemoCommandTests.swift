@@ -51,8 +51,9 @@ struct DemoCommandTests {
             #expect(output.split(separator: "\n").contains { $0.hasPrefix("\(partition) ") && $0.contains("v1 key=demo-events/\(partition)/") },
                     "no commit row for partition \(partition):\n\(output)")
         }
-        #expect(output.contains("kafka-oss-sink emulator --port "))
-        #expect(output.contains("kafka-oss-sink oss ls --config \(dataDir)/demo-oss.yaml"))
+        // The hints name the binary as it was invoked.
+        #expect(output.contains("\(binary.path) emulator --port "))
+        #expect(output.contains("\(binary.path) oss ls --config \(dataDir)/demo-oss.yaml"))
         // The demo secret appears only in the emulator hint line.
         #expect(output.split(separator: "\n").filter { $0.contains("demo-secret-key") }.count == 1)
         #expect(!errors.contains("demo-secret-key"))

@@ -204,10 +204,14 @@ struct DemoRun {
         say("")
         say("Look at the data (the emulator serves \(storeDir) again; `oss` reads \(ossConfigPath)):")
         let secretHint = keySecret == Self.demoAccessKeySecret ? keySecret : "\"$DEMO_ACCESS_KEY_SECRET\""
-        say("  kafka-oss-sink emulator --port \(port) --data-dir \(shellQuoted(storeDir)) --access-key-id \(keyID) --access-key-secret \(secretHint) --bucket \(bucket)")
-        say("  kafka-oss-sink oss ls --config \(shellQuoted(ossConfigPath)) \(topic)/")
+        // The binary as it was invoked (".build/debug/kafka-oss-sink" under make), so the lines run as printed.
+        let cli = CommandLine.arguments.first.flatMap { $0.contains("/") ? shellQuoted($0) : nil } ?? "kafka-oss-sink"
+        let ossConfig = shellQuoted(ossConfigPath)
         let sampleKey = (try? await reader.objects().first?.key) ?? "\(topic)/0/..."
-        say("  kafka-oss-sink oss cat --config \(shellQuoted(ossConfigPath)) \(sampleKey) | head -3")
+        say("  \(cli) emulator --port \(port) --data-dir \(shellQuoted(storeDir)) --access-key-id \(keyID) --access-key-secret \(secretHint) --bucket \(bucket)")
+        say("  \(cli) oss ls --config \(ossConfig) \(topic)/")
+        say("  \(cli) oss head --config \(ossConfig) \(sampleKey)")
+        say("  \(cli) oss cat --config \(ossConfig) \(sampleKey) | head -3")
 
         if options.keepRunning {
             try await keepRunning(configuration, generator: generator, producer: producer, reader: reader,
@@ -244,6 +248,7 @@ struct DemoRun {
             if finished || ContinuousClock.now >= deadline { break }
             try? await Task.sleep(for: .milliseconds(200))
         }
+        let exitedEarly = exited.isSet
         await group.triggerGracefulShutdown()
         do {
             try await task.value
@@ -252,7 +257,7 @@ struct DemoRun {
         }
         if let failure { throw failure }
         if !finished {
-            if exited.isSet && !interrupts.interrupted { throw DemoFailure("the sink stopped before every record was archived") }
+            if exitedEarly && !interrupts.interrupted { throw DemoFailure("the sink stopped before every record was archived") }
             if !interrupts.interrupted { throw DemoFailure(await onTimeout()) }
         }
     }
