@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // C libraries from Debian.
@@ -63,8 +64,10 @@ let package = Package(
                 "OSSSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -103,8 +106,9 @@ let package = Package(
         .executableTarget(
             name: "kafka-oss-sink",
             dependencies: [
-                "SinkService", "SinkConfig", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer",
+                "SinkService", "SinkConfig", "SinkCore", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -114,7 +118,11 @@ let package = Package(
 
         .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"], swiftSettings: strict),
         .testTarget(name: "OSSSigningTests", dependencies: ["OSSSigning"], swiftSettings: strict),
-        .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSEmulator"], swiftSettings: strict),
+        .testTarget(
+            name: "OSSClientTests",
+            dependencies: ["OSSClient", "OSSEmulator", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "OSSEmulatorTests",
             dependencies: ["OSSEmulator", "OSSSigning", .product(name: "HummingbirdTesting", package: "hummingbird")],

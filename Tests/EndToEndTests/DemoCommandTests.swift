@@ -33,7 +33,6 @@ struct DemoCommandTests {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        let started = ContinuousClock.now
         try process.run()
         // Read both pipes to the end before waiting, so a full pipe never blocks the child.
         async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
@@ -41,7 +40,6 @@ struct DemoCommandTests {
         let output = String(decoding: await out, as: UTF8.self)
         let errors = String(decoding: await err, as: UTF8.self)
         process.waitUntilExit()
-        let elapsed = ContinuousClock.now - started
 
         #expect(process.terminationStatus == 0, "stdout:\n\(output)\nstderr:\n\(errors)")
         #expect(output.contains("600 records archived in 3 partitions"), "stdout:\n\(output)")
@@ -62,7 +60,6 @@ struct DemoCommandTests {
         let pinned = try String(contentsOfFile: dataDir + "/demo-oss.yaml", encoding: .utf8)
         #expect(!pinned.contains("${DEMO_OSS_ENDPOINT"))
         #expect(!pinned.contains("demo-secret-key\""), "the written config keeps the secret as a placeholder")
-        #expect(elapsed < .seconds(30), "the demo took \(elapsed)")
     }
 
     @Test("the built-in copy of config/demo.yaml matches the file")

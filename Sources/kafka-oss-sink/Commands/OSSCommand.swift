@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import OSSClient
 import SinkConfig
@@ -95,7 +98,18 @@ func readInput(_ path: String) throws(OSSCommandError) -> [UInt8] {
     return Array(data)
 }
 
-/// Writes bytes to standard output.
+/// Writes bytes to standard output. When the reader has gone away (`| head`), stops quietly like `cat`
+/// does instead of trapping on the broken pipe.
 func writeOutput(_ bytes: some Sequence<UInt8>) {
-    FileHandle.standardOutput.write(Data(bytes))
+    signal(SIGPIPE, SIG_IGN)
+    let data = Array(bytes)
+    var offset = 0
+    while offset < data.count {
+        let written = data[offset...].withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            exit(errno == EPIPE ? 0 : 1)
+        }
+        offset += written
+    }
 }
