@@ -1,5 +1,11 @@
 import SinkCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reading offsets out of rendered jsonl records, for `verify`.
 enum JSONLOffsets {
     private static let topicField = Array(#"{"topic":""#.utf8)
@@ -69,18 +75,31 @@ struct JSONLScan {
     }
 
     mutating func feed(_ chunk: ArraySlice<UInt8>) {
-        var rest = chunk
-        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+        // memchr finds the newlines; only the first bytes of each line are parsed.
+        let newlines: [Int] = chunk.withUnsafeBytes { raw in
+            var found: [Int] = []
+            guard let base = raw.baseAddress else { return found }
+            var position = 0
+            while position < raw.count, let hit = memchr(base + position, 0x0a, raw.count - position) {
+                let index = base.distance(to: UnsafeRawPointer(hit))
+                found.append(index)
+                position = index + 1
+            }
+            return found
+        }
+        var start = chunk.startIndex
+        for offset in newlines {
+            let newline = chunk.startIndex + offset
             if carry.isEmpty {
-                line(rest[..<newline])
+                line(chunk[start..<newline])
             } else {
-                carry.append(contentsOf: rest[..<newline])
+                carry.append(contentsOf: chunk[start..<newline])
                 line(carry[...])
                 carry.removeAll(keepingCapacity: true)
             }
-            rest = rest[(newline + 1)...]
+            start = newline + 1
         }
-        carry.append(contentsOf: rest)
+        carry.append(contentsOf: chunk[start...])
     }
 
     /// Ends the object; a last line without its newline is a truncated record.
