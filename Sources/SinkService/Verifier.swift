@@ -69,12 +69,15 @@ public struct ArchiveVerifier: Sendable {
         }
 
         var cluster: [String: [Int32]]?
-        if let commits {
+        var commits = self.commits
+        if let reader = commits {
             do {
-                cluster = try await commits.topicPartitions()
+                cluster = try await reader.topicPartitions()
             } catch {
+                // The same cluster would not answer for commits either: report once and skip them.
                 report.globalProblems.append(VerifyProblem(.commitsUnavailable, nil,
-                    "could not read the topics from Kafka (\(error)); partitions come from the archived keys only"))
+                    "could not read the topics from Kafka (\(error)); partitions come from the archived keys only and commits were not checked (--no-commits skips Kafka)"))
+                commits = nil
             }
         }
 

@@ -184,6 +184,15 @@ import Testing
         #expect(report.summary == "verify: 3 partitions, 3 segments, 1 problems")
     }
 
+    @Test func unreachableKafkaIsOneProblemAndTheArchiveIsStillChecked() async throws {
+        let (archive, _, keys) = cleanArchive()
+        archive.remove(keys[1])
+        let report = try await verifier(archive, FakeCommits(topics: [:], unreachable: true)).run()
+        #expect(report.problems.map(\.kind).sorted(by: { $0.rawValue < $1.rawValue }) == [.commitsUnavailable, .gap])
+        #expect(report.globalProblems.count == 1)
+        #expect(report.partitions.first?.commit == nil)
+    }
+
     @Test func topicPatternsAndPartitionFilter() async throws {
         let factory = SegmentFactory()
         let (archive, commits, _) = cleanArchive(factory)

@@ -57,14 +57,26 @@ struct FakeError: Error, CustomStringConvertible {
 final class FakeCommits: CommitReader {
     private let state = Mutex<(topics: [String: [Int32]], commits: [VerifyPartitionID: VerifyCommit])>(([:], [:]))
 
-    init(topics: [String: [Int32]]) { state.withLock { $0.topics = topics } }
+    convenience init(topics: [String: [Int32]]) { self.init(topics: topics, unreachable: false) }
 
     func set(_ id: VerifyPartitionID, _ commit: VerifyCommit) { state.withLock { $0.commits[id] = commit } }
 
-    func topicPartitions() async throws -> [String: [Int32]] { state.withLock { $0.topics } }
+    /// Answers every question with an error, like an unreachable cluster.
+    let unreachable: Bool
+
+    init(topics: [String: [Int32]], unreachable: Bool) {
+        self.unreachable = unreachable
+        state.withLock { $0.topics = topics }
+    }
+
+    func topicPartitions() async throws -> [String: [Int32]] {
+        if unreachable { throw FakeError(message: "Broker transport failure") }
+        return state.withLock { $0.topics }
+    }
 
     func committed(_ partitions: [VerifyPartitionID]) async throws -> [VerifyPartitionID: VerifyCommit] {
-        state.withLock { state in state.commits.filter { partitions.contains($0.key) } }
+        if unreachable { throw FakeError(message: "Timed out") }
+        return state.withLock { state in state.commits.filter { partitions.contains($0.key) } }
     }
 }
 
