@@ -21,7 +21,7 @@ extension ArchiveVerifier {
         segment.appendable = head.appendable
         if !head.appendable {
             problems.append(VerifyProblem(.notAppendable, id, key: key,
-                "the object is \(head.typeName), not Appendable: the sink never writes such an object, someone replaced it"))
+                "the object is \(head.typeName), not Appendable: the sink only writes appendable objects, so it was replaced (for example by a PutObject)"))
         }
         if head.length == 0 {
             problems.append(VerifyProblem(.unreadable, id, key: key, "the object is empty"))
@@ -37,8 +37,8 @@ extension ArchiveVerifier {
         } catch {
             problems.append(VerifyProblem(.unreadable, id, key: key, "GET failed: \(error)"))
         }
-        if carriesOffsets, options.checkCRC == false || segment.records == nil, let last = segment.lastOffset,
-           last < segment.firstOffset {
+        // When every record was read the scan already compared the first record with the key.
+        if carriesOffsets, segment.records == nil, let last = segment.lastOffset, last < segment.firstOffset {
             problems.append(VerifyProblem(.keyOffsetMismatch, id, key: key,
                 "the last record has offset \(last), before the first offset \(segment.firstOffset) the key names"))
         }
