@@ -139,8 +139,10 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "SinkService", "OSSEmulator", "KafkaBridge", "OSSClient", "SinkConfig", "SinkCore", "OSSSigning",
+                "HealthServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),

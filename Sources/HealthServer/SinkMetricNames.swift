@@ -27,6 +27,9 @@ public enum SinkMetricName {
     public static let recoveries = "kafka_oss_sink_recoveries_total"
     /// Counter {topic, partition}: 200 responses whose next position or CRC-64 was not the expected one.
     public static let integrityErrors = "kafka_oss_sink_integrity_errors_total"
+    /// Counter {topic, partition}: times the first record after a commit was beyond the committed offset, so
+    /// records expired in Kafka (retention) before they were archived.
+    public static let recordsExpiredBeforeArchive = "kafka_oss_sink_records_expired_before_archive_total"
     /// Gauge: bytes of records buffered in memory across all partitions.
     public static let bufferedBytes = "kafka_oss_sink_buffered_bytes"
     /// Gauge: partitions paused because the buffer passed its high watermark.
@@ -45,7 +48,7 @@ public enum SinkMetricName {
     /// Every name above, in the order of docs/operations.md.
     public static let all: [String] = [
         recordsConsumed, bytesConsumed, recordsAppended, bytesAppended, appends, appendDuration, commits,
-        commitDuration, consumerLag, rollovers, recoveries, integrityErrors, bufferedBytes, pausedPartitions,
+        commitDuration, consumerLag, rollovers, recoveries, integrityErrors, recordsExpiredBeforeArchive, bufferedBytes, pausedPartitions,
         assignedPartitions, openSegments, ready, configError, buildInfo,
     ]
 }

@@ -90,6 +90,12 @@ public final class SinkMetrics: Sendable {
         counter(SinkMetricName.integrityErrors, Self.partitionLabels(topic, partition)).increment()
     }
 
+    /// Counts records that expired in Kafka before they were archived: the first record consumed after the
+    /// committed offset `expected` came at a later offset (an alert condition: retention shorter than an outage).
+    public func recordRecordsExpiredBeforeArchive(topic: String, partition: Int32) {
+        counter(SinkMetricName.recordsExpiredBeforeArchive, Self.partitionLabels(topic, partition)).increment()
+    }
+
     // MARK: Segments and recovery
 
     /// Counts a segment rollover with its reason.

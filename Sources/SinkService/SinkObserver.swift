@@ -58,6 +58,7 @@ final class SinkObserver: Sendable {
         case .recordsExpiredBeforeArchive(let tp, let expected, let first):
             logger.error("records expired in Kafka before they were archived (retention shorter than the outage)",
                          metadata: meta(tp, ["expected_offset": "\(expected)", "first_offset": "\(first)"]))
+            metrics?.recordRecordsExpiredBeforeArchive(topic: tp.topic, partition: tp.partition)
         case .recordsIgnored(let tp, let count, let reason):
             logger.debug("records ignored", metadata: meta(tp, ["count": "\(count)", "reason": "\(reason)"]))
         case .commitFailed(let tp, let offset, let reason):

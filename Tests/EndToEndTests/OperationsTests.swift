@@ -1,0 +1,80 @@
+import Foundation
+import HealthServer
+import KafkaBridge
+import OSSEmulator
+import SinkCore
+import Testing
+
+/// What operators see while the sink runs against the mock cluster and the OSS emulator: metrics over HTTP,
+/// readiness through an OSS configuration error, oversized records, and records that expired in Kafka.
+@Suite(.serialized) struct OperationsTests {
+    @Test func metricsCountAppendsRolloversAndFencingDuringARun() async throws {
+        let stack = try await LocalStack(partitions: 1, name: "ops-metrics")
+        defer { Task { await stack.shutdown() } }
+        let configuration = try stack.configuration(
+            batchMaxBytes: "16KiB", extra: "  rollover:\n    max_object_bytes: 64KiB")
+        let observed = ObservedSink()
+        let topicLabels = ["topic": stack.topic]
+        let partitionLabels = ["topic": stack.topic, "partition": "0"]
+
+        let wave1 = try await stack.produce(values: smallValues(1500, wave: 1), partition: 0)
+        let wave2Values = smallValues(300, wave: 2)
+        let all = SharedBox<[SinkRecord]>(wave1)
+        let foreign = Array("FOREIGN WRITER BYTES\n".utf8)
+        let foreignAt = SharedBox<(key: String, position: Int)?>(nil)
+
+        try await stack.runObserved(configuration, observed, healthServer: true) { port in
+            let port = try #require(port)
+            let wave1Bytes = rendered(wave1).count
+            #expect(try await waitUntil {
+                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedBytes() >= wave1Bytes && committed == 1500
+            })
+
+            // One real scrape over HTTP while the sink runs.
+            let scrape = try await httpGet(port: port, path: "/metrics")
+            #expect(scrape.status == 200)
+            let text = scrape.body
+            #expect(PrometheusText.sum(text, "kafka_oss_sink_records_appended_total", partitionLabels) == 1500)
+            #expect(PrometheusText.sum(text, "kafka_oss_sink_appended_bytes_total", partitionLabels) == Double(wave1Bytes))
+            #expect(PrometheusText.sum(text, "kafka_oss_sink_records_consumed_total", partitionLabels) == 1500)
+            // 1500 records of ~140 rendered bytes in 64 KiB objects: at least two size rollovers.
+            let sizeRollovers = PrometheusText.sum(
+                text, "kafka_oss_sink_rollovers_total", partitionLabels.merging(["reason": "size"]) { $1 })
+            #expect(sizeRollovers >= 2)
+            #expect(PrometheusText.sum(text, "kafka_oss_sink_appends_total", topicLabels.merging(["outcome": "ok"]) { $1 }) >= 10)
+            #expect(PrometheusText.sum(text, "kafka_oss_sink_appends_total", topicLabels.merging(["outcome": "fenced"]) { $1 }) == 0)
+            #expect(PrometheusText.sum(text, "kafka_oss_sink_commits_total", ["outcome": "ok"]) >= 1)
+            #expect(PrometheusText.sum(text, "kafka_oss_sink_ready") == 1)
+            #expect(text.contains("# TYPE kafka_oss_sink_append_duration_seconds histogram"))
+            #expect(try await httpGet(port: port, path: "/readyz").status == 200)
+
+            // Another writer appends to the open object between two waves: the next append is fenced.
+            let open = try #require(try await stack.objects().last)
+            _ = try await stack.emulator.foreignAppend(bucket: stack.bucket, key: open.record.key, bytes: foreign)
+            foreignAt.withLock { $0 = (open.record.key, open.bytes.count) }
+            let wave2 = try await stack.produce(values: wave2Values, partition: 0, startOffset: 1500)
+            all.withLock { $0 += wave2 }
+            #expect(try await waitUntil {
+                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return committed == 1800
+            })
+            let after = try await httpGet(port: port, path: "/metrics").body
+            #expect(PrometheusText.sum(after, "kafka_oss_sink_appends_total", topicLabels.merging(["outcome": "fenced"]) { $1 }) >= 1)
+            #expect(PrometheusText.sum(after, "kafka_oss_sink_records_appended_total", partitionLabels) == 1800)
+        }
+
+        // Every record once, in order, once the foreign bytes are taken out of the object they went to.
+        let (foreignKey, foreignPosition) = try #require(foreignAt.withLock { $0 })
+        var archived: [UInt8] = []
+        for object in try await stack.objects() {
+            var bytes = object.bytes
+            if object.record.key == foreignKey {
+                #expect(Array(bytes[foreignPosition..<foreignPosition + foreign.count]) == foreign)
+                bytes.removeSubrange(foreignPosition..<foreignPosition + foreign.count)
+            }
+            archived += bytes
+        }
+        #expect(archived == rendered(all.withLock { $0 }))
+    }
+}
