@@ -1,0 +1,247 @@
+import Foundation
+import KafkaBridge
+import OSSEmulator
+import OSSSigning
+import SinkCore
+import Testing
+
+/// Fault scenarios of the exactly-once contract (design.md section 5) against the mock cluster and the OSS
+/// emulator: after each, the objects hold every produced record exactly once in offset order (byte-for-byte
+/// equal to the rendered records) and the commits point after the last record and describe the last object.
+@Suite(.serialized) struct ScenarioTests {
+    /// Checks that the committed offset of every partition is after its last record and that the metadata
+    /// names the partition's last object with its length and CRC.
+    func expectCommitsDescribeObjects(_ stack: LocalStack, _ all: [Int32: [SinkRecord]], partitions: Int) async throws {
+        let committed = try await stack.committed(partitions: partitions)
+        for partition in 0..<Int32(partitions) {
+            let commit = try #require(committed[partition])
+            #expect(commit.offset == Int64(all[partition]!.count))
+            let metadata = try #require(CommitMetadata.parse(commit.metadata))
+            let last = try #require(try await stack.objects(partition: partition).last)
+            #expect(metadata.key == last.record.key)
+            #expect(metadata.position == Int(last.record.length))
+            #expect(metadata.crc64 == last.record.crc64)
+        }
+    }
+
+    @Test func tailOfAnUncommittedAppendIsProvedAfterRestart() async throws {
+        let partitions = 2
+        let stack = try await LocalStack(partitions: partitions, name: "scn-tail")
+        defer { Task { await stack.shutdown() } }
+        let configuration = try stack.scenarioConfiguration(shutdownTimeout: "3s")
+
+        // Wave 0 is archived and committed normally.
+        let wave0 = try await stack.produce(count: 200, partitions: partitions, seed: 1)
+        let total0 = renderedCount(wave0)
+        try await stack.runSink(configuration) { await stack.archivedByteCount() >= total0 }
+        let keysAfterWave0 = try await stack.objects().map(\.record.key)
+
+        // Wave 1 is appended while every commit fails: the objects get a tail no commit describes.
+        try stack.cluster.pushRequestErrors(.offsetCommit, Array(repeating: .offsetMetadataTooLarge, count: 100_000))
+        let wave1 = try await stack.produce(count: 300, partitions: partitions, startOffsets: nextOffsets(wave0), seed: 2)
+        let total1 = renderedCount(mergedWaves(wave0, wave1))
+        let failedStop = await stack.runSinkCapturingError(configuration) { await stack.archivedByteCount() >= total1 }
+        print("scn-tail: first faulty run ended with \(failedStop.map { "\($0)" } ?? "no error")")
+        for partition in 0..<Int32(partitions) {
+            #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(mergedWaves(wave0, wave1)[partition]!))
+        }
+        try stack.cluster.clearRequestErrors(.offsetCommit)
+        // The commits still describe wave 0 only.
+        #expect(try stack.scenarioCommittedOffsets(partitions: partitions) == nextOffsets(wave0))
+
+        // Wave 2 after the restart: recovery matches the tail with wave 1 and appends after it.
+        let wave2 = try await stack.produce(count: 300, partitions: partitions,
+                                            startOffsets: nextOffsets(mergedWaves(wave0, wave1)), seed: 3)
+        let all = mergedWaves(wave0, wave1, wave2)
+        let total = renderedCount(all)
+        try await stack.runSink(configuration) { await stack.archivedByteCount() >= total }
+
+        #expect(try await stack.objects().map(\.record.key) == keysAfterWave0)
+        for partition in 0..<Int32(partitions) {
+            #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(all[partition]!))
+        }
+        try await expectCommitsDescribeObjects(stack, all, partitions: partitions)
+    }
+
+    @Test func droppedAppendResponsesLeaveNoDuplicate() async throws {
+        let partitions = 2
+        let stack = try await LocalStack(partitions: partitions, name: "scn-drop")
+        defer { Task { await stack.shutdown() } }
+        // The first appends (creating each partition's object, then one more) are applied, then their
+        // responses are lost; the sink retries at the same position and must recognise its own bytes.
+        stack.emulator.faults.dropAfterApplyNext(3, match: OSSFaultMatch(method: "POST"))
+        let all = try await stack.produce(count: 1500, partitions: partitions)
+        let total = renderedCount(all)
+        try await stack.runSink(try stack.scenarioConfiguration()) {
+            await stack.archivedByteCount() >= total && stack.emulator.faults.injected.droppedAfterApply >= 3
+        }
+        #expect(stack.emulator.faults.injected.droppedAfterApply == 3)
+        for partition in 0..<Int32(partitions) {
+            let objects = try await stack.objects(partition: partition)
+            #expect(objects.flatMap(\.bytes) == rendered(all[partition]!))
+            for object in objects { #expect(object.record.crc64 == OSSSigning.CRC64.checksum(object.bytes)) }
+        }
+        try await expectCommitsDescribeObjects(stack, all, partitions: partitions)
+    }
+
+    @Test func overwrittenKeyRollsOverWithoutLosingRecords() async throws {
+        let partitions = 2
+        let stack = try await LocalStack(partitions: partitions, name: "scn-overwrite")
+        defer { Task { await stack.shutdown() } }
+        let wave1 = try await stack.produce(count: 300, partitions: partitions, seed: 1)
+        let total1 = renderedCount(wave1)
+        let foreign = Array("replaced by someone else\n".utf8)
+        let overwritten = LockedKeys()
+        let wave2Box = WaveBox()
+
+        try await stack.runSink(try stack.scenarioConfiguration()) {
+            if overwritten.keys.isEmpty {
+                // Once wave 1 is archived and committed, replace partition 0's open object with PutObject.
+                guard await stack.archivedByteCount() >= total1, stack.scenarioCommitted(nextOffsets(wave1)) else { return false }
+                let key = (try? await stack.objects(partition: 0).last?.record.key) ?? nil
+                guard let key else { return false }
+                try? await stack.overwrite(key: key, with: foreign)
+                overwritten.set([key])
+                wave2Box.set(try? await stack.produce(count: 400, partitions: partitions,
+                                                      startOffsets: nextOffsets(wave1), seed: 2))
+                return false
+            }
+            guard let wave2 = wave2Box.value else { return true }
+            let p0 = (try? await stack.objects(partition: 0)) ?? []
+            let p1 = (try? await stack.objects(partition: 1)) ?? []
+            return p0.dropFirst().flatMap(\.bytes).count >= rendered(wave2[0]!).count
+                && p1.flatMap(\.bytes).count >= rendered(mergedWaves(wave1, wave2)[1]!).count
+        }
+
+        let wave2 = try #require(wave2Box.value)
+        let all = mergedWaves(wave1, wave2)
+        let key = try #require(overwritten.keys.first)
+        let p0 = try await stack.objects(partition: 0)
+        // The overwritten object keeps the other writer's content; the records after the commit went to a new key.
+        #expect(p0.first?.record.key == key)
+        #expect(p0.first?.bytes == foreign)
+        #expect(p0.count >= 2)
+        #expect(p0.dropFirst().flatMap(\.bytes) == rendered(wave2[0]!))
+        for object in p0.dropFirst() { #expect(object.record.type.rawValue == "Appendable") }
+        #expect(try await stack.objects(partition: 1).flatMap(\.bytes) == rendered(all[1]!))
+        try await expectCommitsDescribeObjects(stack, all, partitions: partitions)
+    }
+
+    @Test func foreignAppendIsFencedAndNothingInterleaves() async throws {
+        let partitions = 2
+        let stack = try await LocalStack(partitions: partitions, name: "scn-foreign")
+        defer { Task { await stack.shutdown() } }
+        let wave1 = try await stack.produce(count: 300, partitions: partitions, seed: 1)
+        let total1 = renderedCount(wave1)
+        let foreign = Array("{\"writer\":\"someone else\"}\n".utf8)
+        let fenced = LockedKeys()
+        let wave2Box = WaveBox()
+
+        try await stack.runSink(try stack.scenarioConfiguration()) {
+            if fenced.keys.isEmpty {
+                // Once wave 1 is archived and committed, another writer appends to partition 0's open object.
+                guard await stack.archivedByteCount() >= total1, stack.scenarioCommitted(nextOffsets(wave1)) else { return false }
+                let key = (try? await stack.objects(partition: 0).last?.record.key) ?? nil
+                guard let key else { return false }
+                _ = try? await stack.emulator.foreignAppend(bucket: stack.bucket, key: key, bytes: foreign)
+                fenced.set([key])
+                wave2Box.set(try? await stack.produce(count: 400, partitions: partitions,
+                                                      startOffsets: nextOffsets(wave1), seed: 2))
+                return false
+            }
+            guard let wave2 = wave2Box.value else { return true }
+            let p0 = (try? await stack.objects(partition: 0)) ?? []
+            let p1 = (try? await stack.objects(partition: 1)) ?? []
+            return p0.dropFirst().flatMap(\.bytes).count >= rendered(wave2[0]!).count
+                && p1.flatMap(\.bytes).count >= rendered(mergedWaves(wave1, wave2)[1]!).count
+        }
+
+        let wave2 = try #require(wave2Box.value)
+        let all = mergedWaves(wave1, wave2)
+        let key = try #require(fenced.keys.first)
+        let p0 = try await stack.objects(partition: 0)
+        // Our records, then the foreign bytes, in the fenced object; a new object continues from the commit.
+        #expect(p0.first?.record.key == key)
+        #expect(p0.first?.bytes == rendered(wave1[0]!) + foreign)
+        #expect(p0.count >= 2)
+        #expect(p0.dropFirst().flatMap(\.bytes) == rendered(wave2[0]!))
+        // Every record exactly once across our bytes.
+        let ours = Array(p0.flatMap(\.bytes).prefix(rendered(wave1[0]!).count)) + p0.dropFirst().flatMap(\.bytes)
+        #expect(ours == rendered(all[0]!))
+        #expect(try await stack.objects(partition: 1).flatMap(\.bytes) == rendered(all[1]!))
+        try await expectCommitsDescribeObjects(stack, all, partitions: partitions)
+    }
+
+    @Test func twoInstancesShareTheGroupAndArchiveEveryRecordOnce() async throws {
+        let partitions = 4
+        let stack = try await LocalStack(partitions: partitions, name: "scn-two")
+        defer { Task { await stack.shutdown() } }
+        let wave1 = try await stack.produce(count: 800, partitions: partitions, seed: 1)
+        let total1 = renderedCount(wave1)
+        let wave2Box = WaveBox()
+
+        try await stack.runTwoSinks(try stack.scenarioConfiguration(), midway: {
+            await stack.archivedByteCount() >= total1
+        }, afterJoin: {
+            // Records produced while the group rebalances onto two members.
+            for seed in 2...5 {
+                let previous = mergedWaves(wave1, wave2Box.value ?? [:])
+                let wave = try await stack.produce(count: 200, partitions: partitions,
+                                                   startOffsets: nextOffsets(previous), seed: seed)
+                wave2Box.set(mergedWaves(wave2Box.value ?? [:], wave))
+                try await Task.sleep(for: .milliseconds(700))
+            }
+        }, until: {
+            await stack.archivedByteCount() >= renderedCount(mergedWaves(wave1, wave2Box.value ?? [:]))
+        })
+
+        let all = mergedWaves(wave1, try #require(wave2Box.value))
+        for partition in 0..<Int32(partitions) {
+            #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(all[partition]!))
+        }
+        try await expectCommitsDescribeObjects(stack, all, partitions: partitions)
+    }
+
+    @Test(arguments: [("gzip", "/usr/bin/zcat"), ("zstd", "/usr/bin/zstdcat")])
+    func compressedObjectsReadBackWholeWithTheSystemTools(compression: String, tool: String) async throws {
+        let partitions = 2
+        let stack = try await LocalStack(partitions: partitions, name: "scn-\(compression)")
+        defer { Task { await stack.shutdown() } }
+        let codec: SinkSettings.Compression = compression == "gzip" ? .gzip(level: 6) : .zstd(level: 3)
+        let configuration = try stack.scenarioConfiguration(compression: compression)
+        let first = try await stack.produce(count: 600, partitions: partitions, seed: 1)
+        try await stack.runSink(configuration) { await stack.decodedByteCount(codec) >= renderedCount(first) }
+        // A restart appends more members/frames to the same objects.
+        let second = try await stack.produce(count: 600, partitions: partitions, startOffsets: nextOffsets(first), seed: 2)
+        let all = mergedWaves(first, second)
+        try await stack.runSink(configuration) { await stack.decodedByteCount(codec) >= renderedCount(all) }
+
+        for partition in 0..<Int32(partitions) {
+            let objects = try await stack.objects(partition: partition)
+            #expect(!objects.isEmpty)
+            var decoded: [UInt8] = []
+            for object in objects {
+                #expect(object.record.key.hasSuffix(compression == "gzip" ? ".gz" : ".zst"))
+                decoded += try pipeThrough(tool, object.bytes)
+            }
+            #expect(decoded.count == rendered(all[partition]!).count)
+            #expect(decoded == rendered(all[partition]!))
+        }
+        try await expectCommitsDescribeObjects(stack, all, partitions: partitions)
+    }
+}
+
+/// A value shared between the test and the sink's stop condition.
+final class WaveBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Int32: [SinkRecord]]?
+    var value: [Int32: [SinkRecord]]? { lock.withLock { stored } }
+    func set(_ value: [Int32: [SinkRecord]]?) { lock.withLock { stored = value } }
+}
+
+final class LockedKeys: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var keys: [String] { lock.withLock { stored } }
+    func set(_ keys: [String]) { lock.withLock { stored = keys } }
+}
