@@ -77,4 +77,62 @@ import Testing
         }
         #expect(archived == rendered(all.withLock { $0 }))
     }
+
+    @Test func readinessFlipsOnAnOSSConfigurationErrorAndBackWhenFixed() async throws {
+        let stack = try await LocalStack(partitions: 1, name: "ops-ready")
+        defer { Task { await stack.shutdown() } }
+        let configuration = try stack.configuration(batchMaxBytes: "16KiB")
+        let observed = ObservedSink()
+        let wave1 = try await stack.produce(values: smallValues(200, wave: 1), partition: 0)
+        let all = SharedBox<[SinkRecord]>(wave1)
+
+        try await stack.runObserved(configuration, observed, healthServer: true) { port in
+            let port = try #require(port)
+            let wave1Bytes = rendered(wave1).count
+            #expect(try await waitUntil {
+                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedBytes() >= wave1Bytes && committed == 200
+            })
+            #expect(try await waitUntil { observed.health.readiness == .ready })
+            #expect(try await httpGet(port: port, path: "/readyz").status == 200)
+
+            // The bucket policy starts denying appends: not ready, with the reason, and nothing committed.
+            stack.emulator.faults.failNext(
+                1_000_000, status: 403, code: "AccessDenied", message: "You have no right to access this object.",
+                match: OSSFaultMatch(method: "POST"))
+            let wave2 = try await stack.produce(values: smallValues(200, wave: 2), partition: 0, startOffset: 200)
+            all.withLock { $0 += wave2 }
+            #expect(try await waitUntil {
+                if case .notReady = observed.health.readiness { return true }
+                return false
+            })
+            let readyz = try await httpGet(port: port, path: "/readyz")
+            #expect(readyz.status == 503)
+            #expect(readyz.body.contains("configuration error"))
+            #expect(readyz.body.contains("AccessDenied"))
+            #expect(observed.health.snapshot().configError != nil)
+            #expect(observed.value("kafka_oss_sink_config_error") == 1)
+            #expect(observed.value("kafka_oss_sink_ready") == 0)
+            // Stays so while the fault lasts: no bytes land and the committed offset does not move.
+            try await Task.sleep(for: .seconds(2))
+            #expect(try stack.committedOffsets(partitions: 1)[0] == 200)
+            #expect(await stack.archivedBytes() == wave1Bytes)
+            #expect(try await httpGet(port: port, path: "/readyz").status == 503)
+            #expect(observed.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == 200)
+
+            // The policy is fixed: ready again, and the held records land and are committed.
+            stack.emulator.faults.reset()
+            #expect(try await waitUntil {
+                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return committed == 400 && observed.health.readiness == .ready
+            })
+            #expect(try await httpGet(port: port, path: "/readyz").status == 200)
+            #expect(observed.value("kafka_oss_sink_config_error") == 0)
+        }
+
+        let archived = try await stack.objects().flatMap(\.bytes)
+        #expect(archived == rendered(all.withLock { $0 }))
+        #expect(try stack.committedOffsets(partitions: 1)[0] == 400)
+        #expect(observed.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == 400)
+    }
 }
