@@ -40,8 +40,13 @@ import Testing
         try stack.cluster.pushRequestErrors(.offsetCommit, Array(repeating: .offsetMetadataTooLarge, count: 100_000))
         let wave1 = try await stack.produce(count: 300, partitions: partitions, startOffsets: nextOffsets(wave0), seed: 2)
         let total1 = renderedCount(mergedWaves(wave0, wave1))
-        let failedStop = await stack.runSinkCapturingError(configuration) { await stack.archivedByteCount() >= total1 }
-        print("scn-tail: first faulty run ended with \(failedStop.map { "\($0)" } ?? "no error")")
+        let stopRequested = ScenarioClock()
+        let failedStop = await stack.runSinkCapturingError(configuration) {
+            guard await stack.archivedByteCount() >= total1 else { return false }
+            stopRequested.mark()
+            return true
+        }
+        print("scn-tail: the run whose commits failed stopped \(stopRequested.elapsed) after the stop request, with \(failedStop.map { "\($0)" } ?? "no error")")
         for partition in 0..<Int32(partitions) {
             #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(mergedWaves(wave0, wave1)[partition]!))
         }
@@ -244,4 +249,12 @@ final class LockedKeys: @unchecked Sendable {
     private var stored: [String] = []
     var keys: [String] { lock.withLock { stored } }
     func set(_ keys: [String]) { lock.withLock { stored = keys } }
+}
+
+/// The instant something happened, shared with a stop condition.
+final class ScenarioClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: ContinuousClock.Instant?
+    func mark() { lock.withLock { instant = ContinuousClock.now } }
+    var elapsed: Duration { lock.withLock { instant.map { ContinuousClock.now - $0 } ?? .zero } }
 }
