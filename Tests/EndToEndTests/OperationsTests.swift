@@ -1,6 +1,7 @@
 import Foundation
 import HealthServer
 import KafkaBridge
+import Logging
 import OSSEmulator
 import SinkCore
 import Testing
@@ -134,5 +135,38 @@ import Testing
         #expect(archived == rendered(all.withLock { $0 }))
         #expect(try stack.committedOffsets(partitions: 1)[0] == 400)
         #expect(observed.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == 400)
+    }
+
+    @Test func aRecordLargerThanTheBatchLimitIsArchivedAloneInItsAppend() async throws {
+        let stack = try await LocalStack(partitions: 1, name: "ops-large")
+        defer { Task { await stack.shutdown() } }
+        let configuration = try stack.configuration(batchMaxBytes: "16KiB")
+        let observed = ObservedSink(level: .trace)
+        let large = Array("{\"blob\":\"\(String(repeating: "L", count: 100 * 1024))\"}".utf8)
+        let values = smallValues(40, wave: 1) + [large] + smallValues(40, wave: 2)
+        let records = try await stack.produce(values: values, partition: 0)
+        let total = rendered(records).count
+
+        try await stack.runObserved(configuration, observed) { _ in
+            let done = try await waitUntil {
+                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedBytes() >= total && committed == Int64(values.count)
+            }
+            #expect(done)
+        }
+
+        let objects = try await stack.objects()
+        #expect(objects.flatMap(\.bytes) == rendered(records))
+        // The append log lines (trace) give each append's position and size: one append holds exactly the
+        // large record's rendered bytes, and no append other than it exceeds the batch limit.
+        let appends = observed.logs.lines.filter { $0.message == "append" && $0.metadata["outcome"] == "ok" }
+        let start = rendered(Array(records[..<40])).count
+        let largeBytes = rendered([records[40]]).count
+        #expect(largeBytes > 100 * 1024)
+        #expect(objects.count == 1)
+        #expect(appends.contains { $0.metadata["position"] == "\(start)" && $0.metadata["bytes"] == "\(largeBytes)" })
+        #expect(appends.filter { Int($0.metadata["bytes"] ?? "") ?? 0 > 16 * 1024 }.count == 1)
+        #expect(appends.reduce(0) { $0 + (Int($1.metadata["bytes"] ?? "") ?? 0) } == total)
+        #expect(observed.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == Double(values.count))
     }
 }
