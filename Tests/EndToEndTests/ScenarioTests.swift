@@ -197,7 +197,10 @@ import Testing
                 try await Task.sleep(for: .milliseconds(700))
             }
         }, until: {
-            await stack.archivedByteCount() >= renderedCount(mergedWaves(wave1, wave2Box.value ?? [:]))
+            // Archived and committed: a commit lost in the rebalance is redone by the partition's new owner
+            // after it proves the tail.
+            let all = mergedWaves(wave1, wave2Box.value ?? [:])
+            return await stack.archivedByteCount() >= renderedCount(all) && stack.scenarioCommitted(nextOffsets(all))
         })
 
         let all = mergedWaves(wave1, try #require(wave2Box.value))
