@@ -169,4 +169,56 @@ import Testing
         #expect(appends.reduce(0) { $0 + (Int($1.metadata["bytes"] ?? "") ?? 0) } == total)
         #expect(observed.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == Double(values.count))
     }
+
+    @Test func recordsExpiredBeforeArchiveAreCountedAndLogged() async throws {
+        let stack = try await LocalStack(partitions: 1, name: "ops-expired")
+        defer { Task { await stack.shutdown() } }
+        let configuration = try stack.configuration(batchMaxBytes: "1MiB")
+        let first = try await stack.produce(values: smallValues(100, wave: 1), partition: 0)
+        let firstRun = ObservedSink()
+        try await stack.runObserved(configuration, firstRun) { _ in
+            let done = try await waitUntil {
+                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedBytes() >= rendered(first).count && committed == 100
+            }
+            #expect(done)
+        }
+        #expect(try stack.committedOffsets(partitions: 1)[0] == 100)
+
+        // While the sink is stopped, the partition receives more than the mock cluster keeps (a few MB of
+        // uncompressed message sets per partition): the oldest records after the commit are deleted.
+        var later: [SinkRecord] = []
+        let filler = String(repeating: "z", count: 10 * 1024)
+        while later.count < 4000, try stack.watermarks(partition: 0).low <= 100 {
+            let values = (0..<100).map { Array("{\"n\":\(later.count + $0),\"fill\":\"\(filler)\"}".utf8) }
+            later += try await stack.produce(values: values, partition: 0, startOffset: 100 + Int64(later.count),
+                                             compression: .none)
+        }
+        let (low, high) = try stack.watermarks(partition: 0)
+        try #require(low > 100, "the mock cluster kept every record after \(later.count) records of 10 KiB")
+        #expect(high == 100 + Int64(later.count))
+        let available = later.filter { $0.offset >= low }
+
+        let secondRun = ObservedSink()
+        try await stack.runObserved(configuration, secondRun) { _ in
+            let done = try await waitUntil(.seconds(60)) {
+                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return committed == high
+            }
+            #expect(done)
+        }
+
+        // Reported loudly: one counted event and one error line naming the committed and the first offset.
+        #expect(secondRun.value("kafka_oss_sink_records_expired_before_archive_total",
+                                ["topic": stack.topic, "partition": "0"]) == 1)
+        let lines = secondRun.logs.lines.filter { $0.message.hasPrefix("records expired in Kafka before they were archived") }
+        #expect(lines.count == 1)
+        #expect(lines.first?.level == .error)
+        #expect(lines.first?.metadata["expected_offset"] == "100")
+        #expect(lines.first?.metadata["first_offset"] == "\(low)")
+        #expect(firstRun.value("kafka_oss_sink_records_expired_before_archive_total") == 0)
+        // Everything still available is archived once, after the records of the first run.
+        #expect(try await stack.objects().flatMap(\.bytes) == rendered(first + available))
+        #expect(secondRun.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == Double(available.count))
+    }
 }
