@@ -68,6 +68,9 @@ struct RequestHandler: HTTPResponder {
         return response
     }
 
+    // Not optimized: the Swift 6.3.1 optimizer crashes splitting this coroutine (`emitSetAndGetSwiftErrorValueAround`)
+    // in release builds. It only dispatches; the operations it calls are optimized as usual.
+    @_optimize(none)
     private func handle(_ request: inout IncomingRequest, builder: ResponseBuilder) async throws -> Response {
         if let failure = authenticator.verify(request.signingParts, now: now()) { throw failure }
         guard let bucket = request.bucket else {

@@ -1,5 +1,6 @@
-/// Sizes of one bench run. The mock cluster keeps about 5 MB of (compressed) batches per partition, so record
-/// counts come with enough partitions to keep every record; `BenchStack.produceTopic` checks the watermarks.
+/// Sizes of one bench run. The mock cluster keeps about 5 MB of (compressed) batches per partition: about 11,000
+/// of these 1 KiB records or 95,000 of the 100 B ones. Record counts come with enough partitions to keep every
+/// record (at most 9,400 and 62,500 per partition); `BenchStack.produceTopic` checks the watermarks.
 struct BenchPlan: Sendable {
     var records1KiB: Int
     var partitions1KiB: Int
@@ -21,7 +22,7 @@ struct BenchPlan: Sendable {
 
     /// The full run (a few minutes in a release build).
     static let full = BenchPlan(
-        records1KiB: 600_000, partitions1KiB: 48, records100B: 2_000_000, partitions100B: 16, consumeRounds: 3,
+        records1KiB: 600_000, partitions1KiB: 64, records100B: 2_000_000, partitions100B: 32, consumeRounds: 3,
         memoryRecords: 300_000, latencyRate: 5000, latencySeconds: 20, crcBufferBytes: 64 * 1_048_576, crcRounds: 8,
         emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300))
 
@@ -34,9 +35,9 @@ struct BenchPlan: Sendable {
     /// `--records` scales the 1 KiB and 100 B topics (the 100 B topic gets 10/3 as many records).
     mutating func scale(records1KiB records: Int) {
         records1KiB = records
-        partitions1KiB = max(4, (records + 12_499) / 12_500)
+        partitions1KiB = max(4, (records + 9_399) / 9_400)
         records100B = records * 10 / 3
-        partitions100B = max(4, (records100B + 124_999) / 125_000)
+        partitions100B = max(4, (records100B + 62_499) / 62_500)
     }
 }
 
