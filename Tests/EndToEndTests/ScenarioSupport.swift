@@ -56,15 +56,16 @@ extension LocalStack {
     }
 
     /// Runs one sink until `midway()` holds, then starts a second sink instance of the same group (its own
-    /// ServiceGroup), calls `afterJoin`, runs both until `done()` holds, and stops both gracefully.
-    func runTwoSinks(_ configuration: SinkConfiguration, timeout: Duration = .seconds(60),
+    /// ServiceGroup), calls `afterJoin`, runs both until `done()` holds, and stops both gracefully. Each
+    /// instance logs at info level into its own ``ScenarioLog`` as well.
+    func runTwoSinks(_ configuration: SinkConfiguration, logs: (ScenarioLog, ScenarioLog), timeout: Duration = .seconds(60),
                      midway: @escaping @Sendable () async -> Bool,
                      afterJoin: @escaping @Sendable () async throws -> Void,
                      until done: @escaping @Sendable () async -> Bool) async throws {
         let first = ServiceGroup(configuration: .init(
-            services: [SinkService(configuration: configuration, logger: logger)], logger: logger))
+            services: [SinkService(configuration: configuration, logger: logs.0.logger(label: "sink-a"))], logger: logger))
         let second = ServiceGroup(configuration: .init(
-            services: [SinkService(configuration: configuration, logger: logger)], logger: logger))
+            services: [SinkService(configuration: configuration, logger: logs.1.logger(label: "sink-b"))], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await first.run() }
             let deadline = ContinuousClock.now + timeout
@@ -78,6 +79,22 @@ extension LocalStack {
             }
             await second.triggerGracefulShutdown()
             await first.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// ``runSink(_:timeout:until:)`` with the sink logging at info level into `log` as well.
+    func runLoggedSink(_ configuration: SinkConfiguration, log: ScenarioLog, timeout: Duration = .seconds(60),
+                       until done: @escaping @Sendable () async -> Bool) async throws {
+        let service = SinkService(configuration: configuration, logger: log.logger(label: "sink"))
+        let serviceGroup = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await serviceGroup.run() }
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline, await !done() {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            await serviceGroup.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
     }
@@ -160,4 +177,52 @@ func pipeThrough(_ path: String, _ input: [UInt8]) throws -> [UInt8] {
 struct ScenarioError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Log messages (info and above) of one sink instance, kept for assertions; warnings and errors are also
+/// printed so a failing run explains itself.
+final class ScenarioLog: @unchecked Sendable {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let lock = NSLock()
+    private var stored: [Entry] = []
+
+    var entries: [Entry] { lock.withLock { stored } }
+
+    /// Entries whose message is `message`.
+    func entries(_ message: String) -> [Entry] { entries.filter { $0.message == message } }
+
+    func append(_ entry: Entry) { lock.withLock { stored.append(entry) } }
+
+    func logger(label: String) -> Logger {
+        var logger = Logger(label: label) { _ in ScenarioLogHandler(log: self, label: label) }
+        logger.logLevel = .info
+        return logger
+    }
+}
+
+struct ScenarioLogHandler: LogHandler {
+    let log: ScenarioLog
+    let label: String
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        for (key, value) in event.metadata ?? [:] { merged[key] = value }
+        let flat = merged.mapValues { "\($0)" }
+        log.append(.init(level: event.level, message: "\(event.message)", metadata: flat))
+        if event.level >= .warning {
+            print("\(label) \(event.level): \(event.message) \(flat.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+        }
+    }
 }

@@ -59,8 +59,13 @@ import Testing
                                             startOffsets: nextOffsets(mergedWaves(wave0, wave1)), seed: 3)
         let all = mergedWaves(wave0, wave1, wave2)
         let total = renderedCount(all)
-        try await stack.runSink(configuration) { await stack.archivedByteCount() >= total }
+        let log = ScenarioLog()
+        try await stack.runLoggedSink(configuration, log: log) { await stack.archivedByteCount() >= total }
 
+        // Both partitions proved the tail (instead of rolling over) and kept appending to the same objects.
+        let outcomes = log.entries("partition recovered").map { $0.metadata["outcome"] ?? "" }
+        #expect(outcomes.filter { $0 == "tail_proven" }.count == partitions, "recoveries: \(outcomes)")
+        #expect(log.entries("segment rolled over").isEmpty)
         #expect(try await stack.objects().map(\.record.key) == keysAfterWave0)
         for partition in 0..<Int32(partitions) {
             #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(all[partition]!))
@@ -72,15 +77,33 @@ import Testing
         let partitions = 2
         let stack = try await LocalStack(partitions: partitions, name: "scn-drop")
         defer { Task { await stack.shutdown() } }
-        // The first appends (creating each partition's object, then one more) are applied, then their
-        // responses are lost; the sink retries at the same position and must recognise its own bytes.
-        stack.emulator.faults.dropAfterApplyNext(3, match: OSSFaultMatch(method: "POST"))
-        let all = try await stack.produce(count: 1500, partitions: partitions)
-        let total = renderedCount(all)
-        try await stack.runSink(try stack.scenarioConfiguration()) {
-            await stack.archivedByteCount() >= total && stack.emulator.faults.injected.droppedAfterApply >= 3
+        // The first append of each partition (creating its object) is applied and its response lost; once the
+        // sink has recognised both, one later append of partition 0 is lost the same way. Each time the sink
+        // retries at the same position and must recognise its own bytes instead of writing them twice.
+        let lost = "an append's response was lost but its bytes had landed; not sent again"
+        let prefix = "\(stack.topic)/"
+        stack.emulator.faults.dropAfterApplyNext(1, match: OSSFaultMatch(method: "POST", keyPrefix: prefix + "0/"))
+        stack.emulator.faults.dropAfterApplyNext(1, match: OSSFaultMatch(method: "POST", keyPrefix: prefix + "1/"))
+        let wave1 = try await stack.produce(count: 1000, partitions: partitions, seed: 1)
+        let total1 = renderedCount(wave1)
+        let log = ScenarioLog()
+        let wave2Box = WaveBox()
+        try await stack.runLoggedSink(try stack.scenarioConfiguration(), log: log) {
+            if wave2Box.value == nil {
+                guard await stack.archivedByteCount() >= total1, log.entries(lost).count == 2 else { return false }
+                stack.emulator.faults.dropAfterApplyNext(1, match: OSSFaultMatch(method: "POST", keyPrefix: prefix + "0/"))
+                wave2Box.set(try? await stack.produce(count: 600, partitions: partitions,
+                                                      startOffsets: nextOffsets(wave1), seed: 2))
+                return false
+            }
+            let all = mergedWaves(wave1, wave2Box.value ?? [:])
+            return await stack.archivedByteCount() >= renderedCount(all) && log.entries(lost).count >= 3
         }
+        let all = mergedWaves(wave1, try #require(wave2Box.value))
         #expect(stack.emulator.faults.injected.droppedAfterApply == 3)
+        let recognised = log.entries(lost).map { "\($0.metadata["partition"] ?? "?")@\($0.metadata["position"] ?? "?")" }
+        #expect(recognised.count == 3, "\(recognised)")
+        #expect(Set(recognised).count == 3, "\(recognised)")
         for partition in 0..<Int32(partitions) {
             let objects = try await stack.objects(partition: partition)
             #expect(objects.flatMap(\.bytes) == rendered(all[partition]!))
@@ -99,7 +122,8 @@ import Testing
         let overwritten = LockedKeys()
         let wave2Box = WaveBox()
 
-        try await stack.runSink(try stack.scenarioConfiguration()) {
+        let log = ScenarioLog()
+        try await stack.runLoggedSink(try stack.scenarioConfiguration(), log: log) {
             if overwritten.keys.isEmpty {
                 // Once wave 1 is archived and committed, replace partition 0's open object with PutObject.
                 guard await stack.archivedByteCount() >= total1, stack.scenarioCommitted(nextOffsets(wave1)) else { return false }
@@ -127,6 +151,8 @@ import Testing
         #expect(p0.first?.bytes == foreign)
         #expect(p0.count >= 2)
         #expect(p0.dropFirst().flatMap(\.bytes) == rendered(wave2[0]!))
+        let rollovers = log.entries("segment rolled over").map { $0.metadata["reason"] ?? "" }
+        #expect(rollovers == ["object_not_appendable"])
         for object in p0.dropFirst() { #expect(object.record.type.rawValue == "Appendable") }
         #expect(try await stack.objects(partition: 1).flatMap(\.bytes) == rendered(all[1]!))
         try await expectCommitsDescribeObjects(stack, all, partitions: partitions)
@@ -142,7 +168,8 @@ import Testing
         let fenced = LockedKeys()
         let wave2Box = WaveBox()
 
-        try await stack.runSink(try stack.scenarioConfiguration()) {
+        let log = ScenarioLog()
+        try await stack.runLoggedSink(try stack.scenarioConfiguration(), log: log) {
             if fenced.keys.isEmpty {
                 // Once wave 1 is archived and committed, another writer appends to partition 0's open object.
                 guard await stack.archivedByteCount() >= total1, stack.scenarioCommitted(nextOffsets(wave1)) else { return false }
@@ -170,6 +197,7 @@ import Testing
         #expect(p0.first?.bytes == rendered(wave1[0]!) + foreign)
         #expect(p0.count >= 2)
         #expect(p0.dropFirst().flatMap(\.bytes) == rendered(wave2[0]!))
+        #expect(log.entries("partition recovered").contains { $0.metadata["outcome"] == "tail_mismatch" })
         // Every record exactly once across our bytes.
         let ours = Array(p0.flatMap(\.bytes).prefix(rendered(wave1[0]!).count)) + p0.dropFirst().flatMap(\.bytes)
         #expect(ours == rendered(all[0]!))
@@ -185,7 +213,8 @@ import Testing
         let total1 = renderedCount(wave1)
         let wave2Box = WaveBox()
 
-        try await stack.runTwoSinks(try stack.scenarioConfiguration(), midway: {
+        let logs = (ScenarioLog(), ScenarioLog())
+        try await stack.runTwoSinks(try stack.scenarioConfiguration(), logs: logs, midway: {
             await stack.archivedByteCount() >= total1
         }, afterJoin: {
             // Records produced while the group rebalances onto two members.
@@ -204,6 +233,12 @@ import Testing
         })
 
         let all = mergedWaves(wave1, try #require(wave2Box.value))
+        // The first instance owned all partitions, then the second one took some over.
+        let assignedA = logs.0.entries("partitions assigned").map { $0.metadata["partitions"] ?? "" }
+        let assignedB = logs.1.entries("partitions assigned").map { $0.metadata["partitions"] ?? "" }
+        print("scn-two: assignments of the first instance \(assignedA), of the second \(assignedB)")
+        #expect(assignedA.first?.contains("[3]") == true)
+        #expect(assignedB.contains { $0 != "[]" })
         for partition in 0..<Int32(partitions) {
             #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(all[partition]!))
         }
@@ -259,5 +294,6 @@ final class ScenarioClock: @unchecked Sendable {
     private let lock = NSLock()
     private var instant: ContinuousClock.Instant?
     func mark() { lock.withLock { instant = ContinuousClock.now } }
+    var marked: Bool { lock.withLock { instant != nil } }
     var elapsed: Duration { lock.withLock { instant.map { ContinuousClock.now - $0 } ?? .zero } }
 }
