@@ -146,7 +146,7 @@ class Producer:
         self.stderr = open(os.path.join(workdir, "producer.log"), "w")
         for p in range(partitions):
             proc = subprocess.Popen(
-                ["kcat", "-P", "-b", bootstrap, "-t", TOPIC, "-p", str(p), "-z", "lz4",
+                ["kcat", "-P", "-E", "-b", bootstrap, "-t", TOPIC, "-p", str(p), "-z", "lz4",
                  "-X", "linger.ms=20", "-X", "message.timeout.ms=600000", "-X", "log_level=3"],
                 stdin=subprocess.PIPE, stderr=self.stderr)
             self.processes.append(proc)
@@ -187,7 +187,10 @@ class Producer:
         for thread in self.threads:
             thread.join()
         for proc in self.processes:
-            proc.stdin.close()
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
         for proc in self.processes:
             proc.wait(timeout=120)
             if proc.returncode != 0:
@@ -778,6 +781,9 @@ def main():
         except MockClusterCrashed as crash:
             print(f"chaos: run seed={seed + i} VOID: the mock Kafka cluster itself crashed ({crash}); "
                   "this says nothing about the sink; run again with another seed", flush=True)
+            ok = False
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            print(f"chaos: run seed={seed + i} ERROR in the harness: {error!r}", flush=True)
             ok = False
         print(f"chaos: run seed={seed + i} {'PASSED' if ok else 'FAILED'}", flush=True)
         if ok:
