@@ -18,9 +18,12 @@ final class RebalanceGate: @unchecked Sendable {
     private var open = false
     private var pending: Set<TopicPartition> = []
     private var work: [Work] = []
+    /// Set once the driver stopped: nothing will release partitions any more.
+    private var abandoned = false
 
     /// Runs on the poll thread: calls `announce`, then serves submitted work until every partition in
-    /// `partitions` is released or `timeout` passes. Returns the partitions not released in time.
+    /// `partitions` is released, `timeout` passes, or the gate is abandoned. Returns the partitions not
+    /// released.
     func runWhileReleasing(
         _ partitions: Set<TopicPartition>, control: KafkaConsumerControl, timeout: Duration, announce: () -> Void
     ) -> Set<TopicPartition> {
@@ -41,7 +44,7 @@ final class RebalanceGate: @unchecked Sendable {
                 item(control)
                 condition.lock()
             }
-            if pending.isDisjoint(with: partitions) { break }
+            if pending.isDisjoint(with: partitions) || abandoned { break }
             if !condition.wait(until: deadline) { break }
         }
         let unreleased = pending.intersection(partitions)
@@ -64,6 +67,16 @@ final class RebalanceGate: @unchecked Sendable {
         work.append(item)
         condition.signal()
         return true
+    }
+
+    /// The driver stopped (aborted): rebalance handlers waiting now or later return at once instead of
+    /// waiting for releases that will never come, so closing the consumer is not held up by the revoke
+    /// deadline. Their partitions' uncommitted records are consumed again by the next owner.
+    func abandon() {
+        condition.lock()
+        abandoned = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The driver finished `partition`.

@@ -70,6 +70,7 @@ public final class SinkService: Service, Sendable {
             }
         } catch {
             health?.markFatal(reason: "\(error)")
+            bridge.gate.abandon()
             try? await consumer.close(deadline: .seconds(5))
             try? await client.shutdown()
             throw error
