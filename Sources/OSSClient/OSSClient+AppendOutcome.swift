@@ -48,16 +48,18 @@ extension OSSClient {
     ///   - previousCRC: the object's CRC-64 before this append (0 at position 0).
     ///   - earlierAttemptMayHaveLanded: true when a previous call for these same bytes ended `.unresolved` with
     ///     `mayHaveLanded: true`.
+    ///   - expectedCRC: `CRC64.update(previousCRC, data)` when the caller already computed it (it is trusted, not
+    ///     recomputed); nil to let the client compute it.
     /// - Returns: never throws; cancellation gives `.unresolved`.
     public func appendExactlyOnce(
         key: String, position: UInt64, data: ByteBuffer, previousCRC: UInt64, create: OSSCreateOptions = OSSCreateOptions(),
-        earlierAttemptMayHaveLanded: Bool = false, retryPolicy: OSSRetryPolicy? = nil
+        earlierAttemptMayHaveLanded: Bool = false, retryPolicy: OSSRetryPolicy? = nil, expectedCRC: UInt64? = nil
     ) async -> OSSAppendOutcome {
         var log = AttemptLog()
         do {
             let result = try await appendObject(
                 key: key, position: position, data: data, previousCRC: previousCRC, create: create,
-                retryPolicy: retryPolicy, log: &log)
+                retryPolicy: retryPolicy, expectedCRC: expectedCRC, log: &log)
             return .appended(result)
         } catch {
             let mayHaveLanded = earlierAttemptMayHaveLanded || log.ambiguousFailure != nil
@@ -72,7 +74,7 @@ extension OSSClient {
                     return .fenced(nextPosition: error.nextAppendPosition, error)
                 }
                 return await resolveLostAppend(
-                    key: key, position: position, data: data, previousCRC: previousCRC, conflict: error,
+                    key: key, position: position, data: data, previousCRC: previousCRC, expectedCRC: expectedCRC, conflict: error,
                     attempts: log.attempts, retryPolicy: retryPolicy)
             default:
                 if error.code == .cancelled {
@@ -95,11 +97,11 @@ extension OSSClient {
     /// After a `PositionNotEqualToLength` that followed an ambiguous attempt: HEAD decides whether our bytes are
     /// the object's tail.
     private func resolveLostAppend(
-        key: String, position: UInt64, data: ByteBuffer, previousCRC: UInt64, conflict: OSSError, attempts: Int,
-        retryPolicy: OSSRetryPolicy?
+        key: String, position: UInt64, data: ByteBuffer, previousCRC: UInt64, expectedCRC: UInt64?, conflict: OSSError,
+        attempts: Int, retryPolicy: OSSRetryPolicy?
     ) async -> OSSAppendOutcome {
         let length = UInt64(data.readableBytes)
-        let expectedCRC = data.withUnsafeReadableBytes { CRC64.update(previousCRC, $0) }
+        let expectedCRC = expectedCRC ?? data.withUnsafeReadableBytes { CRC64.update(previousCRC, $0) }
         let head: OSSObjectMetadata
         do {
             head = try await headObject(key: key)

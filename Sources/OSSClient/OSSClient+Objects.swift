@@ -37,9 +37,10 @@ extension OSSClient {
             retryPolicy: retryPolicy)
     }
 
+    /// `expectedCRC`: the caller's `CRC64.update(previousCRC, data)`, trusted as is (nil: computed here).
     func appendObject(
         key: String, position: UInt64, data: ByteBuffer, previousCRC: UInt64, create: OSSCreateOptions,
-        retryPolicy: OSSRetryPolicy?, log: inout AttemptLog
+        retryPolicy: OSSRetryPolicy?, expectedCRC: UInt64? = nil, log: inout AttemptLog
     ) async throws(OSSError) -> OSSAppendResult {
         var request = OSSRequest(
             operation: "AppendObject", method: .POST, key: key,
@@ -51,7 +52,7 @@ extension OSSClient {
         }
         let response = try await send(request, policy: retryPolicy, log: &log)
         let length = UInt64(data.readableBytes)
-        let expectedCRC = data.withUnsafeReadableBytes { CRC64.update(previousCRC, $0) }
+        let expectedCRC = expectedCRC ?? data.withUnsafeReadableBytes { CRC64.update(previousCRC, $0) }
         let next = response.headers.first(name: "x-oss-next-append-position").flatMap { UInt64($0.trimmingSpaces()) }
         let crc = response.headers.first(name: "x-oss-hash-crc64ecma").flatMap { UInt64($0.trimmingSpaces()) }
         let requestId = response.headers.first(name: "x-oss-request-id")

@@ -32,7 +32,7 @@ final class OSSSegmentStore: SegmentStore {
         let outcome = await client.appendExactlyOnce(
             key: request.key, position: UInt64(request.position), data: ByteBuffer(bytes: request.bytes),
             previousCRC: request.previousCRC64, create: request.isCreate ? createOptions : OSSCreateOptions(),
-            earlierAttemptMayHaveLanded: mayHaveLanded)
+            earlierAttemptMayHaveLanded: mayHaveLanded, expectedCRC: request.expectedCRC64)
         observer?.appended(request, outcome: outcome, latency: ContinuousClock.now - started)
         if case .unresolved(_, true) = outcome {
             ambiguous.withLock { _ = $0.insert(marker) }
