@@ -12,26 +12,33 @@ import SinkCore
 /// before another member can own it.
 final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
     let gate = RebalanceGate()
+    private let budget: HandoverBudget
     private let emit: @Sendable (SinkEvent) -> Void
+    private let emitRecords: @Sendable ([SinkRecord], _ bytes: Int) -> Void
     private let logger: Logger
     private let revokeTimeout: Duration
     private let onLag: @Sendable ([KafkaTopicPartition: Int64]) -> Void
     private let onFatal: @Sendable (KafkaError) -> Void
 
     init(
-        revokeTimeout: Duration, logger: Logger,
+        revokeTimeout: Duration, budget: HandoverBudget, logger: Logger,
         emit: @escaping @Sendable (SinkEvent) -> Void,
+        emitRecords: @escaping @Sendable ([SinkRecord], _ bytes: Int) -> Void,
         onLag: @escaping @Sendable ([KafkaTopicPartition: Int64]) -> Void,
         onFatal: @escaping @Sendable (KafkaError) -> Void
     ) {
         self.revokeTimeout = revokeTimeout
+        self.budget = budget
         self.logger = logger
         self.emit = emit
+        self.emitRecords = emitRecords
         self.onLag = onLag
         self.onFatal = onFatal
     }
 
+    /// Blocks while the driver holds `budget.limit` bytes of records it has not handed to SinkCore yet.
     func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
+        budget.acquire(batch.payloadBytes)
         var records: [SinkRecord] = []
         records.reserveCapacity(batch.records.count)
         for record in batch.records {
@@ -42,7 +49,7 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
                 key: record.key.map(Array.init), value: record.value.map(Array.init),
                 headers: record.headers.map { SinkRecord.Header(key: $0.key, value: $0.value) }))
         }
-        emit(.records(records))
+        emitRecords(records, batch.payloadBytes)
     }
 
     func consumer(_ control: KafkaConsumerControl, didRebalance event: KafkaRebalanceEvent) {

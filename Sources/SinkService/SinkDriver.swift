@@ -21,6 +21,8 @@ final class SinkDriver: @unchecked Sendable {
         case consumerClosed
         /// A seek ran on the poll thread: records of the partition delivered after this were fetched after it.
         case seekApplied(TopicPartition)
+        /// Records from the poll thread, holding `bytes` of the hand-over budget until SinkCore took them.
+        case records([SinkRecord], bytes: Int)
     }
 
     enum ConsumerCommand: Sendable, CustomStringConvertible {
@@ -43,6 +45,8 @@ final class SinkDriver: @unchecked Sendable {
     private let observer: SinkObserver
     private let maxInflightRequests: Int
     private let origin = ContinuousClock.now
+    /// Bounds the records queued between the poll thread and SinkCore.
+    let budget: HandoverBudget
 
     private let inputs: AsyncStream<Input>
     private let input: AsyncStream<Input>.Continuation
@@ -63,8 +67,10 @@ final class SinkDriver: @unchecked Sendable {
     private let abortError = Locked<SinkServiceError?>(nil)
     private let shutdown = Locked<(deadline: ContinuousClock.Instant?, failure: SinkServiceError?)>((nil, nil))
 
-    init(sink: Sink, store: any SegmentStore, maxInflightRequests: Int, observer: SinkObserver, logger: Logger) {
+    init(sink: Sink, store: any SegmentStore, maxInflightRequests: Int, handoverLimit: Int, observer: SinkObserver,
+         logger: Logger) {
         self.sink = sink
+        self.budget = HandoverBudget(limit: handoverLimit)
         self.store = store
         self.maxInflightRequests = maxInflightRequests
         self.observer = observer
@@ -75,6 +81,11 @@ final class SinkDriver: @unchecked Sendable {
     /// Hands an event to the core (thread-safe; in the order of calls).
     func emit(_ event: SinkEvent) {
         input.yield(.event(event))
+    }
+
+    /// Hands records to the core; `bytes` were acquired from `budget` and are released once the core took them.
+    func emitRecords(_ records: [SinkRecord], bytes: Int) {
+        if case .terminated = input.yield(.records(records, bytes: bytes)) { budget.release(bytes) }
     }
 
     /// Stops the service with `error` after the inputs already queued.
@@ -103,20 +114,24 @@ final class SinkDriver: @unchecked Sendable {
 
     /// Handles inputs until the consumer closed after a graceful shutdown, or `abort`.
     func run() async throws {
+        // However `run` ends, the poll thread must never stay blocked on the budget (closing the consumer needs it).
+        defer { budget.close() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             loop: for await next in inputs {
                 switch next {
-                case .event(var event):
+                case .event(let event):
                     switch event {
                     case .appendCompleted, .headCompleted, .rangeCompleted:
                         requestFinished(group: &group)
-                    case .records(let records) where !seeking.isEmpty:
-                        let fresh = records.filter { seeking[TopicPartition(topic: $0.topic, partition: $0.partition)] == nil }
-                        guard !fresh.isEmpty else { continue }
-                        event = .records(fresh)
                     default: break
                     }
                     try handle(event, group: &group)
+                case .records(var records, let bytes):
+                    defer { budget.release(bytes) }
+                    if !seeking.isEmpty {
+                        records.removeAll { seeking[TopicPartition(topic: $0.topic, partition: $0.partition)] != nil }
+                    }
+                    if !records.isEmpty { try handle(.records(records), group: &group) }
                 case .seekApplied(let partition):
                     if let count = seeking[partition] {
                         seeking[partition] = count > 1 ? count - 1 : nil

@@ -41,10 +41,11 @@ public final class SinkService: Service, Sendable {
         await probe(client)
         let driver = SinkDriver(
             sink: try! Sink(settings: settings), store: store,  // settings were validated by SinkSettings(_:)
-            maxInflightRequests: configuration.sink.maxInflightAppends, observer: observer, logger: logger)
+            maxInflightRequests: configuration.sink.maxInflightAppends,
+            handoverLimit: Int(configuration.sink.maxBufferedBytes / 4), observer: observer, logger: logger)
         let bridge = ConsumerBridge(
-            revokeTimeout: settings.revokeTimeout + .seconds(5), logger: logger,
-            emit: { driver.emit($0) }, onLag: { observer.lag($0) },
+            revokeTimeout: settings.revokeTimeout + .seconds(5), budget: driver.budget, logger: logger,
+            emit: { driver.emit($0) }, emitRecords: { driver.emitRecords($0, bytes: $1) }, onLag: { observer.lag($0) },
             onFatal: { error in driver.abort(SinkServiceError(message: "Kafka consumer failed: \(error)")) })
         driver.gate = bridge.gate
         let consumer: KafkaConsumer
