@@ -24,6 +24,7 @@ test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 	.venv/bin/pytest -q Tests/conformance deploy/check_deploy.py
+	$(MAKE) chaos-short
 
 ## demo: the whole local stack in one command (mock Kafka, OSS emulator, sample events, the sink)
 demo: build
@@ -39,7 +40,7 @@ bench: deps
 chaos-short: venv
 	$(SWIFT) build
 	.venv/bin/pytest -q Tests/chaos
-	.venv/bin/python scripts/chaos.py --short --binary $(BIN) $(CHAOS_ARGS)
+	.venv/bin/python scripts/chaos.py --short --retry-void 2 --binary $(BIN) $(CHAOS_ARGS)
 
 ## chaos: the long chaos run on the release binary; CHAOS_SEED, CHAOS_DURATION (s), CHAOS_KILLS, CHAOS_RUNS, CHAOS_ARGS;
 ## CHAOS_BUILD=debug runs it on the debug binary instead

@@ -760,6 +760,9 @@ def main():
     parser.add_argument("--drain-timeout", type=float, default=90.0)
     parser.add_argument("--short", action="store_true", help="the CI version: 60 s, 3 kills, 40 records/s/partition, gzip")
     parser.add_argument("--keep", action="store_true", help="keep the work directory even when the run passes")
+    parser.add_argument("--retry-void", type=int, default=0,
+                        help="when the mock Kafka cluster itself crashes (a void run), run again with the next seed, "
+                             "at most this many times; a void run is never counted as passed")
     args = parser.parse_args()
     if args.short:
         args.duration, args.kills, args.rate = 60.0, 4, 40
@@ -775,17 +778,27 @@ def main():
     print(f"chaos: seed {seed} (replay: scripts/chaos.py --seed {seed} --duration {args.duration:g} --kills {args.kills}"
           f" --rate {args.rate} --compression {args.compression})", flush=True)
     passed = failed = 0
-    for i in range(args.runs):
-        try:
-            ok, _ = run_once(args, seed + i, args.binary)
-        except MockClusterCrashed as crash:
-            print(f"chaos: run seed={seed + i} VOID: the mock Kafka cluster itself crashed ({crash}); "
-                  "this says nothing about the sink; run again with another seed", flush=True)
-            ok = False
-        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
-            print(f"chaos: run seed={seed + i} ERROR in the harness: {error!r}", flush=True)
-            ok = False
-        print(f"chaos: run seed={seed + i} {'PASSED' if ok else 'FAILED'}", flush=True)
+    retries_left = args.retry_void
+    run_seed = seed
+    for _ in range(args.runs):
+        while True:
+            void = False
+            try:
+                ok, _ = run_once(args, run_seed, args.binary)
+            except MockClusterCrashed as crash:
+                print(f"chaos: run seed={run_seed} VOID: the mock Kafka cluster itself crashed ({crash}); "
+                      "this says nothing about the sink", flush=True)
+                ok, void = False, True
+            except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+                print(f"chaos: run seed={run_seed} ERROR in the harness: {error!r}", flush=True)
+                ok = False
+            run_seed += 1
+            if void and retries_left > 0:
+                retries_left -= 1
+                print(f"chaos: running again with seed {run_seed} ({retries_left} void retries left)", flush=True)
+                continue
+            break
+        print(f"chaos: run seed={run_seed - 1} {'PASSED' if ok else 'FAILED'}", flush=True)
         if ok:
             passed += 1
         else:
