@@ -40,8 +40,12 @@ final class LocalStack: Sendable {
         cluster.shutdown()
     }
 
-    /// The sink configuration for this stack (extra YAML lines go under `sink:`).
-    func configuration(sink extra: String = "") throws -> SinkConfiguration {
+    /// The sink configuration for this stack: `batchMaxBytes`, `compression` and `shutdownTimeout` set, and
+    /// `extra` YAML lines under `sink:` (indented by two spaces, for example `  rollover:`).
+    func configuration(
+        sink extra: String = "", batchMaxBytes: String = "64KiB", compression: String = "none",
+        shutdownTimeout: String = "20s"
+    ) throws -> SinkConfiguration {
         let yaml = """
             kafka:
               bootstrap_servers: "\(cluster.bootstrapServers)"
@@ -60,11 +64,12 @@ final class LocalStack: Sendable {
                 access_key_id: "\(Self.credentials.accessKeyId)"
                 access_key_secret: "${E2E_SECRET}"
             sink:
+              compression: \(compression)
               batch:
-                max_bytes: 64KiB
+                max_bytes: \(batchMaxBytes)
                 linger: 100ms
             \(extra)
-            shutdown_timeout: 20s
+            shutdown_timeout: \(shutdownTimeout)
             """
         return try SinkConfiguration.parse(
             yaml: yaml, environment: ["E2E_SECRET": Self.credentials.accessKeySecret]).configuration

@@ -215,39 +215,6 @@ func smallValues(_ count: Int, wave: Int) -> [[UInt8]] {
     (0..<count).map { Array("{\"wave\":\(wave),\"n\":\($0),\"pad\":\"\(String(repeating: "x", count: 40))\"}".utf8) }
 }
 
-extension LocalStack {
-    /// The sink configuration of ``configuration(sink:)`` with `batch.max_bytes` set to `batchMaxBytes` and
-    /// `extra` YAML lines under `sink:` (indented by two spaces, for example `  rollover:`).
-    func configuration(batchMaxBytes: String, extra: String = "") throws -> SinkConfiguration {
-        let yaml = """
-            kafka:
-              bootstrap_servers: "\(cluster.bootstrapServers)"
-              group_id: "\(group)"
-              topics: ["\(topic)"]
-              properties:
-                session.timeout.ms: "6000"
-                heartbeat.interval.ms: "500"
-            oss:
-              endpoint: "\(endpoint)"
-              region: "cn-hangzhou"
-              bucket: "\(bucket)"
-              path_style: true
-              credentials:
-                provider: static
-                access_key_id: "\(Self.credentials.accessKeyId)"
-                access_key_secret: "${E2E_SECRET}"
-            sink:
-              batch:
-                max_bytes: \(batchMaxBytes)
-                linger: 100ms
-            \(extra)
-            shutdown_timeout: 20s
-            """
-        return try SinkConfiguration.parse(
-            yaml: yaml, environment: ["E2E_SECRET": Self.credentials.accessKeySecret]).configuration
-    }
-}
-
 /// A value behind a lock, for state shared with the closure that runs during the sink's run.
 final class SharedBox<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()

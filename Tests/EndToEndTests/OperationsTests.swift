@@ -13,7 +13,7 @@ import Testing
         let stack = try await LocalStack(partitions: 1, name: "ops-metrics")
         defer { Task { await stack.shutdown() } }
         let configuration = try stack.configuration(
-            batchMaxBytes: "16KiB", extra: "  rollover:\n    max_object_bytes: 64KiB")
+            sink: "  rollover:\n    max_object_bytes: 64KiB", batchMaxBytes: "16KiB")
         let observed = ObservedSink()
         let topicLabels = ["topic": stack.topic]
         let partitionLabels = ["topic": stack.topic, "partition": "0"]

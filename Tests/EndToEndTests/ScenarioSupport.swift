@@ -15,32 +15,7 @@ import Testing
 extension LocalStack {
     /// The sink configuration with `shutdown_timeout` and `compression` set (the rest as ``configuration(sink:)``).
     func scenarioConfiguration(shutdownTimeout: String = "20s", compression: String = "none") throws -> SinkConfiguration {
-        let yaml = """
-            kafka:
-              bootstrap_servers: "\(cluster.bootstrapServers)"
-              group_id: "\(group)"
-              topics: ["\(topic)"]
-              properties:
-                session.timeout.ms: "6000"
-                heartbeat.interval.ms: "500"
-            oss:
-              endpoint: "\(endpoint)"
-              region: "cn-hangzhou"
-              bucket: "\(bucket)"
-              path_style: true
-              credentials:
-                provider: static
-                access_key_id: "\(Self.credentials.accessKeyId)"
-                access_key_secret: "${E2E_SECRET}"
-            sink:
-              compression: \(compression)
-              batch:
-                max_bytes: 64KiB
-                linger: 100ms
-            shutdown_timeout: \(shutdownTimeout)
-            """
-        return try SinkConfiguration.parse(
-            yaml: yaml, environment: ["E2E_SECRET": Self.credentials.accessKeySecret]).configuration
+        try configuration(compression: compression, shutdownTimeout: shutdownTimeout)
     }
 
     /// Like ``runSink(_:timeout:until:)`` but returns the error the sink exited with instead of throwing it
