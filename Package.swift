@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // glibc's <malloc.h> (mallopt), for the allocator settings applied at start-up.
+        .systemLibrary(name: "CMalloc"),
 
         .target(
             name: "KafkaBridge",
@@ -106,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-oss-sink",
             dependencies: [
-                "SinkService", "SinkConfig", "SinkCore", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer",
+                "SinkService", "SinkConfig", "SinkCore", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
