@@ -43,7 +43,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "OSSChecksum", swiftSettings: strict),
+        // CRC-64/XZ kernels in C: PCLMULQDQ folding on x86_64, slicing-by-8 tables elsewhere.
+        .target(name: "CCRC64"),
+        .target(name: "OSSChecksum", dependencies: ["CCRC64"], swiftSettings: strict),
         .target(
             name: "OSSSigning",
             dependencies: ["OSSChecksum", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,3 +1,4 @@
+import Foundation
 import OSSSigning
 import Testing
 
@@ -99,4 +100,104 @@ struct CRC64Tests {
         #expect(CRC64.combine(CRC64.checksum(a), CRC64.checksum(zeros), lengthB: UInt64(zeros.count))
             == CRC64.checksum(a + zeros))
     }
+}
+
+/// The C kernel behind `CRC64.update` (PCLMULQDQ folding where the CPU has it) against the Swift slicing-by-8
+/// reference `CRC64.updateTable`, on the lengths and alignments where the kernel switches strategy.
+@Suite("CRC-64/XZ kernel")
+struct CRC64KernelTests {
+    /// `bytes[offset..<offset + length]` through both implementations, continuing `crc`.
+    static func bothWays(_ bytes: [UInt8], offset: Int, length: Int, crc: UInt64) -> (kernel: UInt64, table: UInt64) {
+        bytes.withUnsafeBytes { all in
+            let slice = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)])
+            return (CRC64.update(crc, slice), CRC64.updateTable(crc, slice))
+        }
+    }
+
+    @Test("check value 123456789 and the bitwise reference, short and long, through the kernel")
+    func checkValue() {
+        let check = Array("123456789".utf8)
+        #expect(check.withUnsafeBytes { CRC64.update(0, $0) } == 0x995D_C9BB_DF19_39FA)
+        #expect(check.withUnsafeBytes { CRC64.updateTable(0, $0) } == 0x995D_C9BB_DF19_39FA)
+        // Long inputs take the folding path; the bit-at-a-time reference shares no code or tables with it.
+        var rng = SplitMix64(seed: 0x995D_C9BB)
+        let data = rng.bytes(3000)
+        for length in [64, 127, 128, 129, 255, 256, 1000, 2983] {
+            for offset in [0, 1, 7, 15] {
+                let crc = rng.next()
+                let kernel = Self.bothWays(data, offset: offset, length: length, crc: crc).kernel
+                let reference = CRC64Tests.reference(crc, data[offset..<(offset + length)])
+                #expect(kernel == reference, "offset \(offset) length \(length)")
+            }
+        }
+    }
+
+    @Test("equals the table path on every length 0...1024 at every start offset 0...15")
+    func everyShortLength() {
+        var rng = SplitMix64(seed: 1024)
+        let data = rng.bytes(1024 + 16)
+        var mismatches = 0
+        for offset in 0..<16 {
+            for length in 0...1024 {
+                let crc = length.isMultiple(of: 2) ? 0 : rng.next()
+                let (kernel, table) = Self.bothWays(data, offset: offset, length: length, crc: crc)
+                if kernel != table {
+                    mismatches += 1
+                    if mismatches <= 5 {  // The first few name the case; the count says how widespread it is.
+                        #expect(kernel == table, "offset \(offset) length \(length) crc \(crc)")
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test("equals the table path on random lengths up to 1 MiB at every start offset 0...15")
+    func randomLongLengths() {
+        var rng = SplitMix64(seed: 0x1_0000_0000)
+        let data = rng.bytes((1 << 20) + 16)
+        for offset in 0..<16 {
+            for _ in 0..<3 {
+                let length = 1 + rng.below(1 << 20)
+                let crc = rng.chance(50) ? 0 : rng.next()
+                let (kernel, table) = Self.bothWays(data, offset: offset, length: length, crc: crc)
+                #expect(kernel == table, "offset \(offset) length \(length) crc \(crc)")
+            }
+        }
+        // The whole 1 MiB in one call.
+        let (kernel, table) = Self.bothWays(data, offset: 0, length: 1 << 20, crc: 0)
+        #expect(kernel == table)
+    }
+
+    @Test("chaining: updates over random-sized pieces equal one call over the whole buffer")
+    func chaining() {
+        var rng = SplitMix64(seed: 0xC4A1_0000)
+        let data = rng.bytes(1 << 20)
+        let oneShot = data.withUnsafeBytes { CRC64.update(0, $0) }
+        #expect(oneShot == data.withUnsafeBytes { CRC64.updateTable(0, $0) })
+        for round in 0..<4 {
+            // Piece sizes straddle the kernel's thresholds: table-only (< 64), single lane (< 128), 8 lanes, long.
+            let maxPiece = [70, 300, 5000, 200_000][round]
+            var running: UInt64 = 0
+            var start = 0
+            var pieces = 0
+            while start < data.count {
+                let end = min(data.count, start + rng.below(maxPiece + 1))
+                running = data.withUnsafeBytes { CRC64.update(running, UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                start = end
+                pieces += 1
+            }
+            #expect(running == oneShot, "round \(round), \(pieces) pieces of at most \(maxPiece) bytes")
+        }
+    }
+
+    #if arch(x86_64) && os(Linux)
+    @Test("the folding kernel is selected exactly when /proc/cpuinfo reports pclmulqdq and sse4_1")
+    func selectsFoldingKernel() throws {
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+        let words = Set(flags.split(separator: " ").map(String.init))
+        #expect(CRC64.isHardwareAccelerated == (words.contains("pclmulqdq") && words.contains("sse4_1")))
+    }
+    #endif
 }
