@@ -16,11 +16,26 @@ import Glibc
 struct BenchChildReport: Codable, Sendable {
     /// CLOCK_MONOTONIC when the sink first counted consumed records (nil: it consumed nothing).
     var firstRecordNanoseconds: UInt64?
+    /// `VmHWM` of the child's own address space, read just before exit. `wait4`'s `ru_maxrss` cannot be used:
+    /// Linux folds the spawning parent's RSS (the bench process, holding the mock cluster's log and the
+    /// emulator's objects) into the child's maximum when the child execs.
+    var peakRSSBytes: Int64?
     var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case firstRecordNanoseconds = "first_record_ns", error
+        case firstRecordNanoseconds = "first_record_ns", peakRSSBytes = "peak_rss_bytes", error
     }
+}
+
+/// `VmHWM` (peak resident set) of this process from `/proc/self/status`, in bytes; nil when unreadable.
+func processPeakRSSBytes() -> Int64? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 2, let kib = Int64(fields[1]) else { return nil }
+        return kib * 1024
+    }
+    return nil
 }
 
 /// The child side: the production sink (`SinkService` with Prometheus metrics, as `run` wires it) for one
@@ -46,6 +61,7 @@ enum BenchSinkChild {
             report.error = "\(error)"
         }
         report.firstRecordNanoseconds = firstRecord.value
+        report.peakRSSBytes = processPeakRSSBytes()
         let data = try JSONEncoder().encode(report)
         try data.write(to: URL(fileURLWithPath: reportPath))
         if report.error != nil { throw ExitCode(1) }

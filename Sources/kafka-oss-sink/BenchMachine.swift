@@ -53,7 +53,8 @@ func monotonicNanoseconds() -> UInt64 {
 struct BenchUsage: Sendable {
     var userSeconds: Double
     var systemSeconds: Double
-    /// `ru_maxrss`, converted from KiB.
+    /// `ru_maxrss`, converted from KiB. For a spawned child this includes the parent's RSS at exec; sink runs
+    /// replace it with the child's own `VmHWM`.
     var maxRSSBytes: Int64
 
     var cpuSeconds: Double { userSeconds + systemSeconds }

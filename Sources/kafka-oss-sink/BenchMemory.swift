@@ -2,7 +2,7 @@ import Foundation
 
 extension BenchThroughput {
     /// Section 3: the sink over a wide topic (many partitions, a backlog far above `max_buffered_bytes`) with the
-    /// default batching; peak RSS is the child's `ru_maxrss`.
+    /// default batching; peak RSS is the child's own `VmHWM` (see `BenchChildReport.peakRSSBytes`).
     func memory(_ topic: BenchTopic, maxBufferedBytes: Int) async throws -> MemoryResult {
         let settings = BenchSinkSettings(format: "jsonl", compression: "none", linger: "1s",
                                          maxBufferedBytes: "\(maxBufferedBytes / 1_048_576)MiB")

@@ -19,6 +19,10 @@ struct BenchPlan: Sendable {
     var emulatorAppends1KiB: Int
     var emulatorAppends1MiB: Int
     var sinkTimeout: Duration
+    /// The end-to-end cases (`format/compression`), each run with 1 KiB and 100 B records.
+    var sinkCases = allSinkCases
+
+    static let allSinkCases = ["jsonl/none", "raw/none", "jsonl/gzip", "jsonl/zstd"]
 
     /// The full run (a few minutes in a release build).
     static let full = BenchPlan(

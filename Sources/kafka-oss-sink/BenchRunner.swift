@@ -49,8 +49,9 @@ struct BenchRunner {
                 progress("2. end to end")
                 var runs: [SinkRunResult] = []
                 for topic in [big, small] {
-                    for (format, compression) in [("jsonl", "none"), ("raw", "none"), ("jsonl", "gzip"), ("jsonl", "zstd")] {
-                        let settings = BenchSinkSettings(format: format, compression: compression)
+                    for sinkCase in plan.sinkCases {
+                        let parts = sinkCase.split(separator: "/").map(String.init)
+                        let settings = BenchSinkSettings(format: parts[0], compression: parts[1])
                         runs.append(try await throughput.endToEnd(topic, settings, floorRate: floorRates[topic.recordBytes]))
                     }
                 }

@@ -122,9 +122,14 @@ final class BenchSinkChildRun: @unchecked Sendable {
         guard let first = report.firstRecordNanoseconds else {
             throw BenchFailure("the sink child (\(label)) consumed no records")
         }
+        guard let peak = report.peakRSSBytes else {
+            throw BenchFailure("the sink child (\(label)) could not read its peak RSS (VmHWM in /proc/self/status)")
+        }
         try? FileManager.default.removeItem(atPath: directory)
+        var usage = exit.usage
+        usage.maxRSSBytes = peak
         return BenchSinkOutcome(
-            seconds: Double(committedAt &- first) / 1e9, usage: exit.usage, prefix: prefix,
+            seconds: Double(committedAt &- first) / 1e9, usage: usage, prefix: prefix,
             firstRecordNanoseconds: first, committedNanoseconds: committedAt)
     }
 

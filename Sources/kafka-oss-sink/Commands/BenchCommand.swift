@@ -36,6 +36,9 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "1 KiB records per end-to-end run (the 100 B topic gets 10/3 as many; partitions follow).")
     var records: Int?
 
+    @Option(help: "Comma-separated end-to-end cases to run, as format/compression (default: \(BenchPlan.allSinkCases.joined(separator: ","))).")
+    var sinks: String?
+
     @Option(help: "Where to write the results as JSON.")
     var output: String = "bench-results.json"
 
@@ -44,6 +47,7 @@ struct BenchRunCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try sections()
+        _ = try sinkCases()
         if let records, records < 1000 { throw ValidationError("--records must be at least 1000, got \(records)") }
     }
 
@@ -60,9 +64,20 @@ struct BenchRunCommand: AsyncParsableCommand {
         return BenchSection.allCases.filter(result.contains)
     }
 
+    func sinkCases() throws -> [String] {
+        guard let sinks else { return BenchPlan.allSinkCases }
+        let names = sinks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for name in names where !BenchPlan.allSinkCases.contains(name) {
+            throw ValidationError("--sinks: unknown case '\(name)'; choose from \(BenchPlan.allSinkCases.joined(separator: ", "))")
+        }
+        guard !names.isEmpty else { throw ValidationError("--sinks names no case") }
+        return BenchPlan.allSinkCases.filter(names.contains)
+    }
+
     func run() async throws {
         var plan = quick ? BenchPlan.quick : BenchPlan.full
         if let records { plan.scale(records1KiB: records) }
+        plan.sinkCases = try sinkCases()
         var logger = Logger(label: "kafka-oss-sink-bench")
         logger.logLevel = .warning
         let started = monotonicNanoseconds()
