@@ -85,10 +85,14 @@ struct LatencyResult: Codable, Sendable {
 }
 
 struct CRCResult: Codable, Sendable {
+    /// What `CRC64.update` runs on this CPU.
+    var implementation: String
     var bufferBytes: Int
     var totalBytes: Int
     var seconds: Double
     var gbPerSecond: Double
+    /// The portable slicing-by-8 table over the same buffer, for comparison.
+    var tableGBPerSecond: Double
 }
 
 /// Appends to the emulator's memory store, directly or over HTTP with `OSSClient` (signing, CRC check).

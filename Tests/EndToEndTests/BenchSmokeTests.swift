@@ -63,6 +63,8 @@ struct BenchSmokeTests {
         let crc = try #require(json["crc64"] as? [String: Any])
         #expect((crc["gb_per_second"] as? Double ?? 0) > 0)
         #expect((crc["total_bytes"] as? Int ?? 0) > 0)
+        #expect((crc["table_gb_per_second"] as? Double ?? 0) > 0)
+        #expect(["PCLMULQDQ folding", "slicing-by-8 table"].contains(crc["implementation"] as? String ?? ""))
 
         let emulator = try #require(json["emulator"] as? [[String: Any]])
         #expect(emulator.count == 6, "three paths for each of two body sizes: \(emulator)")
