@@ -315,8 +315,9 @@ extension SinkConfiguration {
         let inflight = reader.integer(node, "max_inflight_appends", range: 1...1024) ?? 16
         reader.finish(node)
 
-        if maxBytes >= maxBuffered {
-            reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must be smaller than sink.max_buffered_bytes (\(ByteSize.format(maxBuffered)))")
+        let sinkShare = Int64(MemoryBudget(maxBufferedBytes: maxBuffered).sinkBytes)
+        if maxBytes > sinkShare {
+            reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must be at most three quarters of sink.max_buffered_bytes (\(ByteSize.format(maxBuffered)), so at most \(ByteSize.format(sinkShare))): the rest is librdkafka's prefetch and the hand-over to the sink")
         }
         if maxBytes > maxObject {
             reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must not exceed sink.rollover.max_object_bytes (\(ByteSize.format(maxObject)))")

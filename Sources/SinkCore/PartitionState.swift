@@ -163,12 +163,13 @@ struct PartitionState: Sendable {
         self.tp = tp
     }
 
-    /// Rendered bytes held in memory (buffered plus in flight).
+    /// Memory held for rendered records, buffered plus in flight, by allocated capacity: what the memory
+    /// watermark counts.
     var heldBytes: Int {
-        var n = pending.liveBytes
+        var n = pending.allocatedBytes
         if let f = inFlight {
-            n += f.batch.liveBytes
-            if f.compressed { n += f.payload.count }
+            n += f.batch.allocatedBytes
+            if f.compressed { n += f.payload.capacity }
         }
         return n
     }

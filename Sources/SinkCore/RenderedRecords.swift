@@ -15,6 +15,10 @@ struct RenderedRecords: Sendable {
     var isEmpty: Bool { head == ends.count }
     var startByte: Int { head == 0 ? 0 : ends[head - 1] }
     var liveBytes: Int { bytes.count - startByte }
+    /// Memory held: the allocated capacity of the byte and per-record index storage (not just the live bytes).
+    var allocatedBytes: Int {
+        bytes.capacity + (ends.capacity + offsets.capacity + times.capacity) * MemoryLayout<Int64>.stride
+    }
 
     func range(_ i: Int) -> Range<Int> {
         let k = head + i

@@ -40,7 +40,7 @@ public struct Sink: Sendable {
     var owners: [RequestID: TopicPartition] = [:]
     var nextID: UInt64 = 0
     var scheduledTimer: Duration?
-    /// Rendered bytes held across all partitions (buffered + in flight).
+    /// Memory held for rendered records across all partitions (buffered + in flight, by allocated capacity).
     public private(set) var heldBytes = 0
     var memoryPaused: Set<TopicPartition> = []
     var configErrors: [TopicPartition: String] = [:]
@@ -111,13 +111,16 @@ public struct Sink: Sendable {
             }
         case .timerFired:
             scheduledTimer = nil
-            for tp in partitions.keys {
-                guard let d = partitions[tp]?.deadline(env), d <= now.monotonic else { continue }
+            var due: [TopicPartition] = []
+            for i in partitions.indices {
+                if let d = Self.deadline(&partitions.values[i], env), d <= now.monotonic { due.append(partitions.keys[i]) }
+            }
+            for tp in due {
                 step(tp, &fx) { p, fx in p.timerFired(env, now, &fx) }
             }
             var earliest: Duration?
-            for p in partitions.values {
-                if let d = p.deadline(env), earliest.map({ d < $0 }) ?? true { earliest = d }
+            for i in partitions.indices {
+                if let d = Self.deadline(&partitions.values[i], env), earliest.map({ d < $0 }) ?? true { earliest = d }
             }
             if let earliest { fx.deadline(earliest) }
         case .appendCompleted(let id, let outcome):
@@ -183,7 +186,7 @@ public struct Sink: Sendable {
         fx.configError = nil
         fx.ossReachable = false
         fx.release = false
-        let before = partitions[tp]!.heldBytes
+        let before = Self.held(&partitions[tp]!)
         if shuttingDown { partitions[tp]!.flushAll = true }
         body(&partitions[tp]!, &fx)
         for id in fx.issued { owners[id] = tp }
@@ -194,7 +197,7 @@ public struct Sink: Sendable {
             if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(&fx) }
             return
         }
-        heldBytes += partitions[tp]!.heldBytes - before
+        heldBytes += Self.held(&partitions[tp]!) - before
         if let reason = fx.configError {
             let wasHealthy = configErrors.isEmpty
             configErrors[tp] = reason
@@ -214,18 +217,31 @@ public struct Sink: Sendable {
         if !toResume.isEmpty { fx.actions.append(.resume(toResume)) }
     }
 
+    /// A partition's held bytes, read in place (a plain dictionary read would copy the whole state).
+    static func held(_ partition: inout PartitionState) -> Int { partition.heldBytes }
+
+    /// A partition's next deadline, read in place.
+    static func deadline(_ partition: inout PartitionState, _ env: SinkEnvironment) -> Duration? { partition.deadline(env) }
+
     /// Above `maxBufferedBytes`: pause the fullest partitions until the paused ones hold at least the excess over
     /// the low watermark. Below `resumeBelowBytes`: resume them all.
     mutating func balanceMemory(_ fx: inout Effects) {
         let s = env.settings
         if heldBytes > s.maxBufferedBytes {
             var covered = 0
-            for tp in memoryPaused { covered += partitions[tp]?.heldBytes ?? 0 }
+            var candidates: [(TopicPartition, Int)] = []
+            for i in partitions.indices {
+                let tp = partitions.keys[i]
+                let held = Self.held(&partitions.values[i])
+                if memoryPaused.contains(tp) {
+                    covered += held
+                } else if held > 0 {
+                    candidates.append((tp, held))
+                }
+            }
             let needed = heldBytes - s.resumeBelowBytes
             guard covered < needed else { return }
-            let candidates = partitions.filter { !memoryPaused.contains($0.key) && $0.value.heldBytes > 0 }
-                .map { ($0.key, $0.value.heldBytes) }
-                .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            candidates.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             var newly: [TopicPartition] = []
             for (tp, bytes) in candidates where covered < needed {
                 memoryPaused.insert(tp)

@@ -50,7 +50,8 @@ public struct SinkSettings: Sendable {
     public var maxSegmentAge: Duration
     /// At most this many appended bytes per partition beyond its last acknowledged commit.
     public var maxUncommittedBytes: Int
-    /// Global bound on rendered bytes held (buffered + in flight). Above it the fullest partitions are paused.
+    /// Global bound on the memory held for rendered records (buffered + in flight, by allocated capacity). Above it
+    /// the fullest partitions are paused.
     public var maxBufferedBytes: Int
     /// Paused partitions resume when the total falls below this (default: half of `maxBufferedBytes`).
     public var resumeBelowBytes: Int

@@ -86,23 +86,32 @@ extension SinkSettings {
             format: format, compression: compression,
             batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
             maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
-            maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: Int(sink.maxBufferedBytes))
+            maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: MemoryBudget(maxBufferedBytes: sink.maxBufferedBytes).sinkBytes)
         try validate()
     }
 }
 
 extension KafkaConsumerConfiguration {
-    /// The consumer for the `kafka:` section. librdkafka's prefetch queue is sized to a quarter of
-    /// `max_buffered_bytes` (unless the properties set it), so records waiting inside librdkafka stay
-    /// within the same memory budget as the sink's own buffers.
+    /// The consumer for the `kafka:` section. Unless `kafka.properties` sets them, librdkafka's prefetch
+    /// (`queued.max.messages.kbytes`, `fetch.max.bytes`) gets its share of `max_buffered_bytes` (see
+    /// `MemoryBudget`), and `fetch.wait.max.ms` is a quarter of `sink.batch.linger` (10-500 ms): a broker
+    /// that holds an empty fetch for the whole wait adds it to every record's produce-to-visible latency.
     init(_ configuration: SinkConfiguration) {
         let kafka = configuration.kafka
         var properties = kafka.properties
         let strategy = properties.removeValue(forKey: "partition.assignment.strategy")
         let instance = properties.removeValue(forKey: "group.instance.id")
+        let budget = MemoryBudget(maxBufferedBytes: configuration.sink.maxBufferedBytes)
         if properties["queued.max.messages.kbytes"] == nil {
-            let kbytes = max(1024, min(2_097_151, Int(configuration.sink.maxBufferedBytes / 4 / 1024)))
-            properties["queued.max.messages.kbytes"] = String(kbytes)
+            properties["queued.max.messages.kbytes"] = String(max(1024, min(2_097_151, budget.prefetchBytes / 1024)))
+        }
+        if properties["fetch.max.bytes"] == nil {
+            properties["fetch.max.bytes"] = String(max(1 << 20, min(52_428_800, budget.prefetchBytes)))
+        }
+        if properties["fetch.wait.max.ms"] == nil {
+            let linger = configuration.sink.batch.linger
+            let quarter = linger.components.seconds * 250 + linger.components.attoseconds / 4_000_000_000_000_000
+            properties["fetch.wait.max.ms"] = String(max(10, min(500, quarter)))
         }
         self.init(
             bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupId, topics: kafka.topics.map(\.description),

@@ -20,4 +20,18 @@ struct KafkaOSSSink: AsyncParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    static func main() async {
+        AllocatorSettings.apply()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -116,6 +116,17 @@ import Testing
         #expect(h.sink.heldBytes < 4000)
     }
 
+    @Test func heldBytesCountAllocatedCapacityNotJustRenderedBytes() throws {
+        var h = Harness(testSettings { $0.linger = .seconds(60) })
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
+        h.send(.records(records(tp0, 0...99, size: 100)))
+        let rendered = h.sink.bufferedBytes(tp0)
+        #expect(rendered > 100 * 100)
+        // The byte buffer's capacity plus three 8-byte index entries per record.
+        #expect(h.sink.heldBytes >= rendered + 100 * 24)
+        #expect(h.sink.heldBytes <= 2 * rendered + 2 * 100 * 24 + 4096)
+    }
+
     @Test func heldBytesReturnToZeroWhenEverythingIsArchived() throws {
         var d = Driver()
         d.run(.assigned([PartitionAssignment(tp0, committed: nil)]))
