@@ -4,6 +4,10 @@ enum JSONValidator {
     static let maxDepth = 256
 
     static func isValidJSON(_ bytes: [UInt8]) -> Bool {
+        isValidJSON(bytes[...])
+    }
+
+    static func isValidJSON(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBufferPointer { p in
             var parser = Parser(p: p)
             parser.skipWhitespace()

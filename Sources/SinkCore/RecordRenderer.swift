@@ -126,6 +126,11 @@ enum JSONWriter {
 
     /// `null`, a JSON string, or `{"base64":"…"}` for bytes that are not valid UTF-8.
     static func writeBytes(_ bytes: [UInt8]?, into out: inout [UInt8]) {
+        writeBytes(bytes?[...], into: &out)
+    }
+
+    /// `null`, a JSON string, or `{"base64":"…"}` for bytes that are not valid UTF-8.
+    static func writeBytes(_ bytes: ArraySlice<UInt8>?, into out: inout [UInt8]) {
         guard let bytes else {
             out.append(contentsOf: "null".utf8)
             return

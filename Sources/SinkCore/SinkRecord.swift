@@ -50,8 +50,11 @@ public struct SinkRecord: Sendable, Hashable {
     /// Milliseconds since the Unix epoch; ignored (rendered as `null`) when `timestampType == .notAvailable`.
     public var timestampMs: Int64
     public var timestampType: TimestampType
-    public var key: [UInt8]?
-    public var value: [UInt8]?
+    /// `nil` when the record has no key. May be a slice of storage shared with other records of the same
+    /// consumer batch: its indices need not start at 0.
+    public var key: ArraySlice<UInt8>?
+    /// `nil` for a null value (a tombstone). May share storage like `key`.
+    public var value: ArraySlice<UInt8>?
     public var headers: [Header]
 
     public init(
@@ -59,13 +62,23 @@ public struct SinkRecord: Sendable, Hashable {
         timestampType: TimestampType = .createTime, key: [UInt8]? = nil, value: [UInt8]?,
         headers: [Header] = []
     ) {
+        self.init(topic: topic, partition: partition, offset: offset, timestampMs: timestampMs,
+                  timestampType: timestampType, sharedKey: key?[...], sharedValue: value?[...], headers: headers)
+    }
+
+    /// A record whose key and value are slices of a larger buffer (a consumer batch's storage), kept without
+    /// copying. Holding the record keeps that whole buffer alive.
+    public init(
+        topic: String, partition: Int32, offset: Int64, timestampMs: Int64, timestampType: TimestampType,
+        sharedKey: ArraySlice<UInt8>?, sharedValue: ArraySlice<UInt8>?, headers: [Header]
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.timestampMs = timestampMs
         self.timestampType = timestampType
-        self.key = key
-        self.value = value
+        self.key = sharedKey
+        self.value = sharedValue
         self.headers = headers
     }
 

@@ -46,8 +46,8 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
                 topic: record.topic, partition: record.partition, offset: record.offset,
                 timestampMs: record.timestamp.milliseconds ?? -1,
                 timestampType: Self.timestampType(record.timestamp),
-                key: record.key.map(Array.init), value: record.value.map(Array.init),
-                headers: record.headers.map { SinkRecord.Header(key: $0.key, value: $0.value) }))
+                sharedKey: record.key, sharedValue: record.value,
+                headers: record.headers.isEmpty ? [] : record.headers.map { SinkRecord.Header(key: $0.key, value: $0.value) }))
         }
         emitRecords(records, batch.payloadBytes)
     }
