@@ -43,6 +43,8 @@ public struct Sink: Sendable {
     /// Memory held for rendered records across all partitions (buffered + in flight, by allocated capacity).
     public private(set) var heldBytes = 0
     var memoryPaused: Set<TopicPartition> = []
+    /// `heldBytes` of the partitions in `memoryPaused`, kept up to date by `step`.
+    var memoryPausedBytes = 0
     var configErrors: [TopicPartition: String] = [:]
     var shuttingDown = false
     var shutdownReported = false
@@ -112,15 +114,19 @@ public struct Sink: Sendable {
         case .timerFired:
             scheduledTimer = nil
             var due: [TopicPartition] = []
-            for i in partitions.indices {
+            var i = partitions.startIndex
+            while i != partitions.endIndex {
                 if let d = Self.deadline(&partitions.values[i], env), d <= now.monotonic { due.append(partitions.keys[i]) }
+                partitions.formIndex(after: &i)
             }
             for tp in due {
                 step(tp, &fx) { p, fx in p.timerFired(env, now, &fx) }
             }
             var earliest: Duration?
-            for i in partitions.indices {
+            i = partitions.startIndex
+            while i != partitions.endIndex {
                 if let d = Self.deadline(&partitions.values[i], env), earliest.map({ d < $0 }) ?? true { earliest = d }
+                partitions.formIndex(after: &i)
             }
             if let earliest { fx.deadline(earliest) }
         case .appendCompleted(let id, let outcome):
@@ -193,11 +199,13 @@ public struct Sink: Sendable {
         if fx.release {
             partitions.removeValue(forKey: tp)
             heldBytes -= before
-            memoryPaused.remove(tp)
+            if memoryPaused.remove(tp) != nil { memoryPausedBytes -= before }
             if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(&fx) }
             return
         }
-        heldBytes += Self.held(&partitions[tp]!) - before
+        let delta = Self.held(&partitions[tp]!) - before
+        heldBytes += delta
+        if delta != 0, !memoryPaused.isEmpty, memoryPaused.contains(tp) { memoryPausedBytes += delta }
         if let reason = fx.configError {
             let wasHealthy = configErrors.isEmpty
             configErrors[tp] = reason
@@ -226,21 +234,24 @@ public struct Sink: Sendable {
     /// Above `maxBufferedBytes`: pause the fullest partitions until the paused ones hold at least the excess over
     /// the low watermark. Below `resumeBelowBytes`: resume them all.
     mutating func balanceMemory(_ fx: inout Effects) {
+        assert(memoryPausedBytes == memoryPaused.reduce(0) { $0 + (partitions[$1]?.heldBytes ?? 0) },
+               "memoryPausedBytes must equal the held bytes of the memory-paused partitions")
         let s = env.settings
         if heldBytes > s.maxBufferedBytes {
-            var covered = 0
-            var candidates: [(TopicPartition, Int)] = []
-            for i in partitions.indices {
-                let tp = partitions.keys[i]
-                let held = Self.held(&partitions.values[i])
-                if memoryPaused.contains(tp) {
-                    covered += held
-                } else if held > 0 {
-                    candidates.append((tp, held))
-                }
-            }
+            var covered = memoryPausedBytes
             let needed = heldBytes - s.resumeBelowBytes
             guard covered < needed else { return }
+            // Walks the storage in place: holding `indices` or reading values out would copy.
+            var candidates: [(TopicPartition, Int)] = []
+            var i = partitions.startIndex
+            while i != partitions.endIndex {
+                let held = Self.held(&partitions.values[i])
+                if held > 0 {
+                    let tp = partitions.keys[i]
+                    if !memoryPaused.contains(tp) { candidates.append((tp, held)) }
+                }
+                partitions.formIndex(after: &i)
+            }
             candidates.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             var newly: [TopicPartition] = []
             for (tp, bytes) in candidates where covered < needed {
@@ -248,10 +259,12 @@ public struct Sink: Sendable {
                 newly.append(tp)
                 covered += bytes
             }
+            memoryPausedBytes = covered
             if !newly.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(newly.sorted())) }
         } else if heldBytes < s.resumeBelowBytes, !memoryPaused.isEmpty {
             let list = memoryPaused.filter { partitions[$0] != nil }.sorted()
             memoryPaused.removeAll()
+            memoryPausedBytes = 0
             if !list.isEmpty, configErrors.isEmpty { fx.actions.append(.resume(list)) }
         }
     }

@@ -116,7 +116,7 @@ final class SinkDriver: @unchecked Sendable {
     func run() async throws {
         // However `run` ends, the poll thread must never stay blocked on the budget (closing the consumer needs it).
         defer { budget.close() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingDiscardingTaskGroup { group in
             loop: for await next in inputs {
                 switch next {
                 case .event(let event):
@@ -151,7 +151,7 @@ final class SinkDriver: @unchecked Sendable {
         }
     }
 
-    private func handle(_ event: SinkEvent, group: inout ThrowingTaskGroup<Void, any Error>) throws {
+    private func handle(_ event: SinkEvent, group: inout ThrowingDiscardingTaskGroup<any Error>) throws {
         switch event {
         case .records(let records): observer.consumed(records)
         case .assigned(let assignments): observer.assigned(assignments.map(\.topicPartition))
@@ -168,7 +168,7 @@ final class SinkDriver: @unchecked Sendable {
     /// Open segments, tracked from SinkCore's notices.
     private var openSegments: Int { segmentKeys.count }
 
-    private func execute(_ action: SinkAction, group: inout ThrowingTaskGroup<Void, any Error>) throws {
+    private func execute(_ action: SinkAction, group: inout ThrowingDiscardingTaskGroup<any Error>) throws {
         switch action {
         case .append, .head, .getRange:
             if inflight < maxInflightRequests {
@@ -230,14 +230,14 @@ final class SinkDriver: @unchecked Sendable {
     }
 
     /// A request finished: start the next waiting one.
-    private func requestFinished(group: inout ThrowingTaskGroup<Void, any Error>) {
+    private func requestFinished(group: inout ThrowingDiscardingTaskGroup<any Error>) {
         inflight -= 1
         if !waiting.isEmpty {
             start(waiting.removeFirst(), group: &group)
         }
     }
 
-    private func start(_ action: SinkAction, group: inout ThrowingTaskGroup<Void, any Error>) {
+    private func start(_ action: SinkAction, group: inout ThrowingDiscardingTaskGroup<any Error>) {
         let store = self.store
         let input = self.input
         switch action {
