@@ -105,15 +105,23 @@ public struct RecordRenderer: Sendable {
 enum JSONWriter {
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Decimal digits of `value`, built right to left in a stack buffer and appended with one copy.
     static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var v = value.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(truncatingIfNeeded: 48 + v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: "-" and 19 digits fit
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            var v = value.magnitude
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
+            } while v > 0
+            if value < 0 {
+                i -= 1
+                buffer[i] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i...]))
+        }
     }
 
     /// Writes a Swift string (always valid UTF-8) as a JSON string.
@@ -232,14 +240,13 @@ enum JSONWriter {
         if extra == 0 {
             out.append(contentsOf: p)
         } else {
-            let base = out.count
-            out.append(contentsOf: repeatElement(0, count: n + extra))
-            escapeClass.withUnsafeBufferPointer { cls in
-                shortEscape.withUnsafeBufferPointer { short in
-                    hex.withUnsafeBufferPointer { hex in
-                        out.withUnsafeMutableBufferPointer { dst in
+            // Escaped into scratch memory (on the stack when small), then appended with one copy.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n + extra) { dst in
+                escapeClass.withUnsafeBufferPointer { cls in
+                    shortEscape.withUnsafeBufferPointer { short in
+                        hex.withUnsafeBufferPointer { hex in
                             let rawDst = UnsafeMutableRawBufferPointer(dst)
-                            var o = base
+                            var o = 0
                             var i = 0
                             while i < n {
                                 if i + 8 <= n {
@@ -290,6 +297,7 @@ enum JSONWriter {
                         }
                     }
                 }
+                out.append(contentsOf: UnsafeBufferPointer(dst))
             }
         }
         out.append(UInt8(ascii: "\""))

@@ -15,6 +15,13 @@ import Testing
         #expect(text(jsonl, rec) == #"{"topic":"orders","partition":3,"offset":42,"timestamp":1700000000123,"timestamp_type":"CreateTime","key":"k-1","headers":[{"key":"trace","value":"abc"},{"key":"empty","value":null}],"value":"hello"}"# + "\n")
     }
 
+    @Test(arguments: [Int64(0), 7, -7, 10, 1_700_000_000_123, -1_700_000_000_123, .max, .min])
+    func integersRenderLikeSwiftDescribesThem(value: Int64) {
+        var out: [UInt8] = Array("x".utf8)
+        JSONWriter.writeInteger(value, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x\(value)")
+    }
+
     @Test func nullsAndTimestampTypes() {
         var rec = SinkRecord(topic: "t", partition: 0, offset: 0, timestampMs: -1, timestampType: .notAvailable,
                              key: nil, value: nil)
