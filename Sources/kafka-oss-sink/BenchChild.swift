@@ -20,22 +20,62 @@ struct BenchChildReport: Codable, Sendable {
     /// Linux folds the spawning parent's RSS (the bench process, holding the mock cluster's log and the
     /// emulator's objects) into the child's maximum when the child execs.
     var peakRSSBytes: Int64?
+    /// The largest `RssAnon` (heap, stacks, anonymous mappings: what the process allocated, without the
+    /// file-backed pages of its code and libraries) seen by sampling every 20 ms.
+    var peakAnonymousRSSBytes: Int64?
     var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case firstRecordNanoseconds = "first_record_ns", peakRSSBytes = "peak_rss_bytes", error
+        case firstRecordNanoseconds = "first_record_ns", peakRSSBytes = "peak_rss_bytes",
+             peakAnonymousRSSBytes = "peak_anonymous_rss_bytes", error
     }
 }
 
 /// `VmHWM` (peak resident set) of this process from `/proc/self/status`, in bytes; nil when unreadable.
 func processPeakRSSBytes() -> Int64? {
+    processStatusBytes("VmHWM:")
+}
+
+/// A `/proc/self/status` field given in kB, in bytes; nil when unreadable.
+func processStatusBytes(_ field: String) -> Int64? {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    for line in status.split(separator: "\n") where line.hasPrefix(field) {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         guard fields.count >= 2, let kib = Int64(fields[1]) else { return nil }
         return kib * 1024
     }
     return nil
+}
+
+/// Samples `RssAnon` every 20 ms on its own thread and keeps the largest value (the kernel keeps no peak of it).
+final class AnonymousRSSSampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var peak: Int64?
+    private var stopped = false
+
+    init() {
+        Thread.detachNewThread { [self] in
+            while true {
+                let sample = processStatusBytes("RssAnon:")
+                lock.lock()
+                if let sample, sample > (peak ?? 0) { peak = sample }
+                let done = stopped
+                lock.unlock()
+                if done { return }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+    }
+
+    /// Stops sampling and returns the peak.
+    func stop() -> Int64? {
+        let last = processStatusBytes("RssAnon:")
+        lock.lock()
+        defer { lock.unlock() }
+        stopped = true
+        if let last, last > (peak ?? 0) { peak = last }
+        return peak
+    }
 }
 
 /// The child side: the production sink (`SinkService` with Prometheus metrics, as `run` wires it) for one
@@ -55,6 +95,7 @@ enum BenchSinkChild {
                              failureTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var report = BenchChildReport()
+        let sampler = AnonymousRSSSampler()
         do {
             try await group.run()
         } catch {
@@ -62,6 +103,7 @@ enum BenchSinkChild {
         }
         report.firstRecordNanoseconds = firstRecord.value
         report.peakRSSBytes = processPeakRSSBytes()
+        report.peakAnonymousRSSBytes = sampler.stop()
         let data = try JSONEncoder().encode(report)
         try data.write(to: URL(fileURLWithPath: reportPath))
         if report.error != nil { throw ExitCode(1) }

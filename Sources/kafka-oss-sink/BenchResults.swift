@@ -61,6 +61,8 @@ struct MemoryResult: Codable, Sendable {
     var recordBytes: Int
     var maxBufferedBytes: Int
     var peakRSSBytes: Int64
+    /// Peak `RssAnon`: the part of the resident set the process allocated, without its code and libraries.
+    var peakAnonymousRSSBytes: Int64?
     /// `max_buffered_bytes` + 100 MiB (issue 8's target).
     var limitBytes: Int64
     var seconds: Double

@@ -27,6 +27,8 @@ struct BenchSinkOutcome: Sendable {
     /// From the sink's first consumed record until the parent saw every offset committed.
     var seconds: Double
     var usage: BenchUsage
+    /// The child's peak `RssAnon` (sampled every 20 ms).
+    var peakAnonymousRSSBytes: Int64?
     var prefix: String
     /// CLOCK_MONOTONIC of the first consumed record, in the child.
     var firstRecordNanoseconds: UInt64
@@ -129,7 +131,8 @@ final class BenchSinkChildRun: @unchecked Sendable {
         var usage = exit.usage
         usage.maxRSSBytes = peak
         return BenchSinkOutcome(
-            seconds: Double(committedAt &- first) / 1e9, usage: usage, prefix: prefix,
+            seconds: Double(committedAt &- first) / 1e9, usage: usage, peakAnonymousRSSBytes: report.peakAnonymousRSSBytes,
+            prefix: prefix,
             firstRecordNanoseconds: first, committedNanoseconds: committedAt)
     }
 

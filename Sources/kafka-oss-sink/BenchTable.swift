@@ -25,9 +25,10 @@ extension BenchResults {
         }
         if let memory {
             out += "\n## 3. Peak RSS with many partitions\n\n"
-            out += table(["partitions", "records", "max_buffered_bytes", "peak RSS", "limit", "records/s", "CPU s"], [[
+            out += table(["partitions", "records", "max_buffered_bytes", "peak RSS", "peak anon RSS", "limit", "records/s", "CPU s"], [[
                 "\(memory.partitions)", "\(memory.records) x \(bytes(memory.recordBytes))", mebibytes(Int64(memory.maxBufferedBytes)),
-                mebibytes(memory.peakRSSBytes), mebibytes(memory.limitBytes), rate(memory.recordsPerSecond), fixed(memory.cpuSeconds, 2),
+                mebibytes(memory.peakRSSBytes), memory.peakAnonymousRSSBytes.map(mebibytes) ?? "-", mebibytes(memory.limitBytes),
+                rate(memory.recordsPerSecond), fixed(memory.cpuSeconds, 2),
             ]])
         }
         if let latency {

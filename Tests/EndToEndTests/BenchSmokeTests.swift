@@ -85,4 +85,32 @@ struct BenchSmokeTests {
         #expect(result.stderr.contains("unknown section 'warp'"))
         #expect(result.stderr.contains("consume, throughput, memory, latency, crc, emulator"))
     }
+
+    @Test("an unknown --sinks case is rejected with the list of cases")
+    func unknownSinkCase() async throws {
+        let directory = FileManager.default.temporaryDirectory
+        let result = try await Self.run(["bench", "--sinks", "jsonl/none,csv/none"], in: directory)
+        #expect(result.status == 64, "stderr:\n\(result.stderr)")
+        #expect(result.stderr.contains("unknown case 'csv/none'"))
+        #expect(result.stderr.contains("jsonl/none, raw/none, jsonl/gzip, jsonl/zstd"))
+    }
+
+    @Test("--quick --only memory measures the sink child's own peak RSS and its anonymous part", .timeLimit(.minutes(4)))
+    func quickMemory() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-smoke-memory-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("results.json")
+        let result = try await Self.run(["bench", "--quick", "--only", "memory", "--output", output.path], in: directory)
+        #expect(result.status == 0, "stderr:\n\(result.stderr)")
+        #expect(result.stdout.contains("## 3. Peak RSS with many partitions"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])
+        let memory = try #require(json["memory"] as? [String: Any])
+        let peak = memory["peak_rss_bytes"] as? Int ?? 0
+        let anonymous = memory["peak_anonymous_rss_bytes"] as? Int ?? 0
+        #expect(memory["partitions"] as? Int == 1000)
+        // The child's own numbers: well below the bench process's resident set, and the anonymous part below the total.
+        #expect(peak > 8 << 20 && peak < 2 << 30, "peak RSS \(peak)")
+        #expect(anonymous > 0 && anonymous < peak, "anonymous \(anonymous) of \(peak)")
+    }
 }
