@@ -240,13 +240,14 @@ enum JSONWriter {
         if extra == 0 {
             out.append(contentsOf: p)
         } else {
-            // Escaped into scratch memory (on the stack when small), then appended with one copy.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n + extra) { dst in
-                escapeClass.withUnsafeBufferPointer { cls in
-                    shortEscape.withUnsafeBufferPointer { short in
-                        hex.withUnsafeBufferPointer { hex in
+            let base = out.count
+            out.append(contentsOf: repeatElement(0, count: n + extra))
+            escapeClass.withUnsafeBufferPointer { cls in
+                shortEscape.withUnsafeBufferPointer { short in
+                    hex.withUnsafeBufferPointer { hex in
+                        out.withUnsafeMutableBufferPointer { dst in
                             let rawDst = UnsafeMutableRawBufferPointer(dst)
-                            var o = 0
+                            var o = base
                             var i = 0
                             while i < n {
                                 if i + 8 <= n {
@@ -297,7 +298,6 @@ enum JSONWriter {
                         }
                     }
                 }
-                out.append(contentsOf: UnsafeBufferPointer(dst))
             }
         }
         out.append(UInt8(ascii: "\""))
