@@ -190,11 +190,12 @@ public final class OSSFaultInjector: @unchecked Sendable {
     }
 }
 
-/// Small deterministic generator (SplitMix64).
-struct SplitMix64 {
+/// SplitMix64: a small, fast, seedable generator, for fault schedules and demo data that must not depend on the
+/// system RNG.
+public struct SplitMix64: Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -202,5 +203,7 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
     /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    /// Uniform in [0, bound).
+    public mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaBridge
+import OSSEmulator
 
 /// Realistic sample events for the demo: JSON clickstream records keyed by user id, some with headers, a few
 /// binary (not UTF-8) values from a "legacy" producer.
@@ -64,21 +65,4 @@ struct DemoEventGenerator: Sendable {
         return KafkaProducerRecord(topic: topic, partition: nil, key: key, value: value, headers: headers,
                                    timestampMilliseconds: timestampMilliseconds)
     }
-}
-
-/// SplitMix64: a small, fast, seedable generator (the demo's content must not depend on the system RNG).
-struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

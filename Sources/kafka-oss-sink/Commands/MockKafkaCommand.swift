@@ -61,24 +61,11 @@ struct MockKafkaCommand: AsyncParsableCommand {
             try cluster.createTopic(name, partitions: partitions)
             FileHandleStderr.write("created topic \(name) with \(partitions) partition(s)\n")
         }
-        Self.writeStdout("bootstrap: \(cluster.bootstrapServers)\n")
+        MockKafkaControl.writeStdout("bootstrap: \(cluster.bootstrapServers)\n")
         if control == "stdin" { MockKafkaControl(cluster: cluster).startReadingStandardInput() }
         let signal = await Self.waitForTermination()
         FileHandleStderr.write("received \(signal), shutting down the mock cluster\n")
         cluster.shutdown()
-    }
-
-    /// Unbuffered write to standard output, so a parent process sees the line at once.
-    private static func writeStdout(_ text: String) {
-        var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { return }
-                offset += n
-            }
-        }
     }
 
     /// Suspends until SIGINT or SIGTERM and returns its name.
