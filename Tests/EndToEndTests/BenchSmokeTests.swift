@@ -5,37 +5,6 @@ import Testing
 /// writes a table and a JSON file with the expected fields. Asserts shape and positive numbers, never timing.
 @Suite("bench command")
 struct BenchSmokeTests {
-    /// The CLI built by `swift build` (the test bundle sits next to it in the same build directory).
-    static func binaryURL() throws -> URL {
-        let candidates = [
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kafka-oss-sink"),
-            Bundle.main.bundleURL.appendingPathComponent("kafka-oss-sink"),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/kafka-oss-sink"),
-        ]
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(found, "build the CLI first: swift build (looked in \(candidates.map(\.path)))")
-    }
-
-    /// Runs the binary with `arguments`; returns the exit status, stdout and stderr.
-    static func run(_ arguments: [String], in directory: URL) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try binaryURL()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
-        let output = String(decoding: await out, as: UTF8.self)
-        let errors = String(decoding: await err, as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output, errors)
-    }
-
     @Test("--quick --only crc,emulator writes the table and a JSON file with positive rates", .timeLimit(.minutes(2)))
     func quickMicroSections() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-smoke-\(UUID().uuidString)")
@@ -43,7 +12,7 @@ struct BenchSmokeTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("results.json")
 
-        let result = try await Self.run(["bench", "--quick", "--only", "crc,emulator", "--output", output.path], in: directory)
+        let result = try await CLIProcess.run(["bench", "--quick", "--only", "crc,emulator", "--output", output.path], in: directory)
         #expect(result.status == 0, "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
         #expect(result.stdout.contains("## 5. CRC-64 and emulator appends"), "stdout:\n\(result.stdout)")
         #expect(!result.stdout.contains("## 2. End to end"), "sections that were not asked for must not run")
@@ -80,7 +49,7 @@ struct BenchSmokeTests {
     @Test("an unknown --only section is rejected with the list of sections")
     func unknownSection() async throws {
         let directory = FileManager.default.temporaryDirectory
-        let result = try await Self.run(["bench", "--only", "crc,warp"], in: directory)
+        let result = try await CLIProcess.run(["bench", "--only", "crc,warp"], in: directory)
         #expect(result.status == 64, "stderr:\n\(result.stderr)")
         #expect(result.stderr.contains("unknown section 'warp'"))
         #expect(result.stderr.contains("consume, throughput, memory, latency, crc, emulator"))
@@ -89,7 +58,7 @@ struct BenchSmokeTests {
     @Test("an unknown --sinks case is rejected with the list of cases")
     func unknownSinkCase() async throws {
         let directory = FileManager.default.temporaryDirectory
-        let result = try await Self.run(["bench", "--sinks", "jsonl/none,csv/none"], in: directory)
+        let result = try await CLIProcess.run(["bench", "--sinks", "jsonl/none,csv/none"], in: directory)
         #expect(result.status == 64, "stderr:\n\(result.stderr)")
         #expect(result.stderr.contains("unknown case 'csv/none'"))
         #expect(result.stderr.contains("jsonl/none, raw/none, jsonl/gzip, jsonl/zstd"))
@@ -101,7 +70,7 @@ struct BenchSmokeTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("results.json")
-        let result = try await Self.run(["bench", "--quick", "--only", "memory", "--output", output.path], in: directory)
+        let result = try await CLIProcess.run(["bench", "--quick", "--only", "memory", "--output", output.path], in: directory)
         #expect(result.status == 0, "stderr:\n\(result.stderr)")
         #expect(result.stdout.contains("## 3. Peak RSS with many partitions"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])

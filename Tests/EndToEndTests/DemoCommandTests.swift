@@ -5,43 +5,18 @@ import Testing
 /// config/demo.yaml (so the built-in copy is used), with its objects in a temporary directory.
 @Suite("demo command")
 struct DemoCommandTests {
-    /// The CLI built by `swift build` (the test bundle sits next to it in the same build directory).
-    static func binaryURL() throws -> URL {
-        let candidates = [
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kafka-oss-sink"),
-            Bundle.main.bundleURL.appendingPathComponent("kafka-oss-sink"),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/kafka-oss-sink"),
-        ]
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(found, "build the CLI first: swift build (looked in \(candidates.map(\.path)))")
-    }
-
     @Test("archives 600 records over 3 partitions, reports objects and commits, exits 0", .timeLimit(.minutes(1)))
     func demoArchivesEverything() async throws {
-        let binary = try Self.binaryURL()
+        let binary = try CLIProcess.binaryURL()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("demo-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let dataDir = directory.appendingPathComponent("data").path
 
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["demo", "--data-dir", dataDir, "--records", "600", "--timeout", "25"]
-        process.currentDirectoryURL = directory
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read both pipes to the end before waiting, so a full pipe never blocks the child.
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
-        let output = String(decoding: await out, as: UTF8.self)
-        let errors = String(decoding: await err, as: UTF8.self)
-        process.waitUntilExit()
+        let (status, output, errors) = try await CLIProcess.run(
+            ["demo", "--data-dir", dataDir, "--records", "600", "--timeout", "25"], in: directory)
 
-        #expect(process.terminationStatus == 0, "stdout:\n\(output)\nstderr:\n\(errors)")
+        #expect(status == 0, "stdout:\n\(output)\nstderr:\n\(errors)")
         #expect(output.contains("600 records archived in 3 partitions"), "stdout:\n\(output)")
         #expect(output.contains("built-in copy of config/demo.yaml"))
         // One table row per partition in the commit table, each with v1 metadata naming an object.
