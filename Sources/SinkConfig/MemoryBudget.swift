@@ -17,3 +17,8 @@ public struct MemoryBudget: Sendable, Equatable {
         sinkBytes = total - prefetchBytes - handoverBytes
     }
 }
+
+extension SinkConfiguration.Sink {
+    /// How `max_buffered_bytes` is shared (see `MemoryBudget`).
+    public var memoryBudget: MemoryBudget { MemoryBudget(maxBufferedBytes: maxBufferedBytes) }
+}

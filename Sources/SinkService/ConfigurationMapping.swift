@@ -86,7 +86,7 @@ extension SinkSettings {
             format: format, compression: compression,
             batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
             maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
-            maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: MemoryBudget(maxBufferedBytes: sink.maxBufferedBytes).sinkBytes)
+            maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: sink.memoryBudget.sinkBytes)
         try validate()
     }
 }
@@ -101,7 +101,7 @@ extension KafkaConsumerConfiguration {
         var properties = kafka.properties
         let strategy = properties.removeValue(forKey: "partition.assignment.strategy")
         let instance = properties.removeValue(forKey: "group.instance.id")
-        let budget = MemoryBudget(maxBufferedBytes: configuration.sink.maxBufferedBytes)
+        let budget = configuration.sink.memoryBudget
         if properties["queued.max.messages.kbytes"] == nil {
             properties["queued.max.messages.kbytes"] = String(max(1024, min(2_097_151, budget.prefetchBytes / 1024)))
         }

@@ -42,7 +42,7 @@ public final class SinkService: Service, Sendable {
         let driver = SinkDriver(
             sink: try! Sink(settings: settings), store: store,  // settings were validated by SinkSettings(_:)
             maxInflightRequests: configuration.sink.maxInflightAppends,
-            handoverLimit: MemoryBudget(maxBufferedBytes: configuration.sink.maxBufferedBytes).handoverBytes, observer: observer, logger: logger)
+            handoverLimit: configuration.sink.memoryBudget.handoverBytes, observer: observer, logger: logger)
         let bridge = ConsumerBridge(
             revokeTimeout: settings.revokeTimeout + .seconds(5), budget: driver.budget, logger: logger,
             emit: { driver.emit($0) }, emitRecords: { driver.emitRecords($0, bytes: $1) }, onLag: { observer.lag($0) },

@@ -7,15 +7,8 @@ extension BenchThroughput {
         let settings = BenchSinkSettings(format: "jsonl", compression: "none", linger: "1s",
                                          maxBufferedBytes: "\(maxBufferedBytes / 1_048_576)MiB")
         let run = try BenchSinkChildRun(stack: stack, label: "memory-\(topic.partitions)", topic: topic.name, settings: settings)
-        let outcome: BenchSinkOutcome
-        do {
-            let committed = try await run.waitUntilCommitted(
-                topic: topic.name, endOffsets: topic.endOffsets, interval: .milliseconds(50), timeout: plan.sinkTimeout)
-            outcome = try await run.stop(committedAt: committed)
-        } catch {
-            await run.abandon()
-            throw error
-        }
+        let outcome = try await run.complete(
+            topic: topic.name, endOffsets: topic.endOffsets, interval: .milliseconds(50), timeout: plan.sinkTimeout)
         await stack.deleteObjects(prefix: outcome.prefix)
         let result = MemoryResult(
             partitions: topic.partitions, records: topic.records, recordBytes: topic.recordBytes, maxBufferedBytes: maxBufferedBytes,

@@ -136,6 +136,18 @@ final class BenchSinkChildRun: @unchecked Sendable {
             firstRecordNanoseconds: first, committedNanoseconds: committedAt)
     }
 
+    /// Waits until every partition of `topic` is committed up to `endOffsets`, then stops the child; kills it when
+    /// either step fails.
+    func complete(topic: String, endOffsets: [Int32: Int64], interval: Duration, timeout: Duration) async throws -> BenchSinkOutcome {
+        do {
+            let committed = try await waitUntilCommitted(topic: topic, endOffsets: endOffsets, interval: interval, timeout: timeout)
+            return try await stop(committedAt: committed)
+        } catch {
+            await abandon()
+            throw error
+        }
+    }
+
     /// Kills the child (after a failure).
     func abandon() async {
         if process.poll() == nil {

@@ -45,15 +45,8 @@ struct BenchThroughput {
     func endToEnd(_ topic: BenchTopic, _ settings: BenchSinkSettings, floorRate: Double?) async throws -> SinkRunResult {
         let run = try BenchSinkChildRun(stack: stack, label: "\(settings.format)-\(settings.compression)-\(topic.recordBytes)",
                                         topic: topic.name, settings: settings)
-        let outcome: BenchSinkOutcome
-        do {
-            let committed = try await run.waitUntilCommitted(
-                topic: topic.name, endOffsets: topic.endOffsets, interval: .milliseconds(10), timeout: plan.sinkTimeout)
-            outcome = try await run.stop(committedAt: committed)
-        } catch {
-            await run.abandon()
-            throw error
-        }
+        let outcome = try await run.complete(
+            topic: topic.name, endOffsets: topic.endOffsets, interval: .milliseconds(10), timeout: plan.sinkTimeout)
         let uncompressed = settings.compression == "none"
         let stored = try await stack.inspect(prefix: outcome.prefix, countLines: uncompressed)
         await stack.deleteObjects(prefix: outcome.prefix)
