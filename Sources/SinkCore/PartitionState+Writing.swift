@@ -69,7 +69,7 @@ extension PartitionState {
         }
         let full = k < pending.count || bytes >= s.batchMaxBytes || k >= s.batchMaxRecords
         let lingered = lingerStart.map { now.monotonic - $0 >= s.linger } ?? true
-        guard flushAll || full || lingered else {
+        guard flushAll || full || lingered || memoryPaused else {
             if let start = lingerStart { fx.deadline(start + s.linger) }
             return
         }

@@ -158,6 +158,8 @@ struct PartitionState: Sendable {
     /// Keys this partition must not reuse (recently closed, taken by others, or not provable).
     var avoidKeys: [String] = []
     var flushAll = false
+    /// Paused for memory: buffered records are sent without waiting for `linger`.
+    var memoryPaused = false
 
     init(tp: TopicPartition) {
         self.tp = tp

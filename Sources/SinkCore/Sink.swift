@@ -163,7 +163,7 @@ public struct Sink: Sendable {
                 }
             }
         }
-        balanceMemory(&fx)
+        balanceMemory(env, now, &fx)
         if let d = fx.earliestDeadline.map(Self.coalesce), scheduledTimer.map({ d < $0 }) ?? true {
             scheduledTimer = d
             fx.actions.append(.scheduleTimer(at: d))
@@ -232,21 +232,26 @@ public struct Sink: Sendable {
     static func deadline(_ partition: inout PartitionState, _ env: SinkEnvironment) -> Duration? { partition.deadline(env) }
 
     /// Above `maxBufferedBytes`: pause the fullest partitions until the paused ones hold at least the excess over
-    /// the low watermark. Below `resumeBelowBytes`: resume them all.
-    mutating func balanceMemory(_ fx: inout Effects) {
+    /// the low watermark. Above `pauseAllAboveBytes`: pause every partition not paused yet. Below
+    /// `resumeBelowBytes`: resume them all.
+    ///
+    /// A memory-paused partition sends what it buffered without waiting for `linger`: no records arrive for it
+    /// until it resumes, so waiting would only hold the memory longer.
+    mutating func balanceMemory(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         assert(memoryPausedBytes == memoryPaused.reduce(0) { $0 + (partitions[$1]?.heldBytes ?? 0) },
                "memoryPausedBytes must equal the held bytes of the memory-paused partitions")
         let s = env.settings
         if heldBytes > s.maxBufferedBytes {
             var covered = memoryPausedBytes
             let needed = heldBytes - s.resumeBelowBytes
-            guard covered < needed else { return }
+            let all = heldBytes > s.pauseAllAboveBytes
+            guard covered < needed || (all && memoryPaused.count < partitions.count) else { return }
             // Walks the storage in place: holding `indices` or reading values out would copy.
             var candidates: [(TopicPartition, Int)] = []
             var i = partitions.startIndex
             while i != partitions.endIndex {
                 let held = Self.held(&partitions.values[i])
-                if held > 0 {
+                if held > 0 || all {
                     let tp = partitions.keys[i]
                     if !memoryPaused.contains(tp) { candidates.append((tp, held)) }
                 }
@@ -254,17 +259,25 @@ public struct Sink: Sendable {
             }
             candidates.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             var newly: [TopicPartition] = []
-            for (tp, bytes) in candidates where covered < needed {
+            for (tp, bytes) in candidates where covered < needed || all {
                 memoryPaused.insert(tp)
                 newly.append(tp)
                 covered += bytes
             }
             memoryPausedBytes = covered
-            if !newly.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(newly.sorted())) }
+            newly.sort()
+            if !newly.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(newly)) }
+            for tp in newly {
+                step(tp, &fx) { p, fx in
+                    p.memoryPaused = true
+                    p.maybeFlush(env, now, &fx)
+                }
+            }
         } else if heldBytes < s.resumeBelowBytes, !memoryPaused.isEmpty {
             let list = memoryPaused.filter { partitions[$0] != nil }.sorted()
             memoryPaused.removeAll()
             memoryPausedBytes = 0
+            for tp in list { partitions[tp]!.memoryPaused = false }
             if !list.isEmpty, configErrors.isEmpty { fx.actions.append(.resume(list)) }
         }
     }

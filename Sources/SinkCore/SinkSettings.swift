@@ -55,6 +55,10 @@ public struct SinkSettings: Sendable {
     public var maxBufferedBytes: Int
     /// Paused partitions resume when the total falls below this (default: half of `maxBufferedBytes`).
     public var resumeBelowBytes: Int
+    /// Above this every partition pauses, also those holding nothing yet (default: `maxBufferedBytes` plus a
+    /// quarter). Pausing only the fullest partitions lets each of thousands of partitions add its first fetch
+    /// before it pauses; this bounds that.
+    public var pauseAllAboveBytes: Int
     /// How long a revoke waits for the partition's in-flight append.
     public var revokeTimeout: Duration
     /// First delay before re-sending an append/HEAD/GET whose transient failure outlived the client's retries.
@@ -79,6 +83,7 @@ public struct SinkSettings: Sendable {
         maxUncommittedBytes: Int = 64 * 1024 * 1024,
         maxBufferedBytes: Int = 256 * 1024 * 1024,
         resumeBelowBytes: Int? = nil,
+        pauseAllAboveBytes: Int? = nil,
         revokeTimeout: Duration = .seconds(10),
         retryInitialBackoff: Duration = .milliseconds(200),
         retryMaxBackoff: Duration = .seconds(30),
@@ -98,6 +103,7 @@ public struct SinkSettings: Sendable {
         self.maxUncommittedBytes = maxUncommittedBytes
         self.maxBufferedBytes = maxBufferedBytes
         self.resumeBelowBytes = resumeBelowBytes ?? maxBufferedBytes / 2
+        self.pauseAllAboveBytes = pauseAllAboveBytes ?? maxBufferedBytes + maxBufferedBytes / 4
         self.revokeTimeout = revokeTimeout
         self.retryInitialBackoff = retryInitialBackoff
         self.retryMaxBackoff = retryMaxBackoff
@@ -136,6 +142,9 @@ public struct SinkSettings: Sendable {
         }
         if resumeBelowBytes < 0 || resumeBelowBytes > maxBufferedBytes {
             problems.append("the resume watermark (\(resumeBelowBytes)) must be between 0 and max_buffered_bytes (\(maxBufferedBytes))")
+        }
+        if pauseAllAboveBytes < maxBufferedBytes {
+            problems.append("the pause-all watermark (\(pauseAllAboveBytes)) must be at least max_buffered_bytes (\(maxBufferedBytes))")
         }
         switch compression {
         case .none: break

@@ -116,6 +116,56 @@ import Testing
         #expect(h.sink.heldBytes < 4000)
     }
 
+    @Test func aboveThePauseAllWatermarkEveryPartitionPausesAndMemoryPausedOnesSendWithoutLinger() throws {
+        // Linger would hold the records for a minute; memory pressure sends them now.
+        var h = Harness(testSettings {
+            $0.batchMaxRecords = 1000; $0.batchMaxBytes = 4000; $0.linger = .seconds(60)
+            $0.maxBufferedBytes = 4000; $0.pauseAllAboveBytes = 6000; $0.resumeBelowBytes = 2000
+        })
+        h.send(.assigned([tp0, tp1, tp2].map { PartitionAssignment($0, committed: nil) }))
+        var offset: Int64 = 0
+        var out: [SinkAction] = []
+        while out.isEmpty || (out.pauses.isEmpty && out.appends.isEmpty) {
+            out = h.send(.records([record(tp0, offset, value: String(repeating: "v", count: 100))]))
+            offset += 1
+        }
+        // Past the high watermark only the fullest partition pauses; it sends its records before the batch is full.
+        #expect(out.pauses == [tp0])
+        let first = try #require(out.appends.first)
+        #expect(first.topicPartition == tp0 && first.recordCount == Int(offset) && first.bytes.count < 4000)
+
+        // Records still arriving for it (already fetched) pass the pause-all watermark: tp1 and tp2 hold nothing,
+        // and pause now.
+        out = []
+        while h.sink.heldBytes <= 6000 {
+            out = h.send(.records([record(tp0, offset, value: String(repeating: "v", count: 100))]))
+            offset += 1
+        }
+        #expect(out.pauses == [tp1, tp2])
+        #expect(h.sink.memoryPausedPartitions == [tp0, tp1, tp2])
+
+        // Once the appends complete, the total falls below the low watermark and everything resumes.
+        var pending = [first]
+        var position = 0
+        var resumed: [TopicPartition] = []
+        while let a = pending.popLast() {
+            position += a.bytes.count
+            let done = h.send(.appendCompleted(a.id, .success(nextPosition: position, crc64: a.expectedCRC64)))
+            resumed += done.resumes
+            pending += done.appends
+        }
+        #expect(resumed == [tp0, tp1, tp2])
+        #expect(h.sink.memoryPausedPartitions.isEmpty)
+    }
+
+    @Test func aPauseAllWatermarkBelowTheHighWatermarkIsRejected() {
+        let settings = testSettings { $0.batchMaxBytes = 1000; $0.maxBufferedBytes = 2000; $0.resumeBelowBytes = 1000; $0.pauseAllAboveBytes = 1999 }
+        #expect(throws: SinkSettingsError.self) { try settings.validate() }
+        var fine = settings
+        fine.pauseAllAboveBytes = 2000
+        #expect(throws: Never.self) { try fine.validate() }
+    }
+
     @Test func heldBytesCountAllocatedCapacityNotJustRenderedBytes() throws {
         var h = Harness(testSettings { $0.linger = .seconds(60) })
         h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
