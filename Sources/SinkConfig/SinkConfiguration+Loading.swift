@@ -317,7 +317,7 @@ extension SinkConfiguration {
 
         let sinkShare = Int64(MemoryBudget(maxBufferedBytes: maxBuffered).sinkBytes)
         if maxBytes > sinkShare {
-            reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must be at most three quarters of sink.max_buffered_bytes (\(ByteSize.format(maxBuffered)), so at most \(ByteSize.format(sinkShare))): the rest is librdkafka's prefetch and the hand-over to the sink")
+            reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must be at most half of sink.max_buffered_bytes (\(ByteSize.format(maxBuffered)), so at most \(ByteSize.format(sinkShare))): the rest is librdkafka's prefetch, the hand-over to the sink and the records that arrive after a pause; raise max_buffered_bytes or lower max_bytes")
         }
         if maxBytes > maxObject {
             reader.problem(batchNode.child("max_bytes"), "\(ByteSize.format(maxBytes)) must not exceed sink.rollover.max_object_bytes (\(ByteSize.format(maxObject)))")

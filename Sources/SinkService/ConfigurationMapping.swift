@@ -86,7 +86,8 @@ extension SinkSettings {
             format: format, compression: compression,
             batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
             maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
-            maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: sink.memoryBudget.sinkBytes)
+            maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: sink.memoryBudget.sinkBytes,
+            pauseAllAboveBytes: sink.memoryBudget.sinkPauseAllBytes)
         try validate()
     }
 }
@@ -96,6 +97,8 @@ extension KafkaConsumerConfiguration {
     /// (`queued.max.messages.kbytes`, `fetch.max.bytes`) gets its share of `max_buffered_bytes` (see
     /// `MemoryBudget`), and `fetch.wait.max.ms` is a quarter of `sink.batch.linger` (10-500 ms): a broker
     /// that holds an empty fetch for the whole wait adds it to every record's produce-to-visible latency.
+    /// Records are handed to the sink in batches of at most 1 MiB: the sink checks its memory watermarks after
+    /// each batch, so a batch is also how far it can overshoot them.
     init(_ configuration: SinkConfiguration) {
         let kafka = configuration.kafka
         var properties = kafka.properties
@@ -117,7 +120,7 @@ extension KafkaConsumerConfiguration {
             bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupId, topics: kafka.topics.map(\.description),
             autoOffsetReset: kafka.autoOffsetReset == .earliest ? .earliest : .latest,
             rebalanceProtocol: strategy.map { $0.contains("cooperative") ? .cooperativeSticky : .eager } ?? .cooperativeSticky,
-            groupInstanceID: instance, maxBatchBytes: Int(min(configuration.sink.batch.maxBytes, 16 << 20)),
+            groupInstanceID: instance, maxBatchBytes: Int(min(configuration.sink.batch.maxBytes, 1 << 20)),
             properties: properties)
     }
 }

@@ -31,8 +31,11 @@ import Testing
     @Test func theSharesAddUpToTheBudget() {
         for total: Int64 in [1 << 20, 64 << 20, 256 << 20, 1 << 30, 12_345_679] {
             let budget = MemoryBudget(maxBufferedBytes: total)
-            #expect(budget.prefetchBytes + budget.handoverBytes + budget.sinkBytes == Int(total))
-            #expect(budget.sinkBytes >= Int(total) * 3 / 4)
+            // Two prefetch shares (the queue and one fetch response), the hand-over and the sink's pause-all
+            // watermark leave a sixteenth for what was polled when the pause came.
+            #expect(2 * budget.prefetchBytes + budget.handoverBytes + budget.sinkPauseAllBytes <= Int(total) * 15 / 16)
+            #expect(budget.sinkBytes <= budget.sinkPauseAllBytes)
+            #expect(budget.sinkBytes >= Int(total) / 2 - 1)
         }
     }
 
@@ -41,10 +44,13 @@ import Testing
         let consumer = KafkaConsumerConfiguration(config)
         #expect(consumer.properties["queued.max.messages.kbytes"] == "8192")
         #expect(consumer.properties["fetch.max.bytes"] == String(8 << 20))
+        // Records reach the sink in batches of at most 1 MiB, so its watermarks are checked at least that often.
+        #expect(consumer.maxBatchBytes == 1 << 20)
         #expect(consumer.properties["fetch.wait.max.ms"] == "50")
         let settings = try SinkSettings(config)
-        #expect(settings.maxBufferedBytes == 48 << 20)
-        #expect(settings.resumeBelowBytes == 24 << 20)
+        #expect(settings.maxBufferedBytes == 32 << 20)
+        #expect(settings.pauseAllAboveBytes == 40 << 20)
+        #expect(settings.resumeBelowBytes == 16 << 20)
     }
 
     @Test func explicitPropertiesWinAndTheFetchWaitIsClamped() throws {
