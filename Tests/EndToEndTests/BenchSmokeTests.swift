@@ -7,18 +7,12 @@ import Testing
 struct BenchSmokeTests {
     @Test("--quick --only crc,emulator writes the table and a JSON file with positive rates", .timeLimit(.minutes(2)))
     func quickMicroSections() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-smoke-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let output = directory.appendingPathComponent("results.json")
-
-        let result = try await CLIProcess.run(["bench", "--quick", "--only", "crc,emulator", "--output", output.path], in: directory)
+        let (result, results) = try await Self.bench(["--quick", "--only", "crc,emulator"])
         #expect(result.status == 0, "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
         #expect(result.stdout.contains("## 5. CRC-64 and emulator appends"), "stdout:\n\(result.stdout)")
         #expect(!result.stdout.contains("## 2. End to end"), "sections that were not asked for must not run")
 
-        let data = try Data(contentsOf: output)
-        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let json = try #require(results)
         #expect((json["date"] as? String)?.isEmpty == false)
         #expect(json["quick"] as? Bool == true)
         #expect(json["sections"] as? [String] == ["crc", "emulator"])
@@ -46,6 +40,20 @@ struct BenchSmokeTests {
         #expect(json["end_to_end"] == nil && json["consume"] == nil && json["latency"] == nil && json["memory"] == nil)
     }
 
+    /// Runs `bench` with `arguments` and `--output` in a fresh directory; returns the process result and the
+    /// parsed results file (`nil` when none was written).
+    static func bench(_ arguments: [String]) async throws -> (
+        result: (status: Int32, stdout: String, stderr: String), json: [String: Any]?
+    ) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("results.json")
+        let result = try await CLIProcess.run(["bench"] + arguments + ["--output", output.path], in: directory)
+        let json = (try? Data(contentsOf: output)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        return (result, json)
+    }
+
     @Test("an unknown --only section is rejected with the list of sections")
     func unknownSection() async throws {
         let directory = FileManager.default.temporaryDirectory
@@ -66,14 +74,10 @@ struct BenchSmokeTests {
 
     @Test("--quick --only memory measures the sink child's own peak RSS and its anonymous part", .timeLimit(.minutes(4)))
     func quickMemory() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-smoke-memory-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let output = directory.appendingPathComponent("results.json")
-        let result = try await CLIProcess.run(["bench", "--quick", "--only", "memory", "--output", output.path], in: directory)
+        let (result, results) = try await Self.bench(["--quick", "--only", "memory"])
         #expect(result.status == 0, "stderr:\n\(result.stderr)")
         #expect(result.stdout.contains("## 3. Peak RSS with many partitions"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])
+        let json = try #require(results)
         let memory = try #require(json["memory"] as? [String: Any])
         let peak = memory["peak_rss_bytes"] as? Int ?? 0
         let anonymous = memory["peak_anonymous_rss_bytes"] as? Int ?? 0
