@@ -24,6 +24,15 @@ final class RDConf {
         }
     }
 
+    /// The value librdkafka holds for `name` (its default when never set), or nil for an unknown property.
+    func get(_ name: String) -> String? {
+        var size = 0
+        guard rd_kafka_conf_get(pointer, name, nil, &size) == RD_KAFKA_CONF_OK, size > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: size)
+        guard rd_kafka_conf_get(pointer, name, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Creates the handle; the conf is consumed on success.
     func makeHandle(_ type: rd_kafka_type_t) throws(KafkaError) -> OpaquePointer {
         var errstr = [CChar](repeating: 0, count: 512)

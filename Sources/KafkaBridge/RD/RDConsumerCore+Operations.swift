@@ -100,6 +100,9 @@ extension RDConsumerCore {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             return KafkaError(code: .partitionOperationFailed, err, "\(verb) \(partitions.count) partition(s) failed")
         }
+        // librdkafka 2.0.2 serves a resume on the broker thread but does not fetch until that thread wakes up
+        // for something else, up to a second later: wake it (see RDFetchWaker).
+        if !pause { fetchWaker?.request() }
         for element in list.elements where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let tp = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
             return KafkaError(code: .partitionOperationFailed, element.err, "\(verb) \(tp) failed", topicPartition: tp)
@@ -130,6 +133,7 @@ extension RDConsumerCore {
         if let error = rd_kafka_seek_partitions(rk, list.pointer, Int32(clamping: max(1, KafkaConsumerConfiguration.milliseconds(timeout)))) {
             return KafkaError(code: .partitionOperationFailed, consuming: error, "seek failed")
         }
+        fetchWaker?.request()
         for element in list.elements where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let tp = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
             return KafkaError(code: .partitionOperationFailed, element.err, "seek of \(tp) failed", topicPartition: tp)
@@ -173,6 +177,8 @@ extension RDConsumerCore {
         guard let rk, let queue else { return closedError }
         let end = ContinuousClock.now + deadline
         var firstError: KafkaError?
+        fetchWaker?.stop()
+        fetchWaker = nil
         deliverPending()
 
         if !finalCommit.isEmpty {

@@ -25,6 +25,8 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
     var assignmentSet: Set<KafkaTopicPartition> = []
     /// Set by the first assign callback (librdkafka's sticky assignor creates its state then).
     var everAssigned = false
+    /// Watches the consumer queue for librdkafka's queue-full fetch stall (see `FetchStallDetector`).
+    var stallDetector = FetchStallDetector(maxMessages: 100_000, maxBytes: 64 << 20)
     /// During an `.assigned` handler: the list about to be assigned, and pauses to apply after it.
     var assigning: (list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, pauses: [KafkaTopicPartition])?
 
@@ -41,6 +43,8 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         var fatalError: KafkaError?
     }
     let shared = Locked(Shared())
+    /// Wakes broker threads that stopped fetching; stopped before the handle is destroyed.
+    var fetchWaker: RDFetchWaker?
 
     init(configuration: KafkaConsumerConfiguration, delegate: any KafkaConsumerDelegate, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
@@ -54,6 +58,9 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         for (name, value) in try configuration.librdkafkaProperties() {
             try conf.setOrThrow(name, value)
         }
+        stallDetector = FetchStallDetector(
+            maxMessages: conf.get("queued.min.messages").flatMap { Int($0) } ?? 100_000,
+            maxBytes: (conf.get("queued.max.messages.kbytes").flatMap { Int($0) } ?? 65_536) * 1024)
         install(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf.pointer, rdRebalanceCallback)
         rd_kafka_conf_set_error_cb(conf.pointer, rdErrorCallback)
@@ -69,6 +76,8 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         }
         self.rk = rk
         self.queue = rd_kafka_queue_get_consumer(rk)
+        let shared = self.shared
+        fetchWaker = RDFetchWaker(rk: rk, logger: logger) { shared.withLock { $0.assignment } }
         pending.reserveCapacity(configuration.maxBatchRecords)
     }
 
@@ -83,6 +92,7 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
+        fetchWaker?.start(name: "kafka-wake")
     }
 
     var isOnPollThread: Bool {
@@ -156,6 +166,9 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
 
     private func pollBatch() {
         guard let rk else { return }
+        var records = 0
+        var bytes = 0
+        defer { watchFetchStall(records: records, bytes: bytes) }
         var message = rd_kafka_consumer_poll(rk, pollTimeoutMs)
         while let m = message {
             if m.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -168,11 +181,22 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
             } else {
                 pending.append(m)
                 pendingBytes += m.pointee.len + m.pointee.key_len
+                records += 1
+                bytes += m.pointee.len + m.pointee.key_len
                 if pending.count >= configuration.maxBatchRecords || pendingBytes >= configuration.maxBatchBytes { break }
             }
             message = rd_kafka_consumer_poll(rk, 0)
         }
         deliverPending()
+    }
+
+    /// After a poll round: wakes the broker threads when the queue drained after filling up.
+    private func watchFetchStall(records: Int, bytes: Int) {
+        guard let queue else { return }
+        let queued = Int(rd_kafka_queue_length(queue))
+        if stallDetector.observe(queuedMessages: queued, records: records, bytes: bytes, now: .now) {
+            fetchWaker?.request()
+        }
     }
 
     private func reportMessageError(_ m: UnsafeMutablePointer<rd_kafka_message_t>) {
