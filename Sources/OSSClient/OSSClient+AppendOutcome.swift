@@ -55,6 +55,17 @@ extension OSSClient {
         key: String, position: UInt64, data: ByteBuffer, previousCRC: UInt64, create: OSSCreateOptions = OSSCreateOptions(),
         earlierAttemptMayHaveLanded: Bool = false, retryPolicy: OSSRetryPolicy? = nil, expectedCRC: UInt64? = nil
     ) async -> OSSAppendOutcome {
+        await appendExactlyOnce(
+            key: key, position: position, body: .buffer(data), previousCRC: previousCRC, create: create,
+            earlierAttemptMayHaveLanded: earlierAttemptMayHaveLanded, retryPolicy: retryPolicy, expectedCRC: expectedCRC)
+    }
+
+    /// ``appendExactlyOnce(key:position:data:previousCRC:create:earlierAttemptMayHaveLanded:retryPolicy:expectedCRC:)``
+    /// for any ``OSSBody`` (a byte array is sent without a full-size copy).
+    public func appendExactlyOnce(
+        key: String, position: UInt64, body data: OSSBody, previousCRC: UInt64, create: OSSCreateOptions = OSSCreateOptions(),
+        earlierAttemptMayHaveLanded: Bool = false, retryPolicy: OSSRetryPolicy? = nil, expectedCRC: UInt64? = nil
+    ) async -> OSSAppendOutcome {
         var log = AttemptLog()
         do {
             let result = try await appendObject(
@@ -69,7 +80,7 @@ extension OSSClient {
             case .objectNotAppendable:
                 return .notAppendable(error)
             case .positionNotEqualToLength:
-                let length = UInt64(data.readableBytes)
+                let length = UInt64(data.count)
                 guard mayHaveLanded, error.nextAppendPosition == nil || error.nextAppendPosition == position + length else {
                     return .fenced(nextPosition: error.nextAppendPosition, error)
                 }
@@ -97,11 +108,11 @@ extension OSSClient {
     /// After a `PositionNotEqualToLength` that followed an ambiguous attempt: HEAD decides whether our bytes are
     /// the object's tail.
     private func resolveLostAppend(
-        key: String, position: UInt64, data: ByteBuffer, previousCRC: UInt64, expectedCRC: UInt64?, conflict: OSSError,
+        key: String, position: UInt64, data: OSSBody, previousCRC: UInt64, expectedCRC: UInt64?, conflict: OSSError,
         attempts: Int, retryPolicy: OSSRetryPolicy?
     ) async -> OSSAppendOutcome {
-        let length = UInt64(data.readableBytes)
-        let expectedCRC = expectedCRC ?? data.withUnsafeReadableBytes { CRC64.update(previousCRC, $0) }
+        let length = UInt64(data.count)
+        let expectedCRC = expectedCRC ?? data.crc64(continuing: previousCRC)
         let head: OSSObjectMetadata
         do {
             head = try await headObject(key: key)

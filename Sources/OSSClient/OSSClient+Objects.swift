@@ -27,19 +27,29 @@ extension OSSClient {
             log: &log)
     }
 
-    /// AppendObject from bytes in an array (one copy into a buffer, reused across retries).
+    /// AppendObject from bytes in an array (sent in small chunks, see ``OSSBody``).
     public func appendObject(
         key: String, position: UInt64, bytes: [UInt8], previousCRC: UInt64, create: OSSCreateOptions = OSSCreateOptions(),
         retryPolicy: OSSRetryPolicy? = nil
     ) async throws(OSSError) -> OSSAppendResult {
-        try await appendObject(
-            key: key, position: position, data: ByteBuffer(bytes: bytes), previousCRC: previousCRC, create: create,
-            retryPolicy: retryPolicy)
+        var log = AttemptLog()
+        return try await appendObject(
+            key: key, position: position, data: .bytes(bytes), previousCRC: previousCRC, create: create,
+            retryPolicy: retryPolicy, log: &log)
     }
 
     /// `expectedCRC`: the caller's `CRC64.update(previousCRC, data)`, trusted as is (nil: computed here).
     func appendObject(
         key: String, position: UInt64, data: ByteBuffer, previousCRC: UInt64, create: OSSCreateOptions,
+        retryPolicy: OSSRetryPolicy?, expectedCRC: UInt64? = nil, log: inout AttemptLog
+    ) async throws(OSSError) -> OSSAppendResult {
+        try await appendObject(
+            key: key, position: position, data: .buffer(data), previousCRC: previousCRC, create: create,
+            retryPolicy: retryPolicy, expectedCRC: expectedCRC, log: &log)
+    }
+
+    func appendObject(
+        key: String, position: UInt64, data: OSSBody, previousCRC: UInt64, create: OSSCreateOptions,
         retryPolicy: OSSRetryPolicy?, expectedCRC: UInt64? = nil, log: inout AttemptLog
     ) async throws(OSSError) -> OSSAppendResult {
         var request = OSSRequest(
@@ -51,8 +61,8 @@ extension OSSClient {
             request.headers = Self.createHeaders(create)
         }
         let response = try await send(request, policy: retryPolicy, log: &log)
-        let length = UInt64(data.readableBytes)
-        let expectedCRC = expectedCRC ?? data.withUnsafeReadableBytes { CRC64.update(previousCRC, $0) }
+        let length = UInt64(data.count)
+        let expectedCRC = expectedCRC ?? data.crc64(continuing: previousCRC)
         let next = response.headers.first(name: "x-oss-next-append-position").flatMap { UInt64($0.trimmingSpaces()) }
         let crc = response.headers.first(name: "x-oss-hash-crc64ecma").flatMap { UInt64($0.trimmingSpaces()) }
         let requestId = response.headers.first(name: "x-oss-request-id")
@@ -84,7 +94,7 @@ extension OSSClient {
         -> OSSPutResult
     {
         let request = OSSRequest(
-            operation: "PutObject", method: .PUT, key: key, headers: Self.createHeaders(options), body: data)
+            operation: "PutObject", method: .PUT, key: key, headers: Self.createHeaders(options), body: .buffer(data))
         let response = try await send(request)
         let expected = data.withUnsafeReadableBytes { CRC64.update(0, $0) }
         let crc = response.headers.first(name: "x-oss-hash-crc64ecma").flatMap { UInt64($0.trimmingSpaces()) }

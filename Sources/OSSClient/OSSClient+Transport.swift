@@ -14,7 +14,7 @@ struct OSSRequest: Sendable {
     var query: [OSSQueryItem] = []
     /// Lower-cased header names.
     var headers: [String: String] = [:]
-    var body: ByteBuffer?
+    var body: OSSBody?
     /// Append position, for error context.
     var position: UInt64?
 }
@@ -127,7 +127,7 @@ extension OSSClient {
             http.headers.add(name: name, value: value)
         }
         if let body = request.body {
-            http.body = .bytes(body)
+            http.body = body.httpBody
         } else if request.method == .PUT || request.method == .POST {
             http.body = .bytes(ByteBuffer())
         }

@@ -30,7 +30,7 @@ final class OSSSegmentStore: SegmentStore {
         let mayHaveLanded = ambiguous.withLock { $0.contains(marker) }
         let started = ContinuousClock.now
         let outcome = await client.appendExactlyOnce(
-            key: request.key, position: UInt64(request.position), data: ByteBuffer(bytes: request.bytes),
+            key: request.key, position: UInt64(request.position), body: .bytes(request.bytes),
             previousCRC: request.previousCRC64, create: request.isCreate ? createOptions : OSSCreateOptions(),
             earlierAttemptMayHaveLanded: mayHaveLanded, expectedCRC: request.expectedCRC64)
         observer?.appended(request, outcome: outcome, latency: ContinuousClock.now - started)

@@ -121,6 +121,29 @@ struct EmulatorIntegrationTests {
         }
     }
 
+    @Test("A byte array body of several chunks: streamed again on each retry, lost response resolved, bytes intact")
+    func chunkedBytesBody() async throws {
+        try await withEmulator { client, server in
+            var rng = SystemRandomNumberGenerator()
+            let a = (0..<(3 * OSSBody.chunkBytes + 123)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let b = (0..<(2 * OSSBody.chunkBytes)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            server.faults.failNext(1, status: 503, code: "ServiceUnavailable", match: OSSFaultMatch(method: "POST"))
+            let first = await client.appendExactlyOnce(key: "big", position: 0, body: .bytes(a), previousCRC: 0)
+            #expect(first.success?.attempts == 2)
+            let crc = try #require(first.success?.crc64)
+            #expect(crc == CRC64.checksum(a))
+            server.faults.dropAfterApplyNext(1, match: OSSFaultMatch(method: "POST"))
+            let second = await client.appendExactlyOnce(key: "big", position: UInt64(a.count), body: .bytes(b), previousCRC: crc)
+            guard case .landedEarlier(let result) = second else {
+                Issue.record("expected landedEarlier, got \(second)")
+                return
+            }
+            #expect(result.crc64 == CRC64.checksum(a + b))
+            let stored = try await client.getObject(key: "big")
+            #expect(Array(stored.body.readableBytesView) == a + b)
+        }
+    }
+
     @Test("503 before applying: retried, appended once")
     func serviceUnavailable() async throws {
         try await withEmulator { client, server in
