@@ -69,7 +69,8 @@ extension PartitionState {
         }
         let full = k < pending.count || bytes >= s.batchMaxBytes || k >= s.batchMaxRecords
         let lingered = lingerStart.map { now.monotonic - $0 >= s.linger } ?? true
-        guard flushAll || full || lingered || memoryPaused else {
+        let shortOfMemory = fx.earlyFlushBytes.map { pending.liveBytes >= $0 } ?? false
+        guard flushAll || full || lingered || memoryPaused || shortOfMemory else {
             if let start = lingerStart { fx.deadline(start + s.linger) }
             return
         }

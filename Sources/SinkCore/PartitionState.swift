@@ -33,6 +33,9 @@ struct Effects {
     var configError: String?
     var ossReachable = false
     var release = false
+    /// Set while memory is short: a partition holding at least this many rendered bytes sends them without
+    /// waiting for a full batch or `linger`.
+    var earlyFlushBytes: Int?
 
     mutating func newID() -> RequestID {
         nextID += 1

@@ -78,6 +78,9 @@ public struct Sink: Sendable {
     public mutating func handle(_ event: SinkEvent, at now: SinkInstant) -> [SinkAction] {
         var fx = Effects(nextID: nextID)
         let env = self.env
+        if heldBytes > env.settings.flushEarlyAboveBytes, !partitions.isEmpty {
+            fx.earlyFlushBytes = max(SinkSettings.minimumEarlyFlushBytes, env.settings.flushEarlyAboveBytes / partitions.count)
+        }
         switch event {
         case .assigned(let list):
             for a in list {

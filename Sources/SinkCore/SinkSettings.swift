@@ -28,6 +28,9 @@ public struct SinkSettings: Sendable {
         case zstd(level: Int32)
     }
 
+    /// The smallest batch a partition sends early because memory is short (see ``flushEarlyAboveBytes``).
+    public static let minimumEarlyFlushBytes = 64 * 1024
+
     /// OSS's hard limit for one appendable object: 5 GiB.
     public static let objectSizeHardCap = 5 * 1024 * 1024 * 1024
 
@@ -59,6 +62,11 @@ public struct SinkSettings: Sendable {
     /// quarter). Pausing only the fullest partitions lets each of thousands of partitions add its first fetch
     /// before it pauses; this bounds that.
     public var pauseAllAboveBytes: Int
+    /// Above this the sink is short of memory and partitions stop waiting for full batches: one holding at
+    /// least its share (this divided by the assigned partitions, at least ``minimumEarlyFlushBytes``) sends what
+    /// it has, so appends go out while records keep arriving instead of every partition filling its batch at
+    /// once (default: half of `maxBufferedBytes`).
+    public var flushEarlyAboveBytes: Int
     /// How long a revoke waits for the partition's in-flight append.
     public var revokeTimeout: Duration
     /// First delay before re-sending an append/HEAD/GET whose transient failure outlived the client's retries.
@@ -84,6 +92,7 @@ public struct SinkSettings: Sendable {
         maxBufferedBytes: Int = 256 * 1024 * 1024,
         resumeBelowBytes: Int? = nil,
         pauseAllAboveBytes: Int? = nil,
+        flushEarlyAboveBytes: Int? = nil,
         revokeTimeout: Duration = .seconds(10),
         retryInitialBackoff: Duration = .milliseconds(200),
         retryMaxBackoff: Duration = .seconds(30),
@@ -104,6 +113,7 @@ public struct SinkSettings: Sendable {
         self.maxBufferedBytes = maxBufferedBytes
         self.resumeBelowBytes = resumeBelowBytes ?? maxBufferedBytes / 2
         self.pauseAllAboveBytes = pauseAllAboveBytes ?? maxBufferedBytes + maxBufferedBytes / 4
+        self.flushEarlyAboveBytes = flushEarlyAboveBytes ?? maxBufferedBytes / 2
         self.revokeTimeout = revokeTimeout
         self.retryInitialBackoff = retryInitialBackoff
         self.retryMaxBackoff = retryMaxBackoff
@@ -142,6 +152,9 @@ public struct SinkSettings: Sendable {
         }
         if resumeBelowBytes < 0 || resumeBelowBytes > maxBufferedBytes {
             problems.append("the resume watermark (\(resumeBelowBytes)) must be between 0 and max_buffered_bytes (\(maxBufferedBytes))")
+        }
+        if flushEarlyAboveBytes < 0 {
+            problems.append("the early-flush watermark (\(flushEarlyAboveBytes)) must not be negative")
         }
         if pauseAllAboveBytes < maxBufferedBytes {
             problems.append("the pause-all watermark (\(pauseAllAboveBytes)) must be at least max_buffered_bytes (\(maxBufferedBytes))")

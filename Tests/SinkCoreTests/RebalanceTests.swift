@@ -184,6 +184,41 @@ import Testing
         d.flushByTimer()
         #expect(d.h.sink.heldBytes == 0)
     }
+
+    @Test func shortOfMemoryAPartitionHoldingItsShareSendsBeforeItsBatchIsFull() throws {
+        // A 1 MiB batch and a minute of linger would hold everything; past the early-flush watermark a partition
+        // holding its share (the watermark split over the assigned partitions, at least 64 KiB) sends at once.
+        func settings(flushEarlyAbove: Int) -> SinkSettings {
+            testSettings {
+                $0.batchMaxRecords = 100_000; $0.batchMaxBytes = 1 << 20; $0.linger = .seconds(60)
+                $0.maxBufferedBytes = 1 << 22; $0.resumeBelowBytes = 1 << 21; $0.flushEarlyAboveBytes = flushEarlyAbove
+            }
+        }
+        var h = Harness(settings(flushEarlyAbove: 100_000))
+        h.send(.assigned([tp0, tp1].map { PartitionAssignment($0, committed: nil) }))
+        let value = String(repeating: "v", count: 1000)
+        #expect(h.send(.records((0..<3).map { record(tp1, Int64($0), value: value) })).appends.isEmpty)
+        var offset: Int64 = 0
+        var out: [SinkAction] = []
+        while out.appends.isEmpty && offset < 1000 {
+            out = h.send(.records([record(tp0, offset, value: value)]))
+            offset += 1
+        }
+        let append = try #require(out.appends.first)
+        #expect(out.appends.count == 1)
+        #expect(append.topicPartition == tp0)
+        #expect(append.bytes.count >= SinkSettings.minimumEarlyFlushBytes && append.bytes.count < 1 << 20)
+        #expect(h.sink.memoryPausedPartitions.isEmpty, "sending early is not pausing")
+        // tp1 holds less than its share: it keeps waiting for its batch.
+        #expect(h.sink.bufferedBytes(tp1) > 0)
+
+        // The same records with the watermark out of reach: nothing is sent.
+        var calm = Harness(settings(flushEarlyAbove: 1 << 22))
+        calm.send(.assigned([tp0, tp1].map { PartitionAssignment($0, committed: nil) }))
+        var sent = 0
+        for o in 0..<offset { sent += calm.send(.records([record(tp0, o, value: value)])).appends.count }
+        #expect(sent == 0)
+    }
 }
 
 @Suite struct ReassignmentTests {
