@@ -45,6 +45,8 @@ let package = Package(
         ),
         // CRC-64/XZ kernels in C: PCLMULQDQ folding on x86_64, slicing-by-8 tables elsewhere.
         .target(name: "CCRC64"),
+        // JSON string escaping for the jsonl renderer (SSE2 on x86_64).
+        .target(name: "CJSONEscape"),
         .target(name: "OSSChecksum", dependencies: ["CCRC64"], swiftSettings: strict),
         .target(
             name: "OSSSigning",
@@ -77,7 +79,7 @@ let package = Package(
         ),
         .target(
             name: "SinkCore",
-            dependencies: ["OSSChecksum", "CZlib", "CZstd"],
+            dependencies: ["OSSChecksum", "CJSONEscape", "CZlib", "CZstd"],
             swiftSettings: strict
         ),
         .target(

@@ -1,3 +1,5 @@
+internal import CJSONEscape
+
 /// Renders records into bytes, deterministically: the same record and settings always give the same bytes.
 ///
 /// `jsonl` line layout (fields always in this order, no spaces, `\n` terminated):
@@ -103,8 +105,6 @@ public struct RecordRenderer: Sendable {
 
 /// Hand-written JSON output primitives over byte buffers (no Foundation).
 enum JSONWriter {
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Decimal digits of `value`, built right to left in a stack buffer and appended with one copy.
     static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: "-" and 19 digits fit
@@ -173,131 +173,26 @@ enum JSONWriter {
         return ~(y | x | low7)
     }
 
-    /// Per ASCII byte: 0 = copy as is, 2 = two-character escape, 6 = `\\u00XX`; 255 for non-ASCII (validate).
-    static let escapeClass: [UInt8] = (0..<256).map { b -> UInt8 in
-        switch b {
-        case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: 2
-        case 0..<0x20: 6
-        case 0x80...: 255
-        default: 0
-        }
-    }
-
-    /// The second character of two-character escapes, by byte.
-    static let shortEscape: [UInt8] = (0..<256).map { b -> UInt8 in
-        switch b {
-        case 0x22: 0x22
-        case 0x5C: 0x5C
-        case 0x0A: UInt8(ascii: "n")
-        case 0x0D: UInt8(ascii: "r")
-        case 0x09: UInt8(ascii: "t")
-        case 0x08: UInt8(ascii: "b")
-        case 0x0C: UInt8(ascii: "f")
-        default: 0
-        }
-    }
-
     /// Writes `p` as an escaped JSON string. Returns false (writing nothing) when `p` is not valid UTF-8.
     ///
-    /// Two passes: the first validates and measures (skipping 8 plain ASCII bytes at a time), the second copies
-    /// (one `memcpy` when nothing needs escaping).
+    /// Two passes in C (`CJSONEscape`, 16 bytes at a time over plain ASCII): the first validates and measures, the
+    /// second writes the escaped bytes in place (one copy when nothing needs escaping).
     static func writeUTF8String(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         let n = p.count
-        var extra = 0
-        let raw = UnsafeRawBufferPointer(p)
-        let valid = escapeClass.withUnsafeBufferPointer { cls -> Bool in
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            var i = 0
-            while i < n {
-                if i + 8 <= n {
-                    let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                    if w & highs == 0 {
-                        let controls = zeroLanes(w & (ones &* 0xE0))
-                        if controls == 0 {
-                            // Exact per-byte masks: each `"` or `\\` costs one extra byte.
-                            let specials = zeroLanes(w ^ (ones &* 0x22)) | zeroLanes(w ^ (ones &* 0x5C))
-                            extra += specials.nonzeroBitCount
-                            i += 8
-                            continue
-                        }
-                    }
-                }
-                let c = cls[Int(p[i])]
-                if c != 255 {
-                    if c != 0 { extra += Int(c) - 1 }
-                    i += 1
-                } else {
-                    let len = UTF8Validation.sequenceLength(p, at: i)
-                    if len == 0 { return false }
-                    i += len
-                }
-            }
+        guard let source = p.baseAddress, n > 0 else {
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\"")])
             return true
         }
-        guard valid else { return false }
+        let extra = kos_json_escape_measure(source, n)
+        guard extra >= 0 else { return false }
         out.append(UInt8(ascii: "\""))
         if extra == 0 {
             out.append(contentsOf: p)
         } else {
             let base = out.count
             out.append(contentsOf: repeatElement(0, count: n + extra))
-            escapeClass.withUnsafeBufferPointer { cls in
-                shortEscape.withUnsafeBufferPointer { short in
-                    hex.withUnsafeBufferPointer { hex in
-                        out.withUnsafeMutableBufferPointer { dst in
-                            let rawDst = UnsafeMutableRawBufferPointer(dst)
-                            var o = base
-                            var i = 0
-                            while i < n {
-                                if i + 8 <= n {
-                                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                                    let v = UInt64(littleEndian: w)
-                                    if !wordNeedsAttention(v) {
-                                        rawDst.storeBytes(of: w, toByteOffset: o, as: UInt64.self)
-                                        i += 8
-                                        o += 8
-                                        continue
-                                    }
-                                    let ones: UInt64 = 0x0101_0101_0101_0101
-                                    if v & (ones &* 0x80) == 0 && zeroLanes(v & (ones &* 0xE0)) == 0 {
-                                        // ASCII without control characters: only `"` and `\\` need a backslash.
-                                        let specials = zeroLanes(v ^ (ones &* 0x22)) | zeroLanes(v ^ (ones &* 0x5C))
-                                        for lane in 0..<8 {
-                                            if specials & (0x80 << (8 * lane)) != 0 {
-                                                dst[o] = 0x5C
-                                                o += 1
-                                            }
-                                            dst[o] = UInt8(truncatingIfNeeded: v >> (8 * lane))
-                                            o += 1
-                                        }
-                                        i += 8
-                                        continue
-                                    }
-                                }
-                                let b = p[i]
-                                i += 1
-                                switch cls[Int(b)] {
-                                case 0, 255:
-                                    dst[o] = b
-                                    o += 1
-                                case 2:
-                                    dst[o] = 0x5C
-                                    dst[o + 1] = short[Int(b)]
-                                    o += 2
-                                default:
-                                    dst[o] = 0x5C
-                                    dst[o + 1] = UInt8(ascii: "u")
-                                    dst[o + 2] = UInt8(ascii: "0")
-                                    dst[o + 3] = UInt8(ascii: "0")
-                                    dst[o + 4] = hex[Int(b >> 4)]
-                                    dst[o + 5] = hex[Int(b & 0xF)]
-                                    o += 6
-                                }
-                            }
-                        }
-                    }
-                }
+            out.withUnsafeMutableBufferPointer { dst in
+                kos_json_escape_write(source, n, dst.baseAddress! + base)
             }
         }
         out.append(UInt8(ascii: "\""))

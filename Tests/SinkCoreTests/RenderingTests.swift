@@ -129,6 +129,55 @@ import Testing
 }
 
 @Suite struct EscaperPropertyTests {
+    /// The escape as RFC 8259 reads it, one byte at a time (valid UTF-8 assumed).
+    static func referenceEscape(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        for b in bytes {
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x08: out += Array(#"\b"#.utf8)
+            case 0x0C: out += Array(#"\f"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0..<0x20: out += Array(String(format: "\\u%04x", Int(b)).utf8)
+            default: out.append(b)
+            }
+        }
+        return out + [0x22]
+    }
+
+    /// Every special byte or character at every position of plain text of every length up to 70 (across the
+    /// 16-byte blocks of the vector path), and invalid UTF-8 at every position, against the reference.
+    @Test func escapingMatchesTheReferenceAtEveryPosition() {
+        let specials: [[UInt8]] = [[0x22], [0x5C], [0x0A], [0x00], [0x01], [0x1F], [0x7F], Array("é".utf8), Array("中".utf8),
+                                   Array("😀".utf8), [0x22, 0x22], [0x5C, 0x22, 0x0D, 0x0A]]
+        let invalid: [[UInt8]] = [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]]
+        for n in 0...70 {
+            let plain = (0..<n).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            var out: [UInt8] = []
+            JSONWriter.writeBytes(plain[...], into: &out)
+            #expect(out == Self.referenceEscape(plain))
+            for position in 0...n {
+                for special in specials {
+                    var text = plain
+                    text.insert(contentsOf: special, at: position)
+                    out = []
+                    JSONWriter.writeBytes(text[...], into: &out)
+                    #expect(out == Self.referenceEscape(text), "length \(n), \(special) at \(position)")
+                }
+                for bad in invalid {
+                    var bytes = plain
+                    bytes.insert(contentsOf: bad, at: position)
+                    out = []
+                    JSONWriter.writeBytes(bytes[...], into: &out)
+                    #expect(out.starts(with: Array(#"{"base64":""#.utf8)), "length \(n), \(bad) at \(position)")
+                }
+            }
+        }
+    }
+
     /// Random byte strings (biased towards escapes, quotes and multi-byte sequences) either round-trip through a
     /// JSON parser as the same text, or are invalid UTF-8 and round-trip through the base64 marker.
     @Test func randomBytesRoundTrip() throws {
