@@ -1,20 +1,35 @@
 import CMalloc
 import Foundation
 
-/// glibc allocator settings applied before anything else runs.
+/// glibc allocator settings applied before anything else runs. Each can be overridden with glibc's own
+/// environment variable (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`).
 ///
-/// glibc gives every thread that allocates its own arena (up to 8 per core). Records are allocated on
-/// librdkafka's and the poll thread and freed on the sink's and NIO's threads, so memory freed in one arena is
-/// not reused by the others and the resident set grows far past the live bytes (in `bench --only memory`, 1,000
-/// partitions: 390-410 MiB peak with glibc's default, 280-390 MiB with two arenas, CPU time within the
-/// run-to-run noise). The `MALLOC_ARENA_MAX` environment variable, when set, wins.
+/// - Two arenas. glibc gives every thread that allocates its own arena (up to 8 per core). Records are
+///   allocated on librdkafka's and the poll thread and freed on the sink's and NIO's threads, so memory freed in
+///   one arena is not reused by the others and the resident set grows far past the live bytes (in
+///   `bench --only memory`, 1,000 partitions: 390-410 MiB peak with glibc's default, 280-390 MiB with two arenas,
+///   CPU time within the run-to-run noise).
+/// - Batch buffers from the heap, kept when freed. By default glibc maps every allocation above 128 KiB (rising
+///   to the largest one freed) straight from the kernel and gives free memory above 128 KiB at the top of a heap
+///   back, so each new batch buffer (up to `batch.max_bytes`, 4 MiB) arrives as fresh pages that the kernel
+///   faults in and zeroes one by one. With allocations up to 32 MiB served from the arenas and up to 32 MiB of free
+///   heap kept, the buffers of finished appends are reused: the sink's CPU time per GB fell by a fifth to a third
+///   (jsonl/none 1 KiB: 5.1 to 3.3 CPU s for 600,000 records), the memory bound still holds.
 enum AllocatorSettings {
     static let arenas: Int32 = 2
+    static let mmapThresholdBytes: Int32 = 32 << 20
+    static let trimThresholdBytes: Int32 = 32 << 20
 
     static func apply(environment: [String: String] = ProcessInfo.processInfo.environment) {
         #if canImport(Glibc)
         if environment["MALLOC_ARENA_MAX"] == nil {
             _ = mallopt(M_ARENA_MAX, arenas)
+        }
+        if environment["MALLOC_MMAP_THRESHOLD_"] == nil {
+            _ = mallopt(M_MMAP_THRESHOLD, mmapThresholdBytes)
+        }
+        if environment["MALLOC_TRIM_THRESHOLD_"] == nil {
+            _ = mallopt(M_TRIM_THRESHOLD, trimThresholdBytes)
         }
         #endif
     }
