@@ -12,13 +12,28 @@ import Foundation
 /// - Batch buffers from the heap, kept when freed. By default glibc maps every allocation above 128 KiB (rising
 ///   to the largest one freed) straight from the kernel and gives free memory above 128 KiB at the top of a heap
 ///   back, so each new batch buffer (up to `batch.max_bytes`, 4 MiB) arrives as fresh pages that the kernel
-///   faults in and zeroes one by one. With allocations up to 32 MiB served from the arenas and up to 32 MiB of free
-///   heap kept, the buffers of finished appends are reused: the sink's CPU time per GB fell by a fifth to a third
-///   (jsonl/none 1 KiB: 5.1 to 3.3 CPU s for 600,000 records), the memory bound still holds.
+///   faults in and zeroes one by one. Allocations up to 32 MiB are served from the arenas, and each arena keeps
+///   up to an eighth of `max_buffered_bytes` of free memory (at least 4 MiB, at most 32 MiB; set once the
+///   configuration is read), so the buffers of finished appends are reused (see docs/benchmarks.md for what it
+///   saves) while the memory bound still holds.
 enum AllocatorSettings {
     static let arenas: Int32 = 2
     static let mmapThresholdBytes: Int32 = 32 << 20
     static let trimThresholdBytes: Int32 = 32 << 20
+
+    /// Free memory an arena keeps for a budget of `maxBufferedBytes`: an eighth, 4...32 MiB.
+    static func trimThreshold(maxBufferedBytes: Int64) -> Int32 {
+        Int32(min(max(maxBufferedBytes / 8, 4 << 20), Int64(trimThresholdBytes)))
+    }
+
+    /// Scales the free memory kept to the sink's memory budget (unless `MALLOC_TRIM_THRESHOLD_` is set).
+    static func fit(maxBufferedBytes: Int64, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        #if canImport(Glibc)
+        if environment["MALLOC_TRIM_THRESHOLD_"] == nil {
+            _ = mallopt(M_TRIM_THRESHOLD, trimThreshold(maxBufferedBytes: maxBufferedBytes))
+        }
+        #endif
+    }
 
     static func apply(environment: [String: String] = ProcessInfo.processInfo.environment) {
         #if canImport(Glibc)

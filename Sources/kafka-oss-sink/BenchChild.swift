@@ -89,6 +89,7 @@ enum BenchSinkChild {
         let firstRecord = FirstRecordProbe()
         let factory = BenchMetricsFactory(
             wrapping: MetricsBootstrap.makePrometheusFactory(registry: PrometheusCollectorRegistry()), probe: firstRecord)
+        AllocatorSettings.fit(maxBufferedBytes: loaded.configuration.sink.maxBufferedBytes)
         let service = SinkService(configuration: loaded.configuration, logger: logger, metrics: SinkMetrics(factory: factory))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -39,6 +39,7 @@ struct RunCommand: AsyncParsableCommand {
         let healthServer = HealthServer(
             host: configuration.server.host, port: configuration.server.port, state: health, registry: registry,
             logger: logger)
+        AllocatorSettings.fit(maxBufferedBytes: configuration.sink.maxBufferedBytes)
         let service = SinkService(configuration: configuration, logger: logger, metrics: metrics, health: health)
         let group = ServiceGroup(configuration: .init(
             services: [
