@@ -3,9 +3,10 @@
 /// poll thread to the sink, and the sink's own buffers (rendered records, buffered and in flight, counted by
 /// their allocated capacity).
 ///
-/// Of a budget T: librdkafka's queue T/8 and one fetch response T/8, the hand-over T/16. The sink pauses its
-/// fullest partitions above T/2 and every partition above 5T/8; what was already polled when the pause came
-/// (the hand-over and one delivered batch) lands on top of that, larger once rendered.
+/// Of a budget T: librdkafka's queue T/8 and one fetch response T/8, the hand-over T/16. The sink sends partial
+/// batches early above T/4, pauses its fullest partitions above T/2 and every partition above 5T/8; what was
+/// already polled when the pause came (the hand-over and one delivered batch) lands on top of that, larger once
+/// rendered.
 public struct MemoryBudget: Sendable, Equatable {
     /// librdkafka's `queued.max.messages.kbytes` and `fetch.max.bytes` (an eighth each, unless set in
     /// `kafka.properties`): the records fetched but not yet polled, and one fetch response on top.

@@ -51,6 +51,7 @@ import Testing
         #expect(settings.maxBufferedBytes == 32 << 20)
         #expect(settings.pauseAllAboveBytes == 40 << 20)
         #expect(settings.resumeBelowBytes == 16 << 20)
+        #expect(settings.flushEarlyAboveBytes == 16 << 20)
     }
 
     @Test func explicitPropertiesWinAndTheFetchWaitIsClamped() throws {
