@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "CCRC64"),
         // JSON string escaping for the jsonl renderer (SSE2 on x86_64).
         .target(name: "CJSONEscape"),
+        // The bench harness's allocator set-up (a constructor) and heap pre-faulting.
+        .target(name: "CBenchHeap"),
         .target(name: "OSSChecksum", dependencies: ["CCRC64"], swiftSettings: strict),
         .target(
             name: "OSSSigning",
@@ -112,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-oss-sink",
             dependencies: [
-                "SinkService", "SinkConfig", "SinkCore", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer", "CMalloc",
+                "SinkService", "SinkConfig", "SinkCore", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer", "CMalloc", "CBenchHeap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

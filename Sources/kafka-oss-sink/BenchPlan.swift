@@ -19,6 +19,9 @@ struct BenchPlan: Sendable {
     var emulatorAppends1KiB: Int
     var emulatorAppends1MiB: Int
     var sinkTimeout: Duration
+    /// Heap the harness faults in before it starts (see CBenchHeap): the topics in the mock cluster plus the
+    /// largest run's objects in the emulator.
+    var prefaultBytes = 0
     /// The end-to-end cases (`format/compression`), each run with 1 KiB and 100 B records.
     var sinkCases = allSinkCases
 
@@ -28,7 +31,7 @@ struct BenchPlan: Sendable {
     static let full = BenchPlan(
         records1KiB: 600_000, partitions1KiB: 64, records100B: 2_000_000, partitions100B: 32, consumeRounds: 3,
         memoryRecords: 300_000, latencyRate: 5000, latencySeconds: 20, crcBufferBytes: 64 * 1_048_576, crcRounds: 8,
-        emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300))
+        emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300), prefaultBytes: 1536 << 20)
 
     /// A smoke run: every section with small counts (well under a minute, also in a debug build).
     static let quick = BenchPlan(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBenchHeap
 
 @main
 struct KafkaOSSSink: AsyncParsableCommand {

@@ -1,0 +1,65 @@
+// Allocator set-up for the bench harness process.
+//
+// The harness holds librdkafka's mock cluster and the OSS emulator's memory store, stand-ins for a Kafka cluster
+// and OSS that would run on other machines. Every sink run stores hundreds of MB in the emulator and the bench
+// deletes them afterwards. glibc gives memory back to the kernel (whole heaps of secondary arenas regardless of
+// M_TRIM_THRESHOLD), a VM returns it to the hypervisor, and faulting it in again costs 2-3 s per GB on the bench
+// machine, on the same two cores the sink under test runs on. So the harness keeps every page it frees: no new
+// arenas, no trimming, and a top pad as large as a secondary arena's heap, so an emptied heap is not unmapped
+// either. This has to happen before threads allocate, hence a constructor rather than Swift code in main.
+// Sink processes, including the bench's sink children, keep the production settings (AllocatorSettings.swift).
+#include "CBenchHeap.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int bench_harness;
+
+int kos_is_bench_harness(void) { return bench_harness; }
+
+// True for `PROGRAM bench ...` without `sink-child` among the arguments.
+static int detect_bench_harness(void) {
+    char buffer[4096];
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buffer[n] = 0;
+    const char *end = buffer + n;
+    const char *arg = buffer + strlen(buffer) + 1;  // skip the program
+    if (arg >= end || strcmp(arg, "bench") != 0) return 0;
+    for (; arg < end; arg += strlen(arg) + 1) {
+        if (strcmp(arg, "sink-child") == 0) return 0;
+    }
+    return 1;
+}
+
+__attribute__((constructor)) static void kos_bench_heap_setup(void) {
+    if (!detect_bench_harness()) return;
+    bench_harness = 1;
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    // A secondary arena frees a whole 64 MiB heap once it is empty unless the top pad covers it.
+    mallopt(M_TOP_PAD, 64 << 20);
+}
+
+size_t kos_prefault_heap(size_t bytes, size_t chunk) {
+    size_t count = (bytes + chunk - 1) / chunk, made = 0;
+    void **blocks = malloc(count * sizeof(void *));
+    if (blocks == NULL) return 0;
+    for (; made < count; made++) {
+        volatile unsigned char *p = malloc(chunk);
+        if (p == NULL) break;
+        for (size_t i = 0; i < chunk; i += 4096) p[i] = 1;
+        blocks[made] = (void *)p;
+    }
+    for (size_t i = 0; i < made; i++) free(blocks[i]);
+    free(blocks);
+    return made * chunk;
+}
