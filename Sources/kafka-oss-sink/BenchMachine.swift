@@ -56,6 +56,8 @@ struct BenchUsage: Sendable {
     /// `ru_maxrss`, converted from KiB. For a spawned child this includes the parent's RSS at exec; sink runs
     /// replace it with the child's own `VmHWM`.
     var maxRSSBytes: Int64
+    /// Page faults served without I/O (`ru_minflt`): each first touch of a page the kernel has to supply.
+    var minorFaults: Int
 
     var cpuSeconds: Double { userSeconds + systemSeconds }
 
@@ -63,6 +65,7 @@ struct BenchUsage: Sendable {
         userSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
         systemSeconds = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         maxRSSBytes = Int64(usage.ru_maxrss) * 1024
+        minorFaults = Int(usage.ru_minflt)
     }
 
     /// This process so far.

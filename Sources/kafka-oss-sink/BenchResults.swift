@@ -49,6 +49,8 @@ struct SinkRunResult: Codable, Sendable {
     /// CPU seconds per GB of Kafka payload.
     var cpuSecondsPerGB: Double
     var maxRSSBytes: Int64
+    /// Minor page faults of the sink process (fresh pages the kernel zeroed for it).
+    var minorFaults: Int?
     var objects: Int
     /// Bytes stored in OSS (rendered, after compression).
     var objectBytes: Int

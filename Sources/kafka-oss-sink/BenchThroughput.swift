@@ -59,9 +59,11 @@ struct BenchThroughput {
             records: topic.records, seconds: outcome.seconds, recordsPerSecond: rate,
             mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: floorRate.map { rate / $0 },
             cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9),
-            maxRSSBytes: outcome.usage.maxRSSBytes, objects: stored.objects, objectBytes: stored.bytes)
-        progress(String(format: "  sink %@/%@ %@: %.0f records/s, %.1f MB/s, %.2f CPU s, %d objects",
-                        settings.format, settings.compression, describe(topic), rate, result.mbPerSecond, result.cpuSeconds, stored.objects))
+            maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, objects: stored.objects,
+            objectBytes: stored.bytes)
+        progress(String(format: "  sink %@/%@ %@: %.0f records/s, %.1f MB/s, %.2f CPU s, %d page faults, %d objects",
+                        settings.format, settings.compression, describe(topic), rate, result.mbPerSecond, result.cpuSeconds,
+                        outcome.usage.minorFaults, stored.objects))
         return result
     }
 
