@@ -152,27 +152,6 @@ enum JSONWriter {
         }
     }
 
-    /// True when one of the 8 bytes in `w` is < 0x20, `"`, `\\` or ≥ 0x80 (needs escaping or UTF-8 validation).
-    @inline(__always)
-    static func wordNeedsAttention(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (w &- ones &* 0x20) & ~w
-        let q = w ^ (ones &* 0x22)
-        let quote = (q &- ones) & ~q
-        let b = w ^ (ones &* 0x5C)
-        let backslash = (b &- ones) & ~b
-        return ((control | quote | backslash) & highs) | (w & highs) != 0
-    }
-
-    /// The high bit of each byte lane of the result is set exactly when that byte of `x` is zero.
-    @inline(__always)
-    static func zeroLanes(_ x: UInt64) -> UInt64 {
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let y = (x & low7) &+ low7
-        return ~(y | x | low7)
-    }
-
     /// Writes `p` as an escaped JSON string. Returns false (writing nothing) when `p` is not valid UTF-8.
     ///
     /// Two passes in C (`CJSONEscape`, 16 bytes at a time over plain ASCII): the first validates and measures, the
