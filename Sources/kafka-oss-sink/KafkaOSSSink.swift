@@ -23,7 +23,10 @@ struct KafkaOSSSink: AsyncParsableCommand {
     )
 
     static func main() async {
-        AllocatorSettings.apply()
+        // The bench harness set its allocator up in a constructor (CBenchHeap); everything else gets the sink's.
+        if kos_is_bench_harness() == 0 {
+            AllocatorSettings.apply()
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
