@@ -147,7 +147,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "SinkService", "OSSEmulator", "KafkaBridge", "OSSClient", "SinkConfig", "SinkCore", "OSSSigning",
-                "HealthServer", "CMalloc",
+                "HealthServer", "CMalloc", "CBenchHeap",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -21,22 +21,28 @@ static int bench_harness;
 
 int kos_is_bench_harness(void) { return bench_harness; }
 
-// True for `PROGRAM bench ...` without `sink-child` among the arguments.
+int kos_bench_harness_arguments(const char *args, size_t length) {
+    if (length == 0) return 0;
+    const char *end = args + length;
+    const char *arg = memchr(args, 0, length);  // skip the program
+    if (arg == NULL || ++arg >= end) return 0;
+    size_t left = (size_t)(end - arg);
+    if (strnlen(arg, left) != 5 || memcmp(arg, "bench", 5) != 0) return 0;
+    while (arg < end) {
+        size_t n = strnlen(arg, (size_t)(end - arg));
+        if (n == 10 && memcmp(arg, "sink-child", 10) == 0) return 0;
+        arg += n + 1;
+    }
+    return 1;
+}
+
 static int detect_bench_harness(void) {
     char buffer[4096];
     int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
-    ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+    ssize_t n = read(fd, buffer, sizeof(buffer));
     close(fd);
-    if (n <= 0) return 0;
-    buffer[n] = 0;
-    const char *end = buffer + n;
-    const char *arg = buffer + strlen(buffer) + 1;  // skip the program
-    if (arg >= end || strcmp(arg, "bench") != 0) return 0;
-    for (; arg < end; arg += strlen(arg) + 1) {
-        if (strcmp(arg, "sink-child") == 0) return 0;
-    }
-    return 1;
+    return n > 0 ? kos_bench_harness_arguments(buffer, (size_t)n) : 0;
 }
 
 __attribute__((constructor)) static void kos_bench_heap_setup(void) {

@@ -72,6 +72,26 @@ struct BenchSmokeTests {
         #expect(result.stderr.contains("jsonl/none, raw/none, jsonl/gzip, jsonl/zstd"))
     }
 
+    @Test("--quick --only throughput archives every record and reports the sink child's CPU, RSS and page faults", .timeLimit(.minutes(4)))
+    func quickThroughput() async throws {
+        let (result, results) = try await Self.bench(["--quick", "--only", "throughput", "--sinks", "raw/none"])
+        #expect(result.status == 0, "stderr:\n\(result.stderr)")
+        #expect(result.stdout.contains(" page faults |"), "stdout:\n\(result.stdout)")
+        let json = try #require(results)
+        let runs = try #require(json["end_to_end"] as? [[String: Any]])
+        #expect(Set(runs.compactMap { $0["record_bytes"] as? Int }) == [1024, 100])
+        for run in runs {
+            #expect(run["format"] as? String == "raw" && run["compression"] as? String == "none", "\(run)")
+            #expect((run["records"] as? Int ?? 0) > 0 && (run["objects"] as? Int ?? 0) > 0, "\(run)")
+            #expect((run["object_bytes"] as? Int ?? 0) >= (run["records"] as? Int ?? 0), "\(run)")
+            #expect((run["cpu_seconds"] as? Double ?? 0) > 0, "\(run)")
+            // Every process faults in at least its stack, heap and the pages of the binary it touches.
+            #expect((run["minor_faults"] as? Int ?? 0) > 1000, "\(run)")
+            let peak = run["max_rss_bytes"] as? Int ?? 0
+            #expect(peak > 8 << 20 && peak < 2 << 30, "\(run)")
+        }
+    }
+
     @Test("--quick --only memory measures the sink child's own peak RSS and its anonymous part", .timeLimit(.minutes(4)))
     func quickMemory() async throws {
         let (result, results) = try await Self.bench(["--quick", "--only", "memory"])

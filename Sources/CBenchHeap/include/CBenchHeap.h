@@ -7,6 +7,10 @@
 /// case the allocator was set up for it before any other code ran (see bench_heap.c).
 int kos_is_bench_harness(void);
 
+/// Whether NUL-separated command-line arguments (as in /proc/self/cmdline, program first) start the bench
+/// harness: `bench` first, and no `sink-child` among them.
+int kos_bench_harness_arguments(const char *args, size_t length);
+
 /// Allocates `bytes` of heap in `chunk`-sized blocks, writes one byte per page so the kernel faults every page
 /// in, and frees it all again. Returns the bytes touched.
 size_t kos_prefault_heap(size_t bytes, size_t chunk);
