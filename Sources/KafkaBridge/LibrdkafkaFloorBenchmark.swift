@@ -12,6 +12,12 @@ public enum LibrdkafkaFloorBenchmark {
         public var seconds: Double
         public var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
         public var megabytesPerSecond: Double { seconds > 0 ? Double(bytes) / seconds / 1_000_000 : 0 }
+
+        public init(records: Int, bytes: Int, seconds: Double) {
+            self.records = records
+            self.bytes = bytes
+            self.seconds = seconds
+        }
     }
 
     /// Consumes `expected` records of `topic` from the start as group `group`.

@@ -31,6 +31,10 @@ struct ConsumeResult: Codable, Sendable {
     var roundRecordsPerSecond: [Double]
     /// This consumer's records/s over the floor's, for the same record size (nil for the floor).
     var ratioToFloor: Double?
+    /// CPU seconds and minor page faults of the median round's child process over its whole life (start, group
+    /// join, the run, close); nil for the floor in the bench process.
+    var cpuSeconds: Double?
+    var minorFaults: Int?
 }
 
 /// One sink run in a child process: from the first consumed record until every offset was committed.
@@ -158,4 +162,6 @@ extension BenchResults {
 enum BenchConsumerName {
     static let floor = "librdkafka floor (C)"
     static let bridge = "KafkaBridge"
+    /// The floor run inside the bench process (pre-faulted heap, never trimmed); for reference, not a target.
+    static let floorInHarness = "floor in bench process"
 }

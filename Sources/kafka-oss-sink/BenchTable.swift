@@ -9,9 +9,10 @@ extension BenchResults {
 
         if let consume, !consume.isEmpty {
             out += "\n## 1. Consume only (median of rounds, first record to last)\n\n"
-            out += table(["consumer", "record", "partitions", "records", "records/s", "MB/s", "vs floor"], consume.map {
+            out += table(["consumer", "record", "partitions", "records", "records/s", "MB/s", "vs floor", "CPU s", "page faults"], consume.map {
                 [$0.consumer, bytes($0.recordBytes), "\($0.partitions)", "\($0.records)", rate($0.recordsPerSecond),
-                 fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "1.00"]
+                 fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "1.00", $0.cpuSeconds.map { fixed($0, 2) } ?? "-",
+                 $0.minorFaults.map { "\($0 / 1000)k" } ?? "-"]
             })
         }
         if let endToEnd, !endToEnd.isEmpty {

@@ -9,36 +9,46 @@ struct BenchThroughput {
     let logger: Logger
     let progress: @Sendable (String) -> Void
 
-    /// Floor and bridge alternately, `plan.consumeRounds` rounds each, on `topic`; medians.
+    /// Floor and bridge alternately, `plan.consumeRounds` rounds each, on `topic`, each round in a child process of
+    /// its own with the sink's allocator settings (as the sink runs are); medians. The floor of the same topic in
+    /// this process, whose heap is pre-faulted and never trimmed, is measured alongside for reference.
     func consume(_ topic: BenchTopic) async throws -> [ConsumeResult] {
-        var floor: [LibrdkafkaFloorBenchmark.Result] = []
-        var bridge: [LibrdkafkaFloorBenchmark.Result] = []
+        var floor: [BenchConsumeRound] = []
+        var bridge: [BenchConsumeRound] = []
+        var inProcess: [BenchConsumeRound] = []
         for round in 1...plan.consumeRounds {
-            let f = try await LibrdkafkaFloorBenchmark.consume(
-                bootstrapServers: stack.cluster.bootstrapServers, group: "bench-floor-\(stack.runID)-\(topic.recordBytes)-\(round)",
+            let group = "\(stack.runID)-\(topic.recordBytes)-\(round)"
+            let f = try await stack.consumeInChild(.floor, topic: topic, group: "bench-floor-\(group)", timeout: plan.sinkTimeout)
+            let b = try await stack.consumeInChild(.bridge, topic: topic, group: "bench-bridge-\(group)", timeout: plan.sinkTimeout)
+            let h = try await LibrdkafkaFloorBenchmark.consume(
+                bootstrapServers: stack.cluster.bootstrapServers, group: "bench-floor-harness-\(group)",
                 topic: topic.name, expected: topic.records)
-            let b = try await KafkaBridgeBenchmark.consume(
-                bootstrapServers: stack.cluster.bootstrapServers, group: "bench-bridge-\(stack.runID)-\(topic.recordBytes)-\(round)",
-                topic: topic.name, expected: topic.records, logger: logger)
-            guard f.records == topic.records, b.records == topic.records, f.bytes == topic.payloadBytes, b.bytes == topic.payloadBytes else {
-                throw BenchFailure("consume round \(round) of \(topic.name) counted floor \(f.records)/\(f.bytes) B, bridge \(b.records)/\(b.bytes) B; "
+            let harness = BenchConsumeRound(result: h, usage: nil)
+            for (name, r) in [(BenchConsumerName.floor, f.result), (BenchConsumerName.bridge, b.result), (BenchConsumerName.floorInHarness, h)]
+            where r.records != topic.records || r.bytes != topic.payloadBytes {
+                throw BenchFailure("consume round \(round) of \(topic.name): \(name) counted \(r.records) records, \(r.bytes) B; "
                     + "expected \(topic.records) records, \(topic.payloadBytes) B")
             }
             floor.append(f)
             bridge.append(b)
-            progress(String(format: "  consume %@ round %d: floor %.0f records/s, bridge %.0f records/s",
-                            describe(topic), round, f.recordsPerSecond, b.recordsPerSecond))
+            inProcess.append(harness)
+            progress(String(format: "  consume %@ round %d: floor %.0f records/s, bridge %.0f records/s (floor in the bench process %.0f)",
+                            describe(topic), round, f.result.recordsPerSecond, b.result.recordsPerSecond, h.recordsPerSecond))
         }
         let floorResult = summarize(BenchConsumerName.floor, topic, floor, floorRate: nil)
-        return [floorResult, summarize(BenchConsumerName.bridge, topic, bridge, floorRate: floorResult.recordsPerSecond)]
+        return [
+            floorResult, summarize(BenchConsumerName.bridge, topic, bridge, floorRate: floorResult.recordsPerSecond),
+            summarize(BenchConsumerName.floorInHarness, topic, inProcess, floorRate: floorResult.recordsPerSecond),
+        ]
     }
 
-    private func summarize(_ name: String, _ topic: BenchTopic, _ rounds: [LibrdkafkaFloorBenchmark.Result], floorRate: Double?) -> ConsumeResult {
-        let median = rounds.sorted { $0.recordsPerSecond < $1.recordsPerSecond }[rounds.count / 2]
+    private func summarize(_ name: String, _ topic: BenchTopic, _ rounds: [BenchConsumeRound], floorRate: Double?) -> ConsumeResult {
+        let median = rounds.sorted { $0.result.recordsPerSecond < $1.result.recordsPerSecond }[rounds.count / 2]
         return ConsumeResult(
             consumer: name, recordBytes: topic.recordBytes, partitions: topic.partitions, records: topic.records, rounds: rounds.count,
-            seconds: median.seconds, recordsPerSecond: median.recordsPerSecond, mbPerSecond: median.megabytesPerSecond,
-            roundRecordsPerSecond: rounds.map(\.recordsPerSecond), ratioToFloor: floorRate.map { median.recordsPerSecond / $0 })
+            seconds: median.result.seconds, recordsPerSecond: median.result.recordsPerSecond, mbPerSecond: median.result.megabytesPerSecond,
+            roundRecordsPerSecond: rounds.map(\.result.recordsPerSecond), ratioToFloor: floorRate.map { median.result.recordsPerSecond / $0 },
+            cpuSeconds: median.usage?.cpuSeconds, minorFaults: median.usage?.minorFaults)
     }
 
     /// One sink run over the whole of `topic` with `settings`; checks the stored line count for uncompressed formats.

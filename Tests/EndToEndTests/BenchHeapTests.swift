@@ -13,12 +13,14 @@ struct BenchHeapTests {
         return bytes.withUnsafeBufferPointer { kos_bench_harness_arguments($0.baseAddress, $0.count) } != 0
     }
 
-    @Test("bench and bench run are the harness; sink children, other commands and look-alikes are not")
+    @Test("bench and bench run are the harness; sink and consume children, other commands and look-alikes are not")
     func classifiesArguments() {
         #expect(Self.isHarness(["/usr/bin/kafka-oss-sink", "bench"]))
         #expect(Self.isHarness(["kafka-oss-sink", "bench", "--only", "crc,emulator", "--output", "x.json"]))
         #expect(Self.isHarness(["kafka-oss-sink", "bench", "run", "--quick"]))
         #expect(!Self.isHarness(["kafka-oss-sink", "bench", "sink-child", "--config", "c.yaml", "--report", "r.json"]))
+        #expect(!Self.isHarness(["kafka-oss-sink", "bench", "consume-child", "--consumer", "floor", "--topic", "t"]))
+        #expect(Self.isHarness(["kafka-oss-sink", "bench", "--only", "consume", "--output", "consume-child.json"]))
         #expect(!Self.isHarness(["kafka-oss-sink", "run", "--config", "bench"]))
         #expect(!Self.isHarness(["kafka-oss-sink", "benchmark"]))
         #expect(!Self.isHarness(["kafka-oss-sink"]))

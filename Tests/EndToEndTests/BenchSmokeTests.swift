@@ -92,6 +92,41 @@ struct BenchSmokeTests {
         }
     }
 
+    @Test("--quick --only consume runs the floor and the bridge in child processes and the floor in the bench process", .timeLimit(.minutes(4)))
+    func quickConsume() async throws {
+        let (result, results) = try await Self.bench(["--quick", "--only", "consume"])
+        #expect(result.status == 0, "stderr:\n\(result.stderr)")
+        #expect(result.stdout.contains("## 1. Consume only"), "stdout:\n\(result.stdout)")
+        let json = try #require(results)
+        let consume = try #require(json["consume"] as? [[String: Any]])
+        let floor = "librdkafka floor (C)", bridge = "KafkaBridge", inProcess = "floor in bench process"
+        #expect(consume.compactMap { $0["consumer"] as? String } == [floor, bridge, inProcess, floor, bridge, inProcess])
+        #expect(consume.compactMap { $0["record_bytes"] as? Int } == [1024, 1024, 1024, 100, 100, 100])
+        for entry in consume {
+            let name = entry["consumer"] as? String ?? ""
+            #expect((entry["records"] as? Int ?? 0) == 8000 && (entry["records_per_second"] as? Double ?? 0) > 0, "\(entry)")
+            if name == inProcess {
+                #expect(entry["cpu_seconds"] == nil && entry["minor_faults"] == nil, "\(entry)")
+            } else {
+                #expect((entry["cpu_seconds"] as? Double ?? 0) > 0, "\(entry)")
+                // A child faults in at least its stack, heap and the pages of the binary it touches.
+                #expect((entry["minor_faults"] as? Int ?? 0) > 1000, "\(entry)")
+            }
+            #expect((entry["ratio_to_floor"] == nil) == (name == floor), "\(entry)")
+        }
+        let targets = try #require(json["targets"] as? [[String: Any]])
+        #expect(targets.compactMap { $0["name"] as? String }.filter { $0.hasPrefix("KafkaBridge consume-only") }.count == 2, "\(targets)")
+    }
+
+    @Test("consume-child rejects an unknown consumer, naming the choices")
+    func consumeChildRejectsUnknownConsumer() async throws {
+        let result = try await CLIProcess.run(
+            ["bench", "consume-child", "--consumer", "warp", "--bootstrap-servers", "127.0.0.1:1", "--group", "g", "--topic", "t",
+             "--expected", "1", "--report", "/dev/null"], in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 64, "stderr:\n\(result.stderr)")
+        #expect(result.stderr.contains("unknown consumer 'warp'; choose floor or bridge"), "stderr:\n\(result.stderr)")
+    }
+
     @Test("--quick --only memory measures the sink child's own peak RSS and its anonymous part", .timeLimit(.minutes(4)))
     func quickMemory() async throws {
         let (result, results) = try await Self.bench(["--quick", "--only", "memory"])

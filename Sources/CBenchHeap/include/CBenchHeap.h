@@ -3,12 +3,13 @@
 
 #include <stddef.h>
 
-/// Whether this process is the bench harness (`kafka-oss-sink bench [run] ...`, not `bench sink-child`), in which
+/// Whether this process is the bench harness (`kafka-oss-sink bench [run] ...`, not its children
+/// `bench sink-child` and `bench consume-child`), in which
 /// case the allocator was set up for it before any other code ran (see bench_heap.c).
 int kos_is_bench_harness(void);
 
 /// Whether NUL-separated command-line arguments (as in /proc/self/cmdline, program first) start the bench
-/// harness: `bench` first, and no `sink-child` among them.
+/// harness: `bench` first, and neither `sink-child` nor `consume-child` among them.
 int kos_bench_harness_arguments(const char *args, size_t length);
 
 /// Allocates `bytes` of heap in `chunk`-sized blocks, writes one byte per page so the kernel faults every page

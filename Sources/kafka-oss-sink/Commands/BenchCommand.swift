@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run the benchmark suite (issue 8) against an in-process mock cluster and OSS emulator.",
-        subcommands: [BenchRunCommand.self, BenchSinkChildCommand.self],
+        subcommands: [BenchRunCommand.self, BenchSinkChildCommand.self, BenchConsumeChildCommand.self],
         defaultSubcommand: BenchRunCommand.self
     )
 }
@@ -120,5 +120,45 @@ struct BenchSinkChildCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BenchSinkChild.run(configPath: config, reportPath: report)
+    }
+}
+
+/// One consume-only round, started by `bench run` in a child process (not for direct use).
+struct BenchConsumeChildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume-child",
+        abstract: "Internal: consume a topic once with the librdkafka floor or KafkaBridge and report the rate.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "floor or bridge.")
+    var consumer: String
+
+    @Option(help: "The mock cluster's bootstrap servers.")
+    var bootstrapServers: String
+
+    @Option(help: "A consumer group new to the topic (it reads from the start).")
+    var group: String
+
+    @Option(help: "The topic to read.")
+    var topic: String
+
+    @Option(help: "Records to read before stopping.")
+    var expected: Int
+
+    @Option(help: "Where to write the JSON report on exit.")
+    var report: String
+
+    func validate() throws {
+        guard BenchConsumer(rawValue: consumer) != nil else {
+            throw ValidationError("--consumer: unknown consumer '\(consumer)'; choose floor or bridge")
+        }
+        guard expected > 0 else { throw ValidationError("--expected must be positive, got \(expected)") }
+    }
+
+    func run() async throws {
+        try await BenchConsumeChild.run(
+            consumer: BenchConsumer(rawValue: consumer)!, bootstrapServers: bootstrapServers, group: group, topic: topic,
+            expected: expected, reportPath: report)
     }
 }
