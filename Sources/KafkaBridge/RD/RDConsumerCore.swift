@@ -169,6 +169,7 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         var records = 0
         var bytes = 0
         defer { watchFetchStall(records: records, bytes: bytes) }
+        var drained = true
         var message = rd_kafka_consumer_poll(rk, pollTimeoutMs)
         while let m = message {
             if m.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -183,12 +184,25 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
                 pendingBytes += m.pointee.len + m.pointee.key_len
                 records += 1
                 bytes += m.pointee.len + m.pointee.key_len
-                if pending.count >= configuration.maxBatchRecords || pendingBytes >= configuration.maxBatchBytes { break }
+                if pending.count >= configuration.maxBatchRecords || pendingBytes >= configuration.maxBatchBytes {
+                    drained = false
+                    break
+                }
             }
             message = rd_kafka_consumer_poll(rk, 0)
         }
         deliverPending()
+        if drained && records > 0 && records < Self.coalesceBelowRecords {
+            usleep(Self.coalesceMicroseconds)
+        }
     }
+
+    /// A poll round that emptied the queue after fewer records than this waits `coalesceMicroseconds` before
+    /// the next one. The broker thread enqueues fetched records one by one and signals a waiting poll thread for
+    /// each, so a poll thread that always waits on an empty queue wakes (and the broker thread makes a futex
+    /// call) for every few records; the pause lets a batch build up instead, at the cost of a millisecond.
+    static let coalesceBelowRecords = 128
+    static let coalesceMicroseconds: UInt32 = 1000
 
     /// After a poll round: wakes the broker threads when the queue drained after filling up.
     private func watchFetchStall(records: Int, bytes: Int) {
