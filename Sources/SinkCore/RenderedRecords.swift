@@ -1,7 +1,9 @@
 /// Rendered (uncompressed) records of one partition, in offset order, with per-record boundaries.
 ///
 /// Records are rendered once, on arrival, straight into `bytes`; batches are cut from the front. Memory is the
-/// live bytes only: emptied buffers release their storage.
+/// live bytes only: emptied buffers release their storage. A buffer that starts after a batch was cut reserves
+/// that batch's size at once instead of doubling up to it, which would allocate, copy and fault in fresh memory
+/// at every step.
 struct RenderedRecords: Sendable {
     var bytes: [UInt8] = []
     /// End index in `bytes` of each record (absolute, including consumed ones before `head`).
@@ -10,6 +12,9 @@ struct RenderedRecords: Sendable {
     /// Time (epoch ms) that places each record in a time bucket.
     var times: [Int64] = []
     var head = 0
+    /// Bytes and records of the last batch cut from the front: what the next buffer reserves when it starts.
+    var capacityHint = 0
+    var countHint = 0
 
     var count: Int { ends.count - head }
     var isEmpty: Bool { head == ends.count }
@@ -32,14 +37,21 @@ struct RenderedRecords: Sendable {
     func bytes(first k: Int) -> Int { k == 0 ? 0 : ends[head + k - 1] - startByte }
 
     mutating func append(_ record: SinkRecord, time: Int64, renderer: RecordRenderer) {
+        if ends.capacity == 0 && countHint > 0 {
+            bytes.reserveCapacity(capacityHint)
+            ends.reserveCapacity(countHint)
+            offsets.reserveCapacity(countHint)
+            times.reserveCapacity(countHint)
+        }
         renderer.render(record, into: &bytes)
         ends.append(bytes.count)
         offsets.append(record.offset)
         times.append(time)
     }
 
+    /// Empties the buffer and releases its storage (the size hints stay).
     mutating func removeAll() {
-        self = RenderedRecords()
+        self = RenderedRecords(capacityHint: capacityHint, countHint: countHint)
     }
 
     /// Drops the first `k` live records.
@@ -67,7 +79,7 @@ struct RenderedRecords: Sendable {
         if k == count {
             if head > 0 { compact() }
             let all = self
-            self = RenderedRecords()
+            self = RenderedRecords(capacityHint: all.bytes.count, countHint: all.ends.count)
             return all
         }
         let start = startByte
@@ -78,6 +90,8 @@ struct RenderedRecords: Sendable {
         out.offsets = Array(offsets[head..<(head + k)])
         out.times = Array(times[head..<(head + k)])
         dropFirst(k)
+        capacityHint = end - start
+        countHint = k
         return out
     }
 
