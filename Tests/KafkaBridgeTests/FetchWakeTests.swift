@@ -2,6 +2,19 @@ import Foundation
 import Testing
 @testable import KafkaBridge
 
+/// When the poll thread pauses between rounds to let records build up in the queue (pure).
+@Suite struct PollCoalescingTests {
+    @Test func onlyARoundThatDrainedTheQueueAfterFewRecordsPauses() {
+        #expect(RDConsumerCore.pausesAfterRound(records: 1, drainedQueue: true))
+        #expect(RDConsumerCore.pausesAfterRound(records: RDConsumerCore.coalesceBelowRecords - 1, drainedQueue: true))
+        #expect(!RDConsumerCore.pausesAfterRound(records: RDConsumerCore.coalesceBelowRecords, drainedQueue: true))
+        // A round that timed out with nothing already waited; one cut at the batch limits has more queued.
+        #expect(!RDConsumerCore.pausesAfterRound(records: 0, drainedQueue: true))
+        #expect(!RDConsumerCore.pausesAfterRound(records: 5, drainedQueue: false))
+        #expect(RDConsumerCore.coalesceMicroseconds <= 1000, "the pause is what a record can wait extra")
+    }
+}
+
 /// The decision when librdkafka's broker threads need waking (pure).
 @Suite struct FetchStallDetectorTests {
     let start = ContinuousClock.now

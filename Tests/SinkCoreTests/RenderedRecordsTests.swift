@@ -44,5 +44,13 @@ import Testing
         _ = revoked.takeFirst(10)
         revoked.removeAll()
         #expect(revoked.isEmpty && revoked.allocatedBytes == 0)
+        // Emptying a buffer that still holds records releases its storage; the hints stay for the next start.
+        var held = filled(0...9, size: 99)
+        _ = held.takeFirst(4)
+        #expect(held.allocatedBytes > 0)
+        held.removeAll()
+        #expect(held.isEmpty && held.allocatedBytes == 0 && held.capacityHint == 400 && held.countHint == 4)
+        held.append(record(tp0, 20, value: "y"), time: 0, renderer: renderer)
+        #expect(held.bytes.capacity >= 400 && held.firstOffset == 20)
     }
 }

@@ -192,15 +192,20 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
             message = rd_kafka_consumer_poll(rk, 0)
         }
         deliverPending()
-        if drained && records > 0 && records < Self.coalesceBelowRecords {
+        if Self.pausesAfterRound(records: records, drainedQueue: drained) {
             usleep(Self.coalesceMicroseconds)
         }
     }
 
-    /// A poll round that emptied the queue after fewer records than this waits `coalesceMicroseconds` before
-    /// the next one. The broker thread enqueues fetched records one by one and signals a waiting poll thread for
-    /// each, so a poll thread that always waits on an empty queue wakes (and the broker thread makes a futex
-    /// call) for every few records; the pause lets a batch build up instead, at the cost of a millisecond.
+    /// Whether a poll round waits `coalesceMicroseconds` before the next: when it emptied the queue after at least
+    /// one and fewer than `coalesceBelowRecords` records. The broker thread enqueues fetched records one by one
+    /// and signals a waiting poll thread for each, so a poll thread that always waits on an empty queue wakes (and
+    /// the broker thread makes a futex call) for every few records; the pause lets a batch build up instead, at
+    /// the cost of a millisecond. A round that stopped at the batch limits, or timed out empty, goes on at once.
+    static func pausesAfterRound(records: Int, drainedQueue: Bool) -> Bool {
+        drainedQueue && records > 0 && records < coalesceBelowRecords
+    }
+
     static let coalesceBelowRecords = 128
     static let coalesceMicroseconds: UInt32 = 1000
 
