@@ -16,6 +16,10 @@ import Glibc
 struct BenchChildReport: Codable, Sendable {
     /// CLOCK_MONOTONIC when the sink first counted consumed records (nil: it consumed nothing).
     var firstRecordNanoseconds: UInt64?
+    /// CLOCK_MONOTONIC when the sink last counted consumed records.
+    var lastRecordNanoseconds: UInt64?
+    /// CLOCK_MONOTONIC of every acknowledged offset commit, in order.
+    var commitAckNanoseconds: [UInt64] = []
     /// `VmHWM` of the child's own address space, read just before exit. `wait4`'s `ru_maxrss` cannot be used:
     /// Linux folds the spawning parent's RSS (the bench process, holding the mock cluster's log and the
     /// emulator's objects) into the child's maximum when the child execs.
@@ -26,7 +30,8 @@ struct BenchChildReport: Codable, Sendable {
     var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case firstRecordNanoseconds = "first_record_ns", peakRSSBytes = "peak_rss_bytes",
+        case firstRecordNanoseconds = "first_record_ns", lastRecordNanoseconds = "last_record_ns",
+             commitAckNanoseconds = "commit_ack_ns", peakRSSBytes = "peak_rss_bytes",
              peakAnonymousRSSBytes = "peak_anonymous_rss_bytes", error
     }
 }
@@ -79,16 +84,17 @@ final class AnonymousRSSSampler: @unchecked Sendable {
 }
 
 /// The child side: the production sink (`SinkService` with Prometheus metrics, as `run` wires it) for one
-/// configuration file, until SIGTERM. Records the moment the first records reached the sink, so the parent can
-/// time from there instead of from process start and group join.
+/// configuration file, until SIGTERM. Records when records first and last reached the sink and when each offset
+/// commit was acknowledged, so the parent can time from the first record instead of from process start and group
+/// join, to the commit that completed the topic, without polling the broker at a fine grain.
 enum BenchSinkChild {
     static func run(configPath: String, reportPath: String) async throws {
         let loaded = try loadConfigurationOrExit(path: configPath)
         SinkLogging.bootstrap(level: .warning, format: .text, redactor: LogRedactor(secrets: loaded.secrets))
         let logger = Logger(label: "kafka-oss-sink-bench")
-        let firstRecord = FirstRecordProbe()
+        let probe = BenchProbe()
         let factory = BenchMetricsFactory(
-            wrapping: MetricsBootstrap.makePrometheusFactory(registry: PrometheusCollectorRegistry()), probe: firstRecord)
+            wrapping: MetricsBootstrap.makePrometheusFactory(registry: PrometheusCollectorRegistry()), probe: probe)
         AllocatorSettings.fit(maxBufferedBytes: loaded.configuration.sink.maxBufferedBytes)
         let service = SinkService(configuration: loaded.configuration, logger: logger, metrics: SinkMetrics(factory: factory))
         let group = ServiceGroup(configuration: .init(
@@ -102,7 +108,7 @@ enum BenchSinkChild {
         } catch {
             report.error = "\(error)"
         }
-        report.firstRecordNanoseconds = firstRecord.value
+        (report.firstRecordNanoseconds, report.lastRecordNanoseconds, report.commitAckNanoseconds) = probe.values
         report.peakRSSBytes = processPeakRSSBytes()
         report.peakAnonymousRSSBytes = sampler.stop()
         let data = try JSONEncoder().encode(report)
@@ -111,38 +117,56 @@ enum BenchSinkChild {
     }
 }
 
-/// The first time anything counted consumed records.
-final class FirstRecordProbe: @unchecked Sendable {
+/// What the bench reads off the sink's own metrics: when consumed records were counted (first and last), and when
+/// offset commits were acknowledged.
+final class BenchProbe: @unchecked Sendable {
     private let lock = NSLock()
-    private var stamp: UInt64?
+    private var firstRecord: UInt64?
+    private var lastRecord: UInt64?
+    private var commitAcks: [UInt64] = []
 
-    func mark() {
+    func recordsCounted() {
+        let now = monotonicNanoseconds()
         lock.lock()
-        if stamp == nil { stamp = monotonicNanoseconds() }
+        if firstRecord == nil { firstRecord = now }
+        lastRecord = now
         lock.unlock()
     }
 
-    var value: UInt64? {
+    func commitAcknowledged() {
+        let now = monotonicNanoseconds()
+        lock.lock()
+        commitAcks.append(now)
+        lock.unlock()
+    }
+
+    var values: (firstRecord: UInt64?, lastRecord: UInt64?, commitAcks: [UInt64]) {
         lock.lock()
         defer { lock.unlock() }
-        return stamp
+        return (firstRecord, lastRecord, commitAcks)
     }
 }
 
-/// Forwards every metric to `wrapped` and marks `probe` on the first increment of the records-consumed counter.
+/// Forwards every metric to `wrapped`; tells `probe` about increments of the records-consumed counter and of the
+/// successful-commit counter.
 struct BenchMetricsFactory: MetricsFactory {
     let wrapped: any MetricsFactory
-    let probe: FirstRecordProbe
+    let probe: BenchProbe
 
-    init(wrapping wrapped: any MetricsFactory, probe: FirstRecordProbe) {
+    init(wrapping wrapped: any MetricsFactory, probe: BenchProbe) {
         self.wrapped = wrapped
         self.probe = probe
     }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         let handler = wrapped.makeCounter(label: label, dimensions: dimensions)
-        guard label == SinkMetricName.recordsConsumed else { return handler }
-        return ProbedCounter(wrapped: handler, probe: probe)
+        if label == SinkMetricName.recordsConsumed {
+            return ProbedCounter(wrapped: handler) { [probe] in probe.recordsCounted() }
+        }
+        if label == SinkMetricName.commits, dimensions.contains(where: { $0 == ("outcome", CommitMetricOutcome.ok.rawValue) }) {
+            return ProbedCounter(wrapped: handler) { [probe] in probe.commitAcknowledged() }
+        }
+        return handler
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
@@ -172,15 +196,15 @@ struct BenchMetricsFactory: MetricsFactory {
 
     final class ProbedCounter: CounterHandler, @unchecked Sendable {
         let wrapped: any CounterHandler
-        let probe: FirstRecordProbe
+        let incremented: @Sendable () -> Void
 
-        init(wrapped: any CounterHandler, probe: FirstRecordProbe) {
+        init(wrapped: any CounterHandler, incremented: @escaping @Sendable () -> Void) {
             self.wrapped = wrapped
-            self.probe = probe
+            self.incremented = incremented
         }
 
         func increment(by amount: Int64) {
-            if amount > 0 { probe.mark() }
+            if amount > 0 { incremented() }
             wrapped.increment(by: amount)
         }
 

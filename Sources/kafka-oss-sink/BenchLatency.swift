@@ -31,7 +31,7 @@ extension BenchThroughput {
                                     value: BenchPayload.value(index, size: valueBytes, prefix: LatencyObserver.marker(0)))
             }
             try await producer.flush()
-            _ = try await run.waitUntilCommitted(
+            try await run.waitUntilCommitted(
                 topic: topic, endOffsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), Int64(1)) }),
                 interval: .milliseconds(20), timeout: .seconds(60))
 
@@ -53,8 +53,8 @@ extension BenchThroughput {
             await observing.value
             var endOffsets: [Int32: Int64] = [:]
             for p in 0..<partitions { endOffsets[Int32(p)] = 1 + Int64(count / partitions + (p < count % partitions ? 1 : 0)) }
-            let committed = try await run.waitUntilCommitted(topic: topic, endOffsets: endOffsets, interval: .milliseconds(20), timeout: .seconds(60))
-            outcome = try await run.stop(committedAt: committed)
+            try await run.waitUntilCommitted(topic: topic, endOffsets: endOffsets, interval: .milliseconds(20), timeout: .seconds(60))
+            outcome = try await run.stop()
         } catch {
             await run.abandon()
             throw error

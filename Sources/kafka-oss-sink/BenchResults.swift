@@ -44,7 +44,11 @@ struct SinkRunResult: Codable, Sendable {
     var recordBytes: Int
     var partitions: Int
     var records: Int
+    /// From the sink's first consumed record until the acknowledgement of the commit that completed the topic.
     var seconds: Double
+    /// The part of `seconds` after the last consumed record: the last batches waiting for `linger`, their appends
+    /// and commits.
+    var drainSeconds: Double
     var recordsPerSecond: Double
     var mbPerSecond: Double
     var ratioToFloor: Double?
@@ -69,7 +73,7 @@ struct MemoryResult: Codable, Sendable {
     var peakRSSBytes: Int64
     /// Peak `RssAnon`: the part of the resident set the process allocated, without its code and libraries.
     var peakAnonymousRSSBytes: Int64?
-    /// `max_buffered_bytes` + 100 MiB (issue 8's target).
+    /// `max_buffered_bytes` + 100 MiB (the memory target).
     var limitBytes: Int64
     var seconds: Double
     var recordsPerSecond: Double
@@ -113,7 +117,7 @@ struct EmulatorResult: Codable, Sendable {
     var mbPerSecond: Double
 }
 
-/// One of issue 8's targets, evaluated on this run.
+/// One of the benchmark targets, evaluated on this run.
 struct TargetResult: Codable, Sendable {
     var name: String
     var value: Double
@@ -129,7 +133,7 @@ extension BenchResults {
         return try encoder.encode(self)
     }
 
-    /// Evaluates issue 8's targets from whatever sections ran.
+    /// Evaluates the benchmark targets from whatever sections ran.
     mutating func evaluateTargets() {
         targets = []
         if let consume {

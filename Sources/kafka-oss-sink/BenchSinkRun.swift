@@ -24,14 +24,18 @@ struct BenchSinkSettings: Sendable {
 
 /// What one child sink run measured.
 struct BenchSinkOutcome: Sendable {
-    /// From the sink's first consumed record until the parent saw every offset committed.
+    /// From the sink's first consumed record until the acknowledgement of the commit that completed the topic.
     var seconds: Double
+    /// From the sink's last consumed record until that acknowledgement: the batches still buffered at the end
+    /// waiting for `linger`, their appends and commits.
+    var drainSeconds: Double
     var usage: BenchUsage
     /// The child's peak `RssAnon` (sampled every 20 ms).
     var peakAnonymousRSSBytes: Int64?
     var prefix: String
     /// CLOCK_MONOTONIC of the first consumed record, in the child.
     var firstRecordNanoseconds: UInt64
+    /// CLOCK_MONOTONIC of the acknowledgement of the commit that completed the topic, in the child.
     var committedNanoseconds: UInt64
 }
 
@@ -83,10 +87,9 @@ final class BenchSinkChildRun: @unchecked Sendable {
             stdoutPath: directory + "/stdout.log", stderrPath: directory + "/stderr.log")
     }
 
-    /// Polls the group's commits every `interval` until each partition's commit reaches `endOffsets`;
-    /// returns when that was seen (CLOCK_MONOTONIC).
+    /// Polls the group's commits every `interval` until each partition's commit reaches `endOffsets`.
     /// - Throws: `BenchFailure` when the child exits first or `timeout` passes (the child is killed).
-    func waitUntilCommitted(topic: String, endOffsets: [Int32: Int64], interval: Duration, timeout: Duration) async throws -> UInt64 {
+    func waitUntilCommitted(topic: String, endOffsets: [Int32: Int64], interval: Duration, timeout: Duration) async throws {
         let partitions = endOffsets.keys.sorted()
         let deadline = ContinuousClock.now + timeout
         var lastSeen: [Int32: Int64] = [:]
@@ -98,9 +101,8 @@ final class BenchSinkChildRun: @unchecked Sendable {
             let committed = (try? await onBenchThread("bench-committed") {
                 try reader.committed(topic: topic, partitions: partitions, timeout: .seconds(2))
             }) ?? lastSeen
-            let now = monotonicNanoseconds()
             lastSeen = committed
-            if partitions.allSatisfy({ (committed[$0] ?? -1) >= endOffsets[$0]! }) { return now }
+            if partitions.allSatisfy({ (committed[$0] ?? -1) >= endOffsets[$0]! }) { return }
             try await Task.sleep(for: interval)
         }
         process.signal(SIGKILL)
@@ -110,8 +112,11 @@ final class BenchSinkChildRun: @unchecked Sendable {
         throw BenchFailure("the sink (\(label)) committed \(done) of \(total) records within \(timeout); see \(directory)/stderr.log")
     }
 
-    /// Stops the child gracefully (SIGTERM) and returns its report and usage.
-    func stop(committedAt: UInt64) async throws -> BenchSinkOutcome {
+    /// Stops the child gracefully (SIGTERM) and returns its report and usage. Call it once the group's commits
+    /// reached the end offsets: the run ends at the last commit the child saw acknowledged before the signal (later
+    /// ones belong to its graceful stop).
+    func stop() async throws -> BenchSinkOutcome {
+        let signalled = monotonicNanoseconds()
         process.signal(SIGTERM)
         let exit = await process.wait(timeout: .seconds(90))
         reader.close()
@@ -121,8 +126,11 @@ final class BenchSinkChildRun: @unchecked Sendable {
             throw BenchFailure("the sink child (\(label)) did not stop cleanly (status \(exit.status)\(exit.killed ? ", killed" : "")): "
                 + "\(report?.error ?? "")\n\(process.stderrTail())")
         }
-        guard let first = report.firstRecordNanoseconds else {
+        guard let first = report.firstRecordNanoseconds, let last = report.lastRecordNanoseconds else {
             throw BenchFailure("the sink child (\(label)) consumed no records")
+        }
+        guard let committedAt = report.commitAckNanoseconds.last(where: { $0 <= signalled }), committedAt >= last else {
+            throw BenchFailure("the sink child (\(label)) saw no commit acknowledged after its last record")
         }
         guard let peak = report.peakRSSBytes else {
             throw BenchFailure("the sink child (\(label)) could not read its peak RSS (VmHWM in /proc/self/status)")
@@ -131,17 +139,17 @@ final class BenchSinkChildRun: @unchecked Sendable {
         var usage = exit.usage
         usage.maxRSSBytes = peak
         return BenchSinkOutcome(
-            seconds: Double(committedAt &- first) / 1e9, usage: usage, peakAnonymousRSSBytes: report.peakAnonymousRSSBytes,
+            seconds: Double(committedAt - first) / 1e9, drainSeconds: Double(committedAt - last) / 1e9, usage: usage, peakAnonymousRSSBytes: report.peakAnonymousRSSBytes,
             prefix: prefix,
             firstRecordNanoseconds: first, committedNanoseconds: committedAt)
     }
 
     /// Waits until every partition of `topic` is committed up to `endOffsets`, then stops the child; kills it when
-    /// either step fails.
+    /// either step fails. `interval` only decides how soon the child is stopped: the time comes from the child.
     func complete(topic: String, endOffsets: [Int32: Int64], interval: Duration, timeout: Duration) async throws -> BenchSinkOutcome {
         do {
-            let committed = try await waitUntilCommitted(topic: topic, endOffsets: endOffsets, interval: interval, timeout: timeout)
-            return try await stop(committedAt: committed)
+            try await waitUntilCommitted(topic: topic, endOffsets: endOffsets, interval: interval, timeout: timeout)
+            return try await stop()
         } catch {
             await abandon()
             throw error

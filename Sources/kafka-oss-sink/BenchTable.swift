@@ -17,10 +17,11 @@ extension BenchResults {
         }
         if let endToEnd, !endToEnd.isEmpty {
             out += "\n## 2. End to end: first record consumed until every offset is archived and committed\n\n"
-            out += table(["format/compression", "record", "records", "records/s", "MB/s", "vs floor", "CPU s", "CPU s/GB", "peak RSS", "page faults", "stored"],
+            out += table(["format/compression", "record", "records", "records/s", "MB/s", "vs floor", "drain s", "CPU s", "CPU s/GB", "peak RSS",
+                          "page faults", "stored"],
                          endToEnd.map {
                 [$0.format + "/" + $0.compression, bytes($0.recordBytes), "\($0.records)", rate($0.recordsPerSecond),
-                 fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "-", fixed($0.cpuSeconds, 2),
+                 fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "-", fixed($0.drainSeconds, 2), fixed($0.cpuSeconds, 2),
                  fixed($0.cpuSecondsPerGB, 1), mebibytes($0.maxRSSBytes), $0.minorFaults.map { "\($0 / 1000)k" } ?? "-",
                  mebibytes(Int64($0.objectBytes))]
             })
@@ -57,7 +58,7 @@ extension BenchResults {
             out += table(["what", "size", "rate", "throughput"], rows)
         }
         if !targets.isEmpty {
-            out += "\n## Targets (issue 8)\n\n"
+            out += "\n## Targets\n\n"
             out += table(["target", "measured", "goal", "met"], targets.map {
                 [$0.name, fixed($0.value, 2), $0.target, $0.met ? "yes" : "NO"]
             })

@@ -56,7 +56,7 @@ struct BenchThroughput {
         let run = try BenchSinkChildRun(stack: stack, label: "\(settings.format)-\(settings.compression)-\(topic.recordBytes)",
                                         topic: topic.name, settings: settings)
         let outcome = try await run.complete(
-            topic: topic.name, endOffsets: topic.endOffsets, interval: .milliseconds(10), timeout: plan.sinkTimeout)
+            topic: topic.name, endOffsets: topic.endOffsets, interval: .milliseconds(100), timeout: plan.sinkTimeout)
         let uncompressed = settings.compression == "none"
         let stored = try await stack.inspect(prefix: outcome.prefix, countLines: uncompressed)
         await stack.deleteObjects(prefix: outcome.prefix)
@@ -66,13 +66,13 @@ struct BenchThroughput {
         let rate = Double(topic.records) / outcome.seconds
         let result = SinkRunResult(
             format: settings.format, compression: settings.compression, recordBytes: topic.recordBytes, partitions: topic.partitions,
-            records: topic.records, seconds: outcome.seconds, recordsPerSecond: rate,
+            records: topic.records, seconds: outcome.seconds, drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
             mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: floorRate.map { rate / $0 },
             cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9),
             maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, objects: stored.objects,
             objectBytes: stored.bytes)
-        progress(String(format: "  sink %@/%@ %@: %.0f records/s, %.1f MB/s, %.2f CPU s, %d page faults, %d objects",
-                        settings.format, settings.compression, describe(topic), rate, result.mbPerSecond, result.cpuSeconds,
+        progress(String(format: "  sink %@/%@ %@: %.0f records/s, %.1f MB/s, drain %.2f s, %.2f CPU s, %d page faults, %d objects",
+                        settings.format, settings.compression, describe(topic), rate, result.mbPerSecond, result.drainSeconds, result.cpuSeconds,
                         outcome.usage.minorFaults, stored.objects))
         return result
     }

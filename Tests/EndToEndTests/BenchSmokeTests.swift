@@ -72,11 +72,12 @@ struct BenchSmokeTests {
         #expect(result.stderr.contains("jsonl/none, raw/none, jsonl/gzip, jsonl/zstd"))
     }
 
-    @Test("--quick --only throughput archives every record and reports the sink child's CPU, RSS and page faults", .timeLimit(.minutes(4)))
+    @Test("--quick --only throughput archives every record and reports the sink child's time to its last commit, CPU, RSS and page faults",
+          .timeLimit(.minutes(4)))
     func quickThroughput() async throws {
         let (result, results) = try await Self.bench(["--quick", "--only", "throughput", "--sinks", "raw/none"])
         #expect(result.status == 0, "stderr:\n\(result.stderr)")
-        #expect(result.stdout.contains(" page faults |"), "stdout:\n\(result.stdout)")
+        #expect(result.stdout.contains(" page faults |") && result.stdout.contains(" drain s |"), "stdout:\n\(result.stdout)")
         let json = try #require(results)
         let runs = try #require(json["end_to_end"] as? [[String: Any]])
         #expect(Set(runs.compactMap { $0["record_bytes"] as? Int }) == [1024, 100])
@@ -85,6 +86,11 @@ struct BenchSmokeTests {
             #expect((run["records"] as? Int ?? 0) > 0 && (run["objects"] as? Int ?? 0) > 0, "\(run)")
             #expect((run["object_bytes"] as? Int ?? 0) >= (run["records"] as? Int ?? 0), "\(run)")
             #expect((run["cpu_seconds"] as? Double ?? 0) > 0, "\(run)")
+            // Timed in the child from its first record to the commit acknowledgement that completed the topic; the
+            // drain (after its last record) is part of that and holds at least one append and one commit.
+            let seconds = run["seconds"] as? Double ?? 0, drain = run["drain_seconds"] as? Double ?? -1
+            #expect(seconds > 0 && drain > 0 && drain < seconds, "\(run)")
+            #expect(abs(Double(run["records"] as? Int ?? 0) / seconds - (run["records_per_second"] as? Double ?? 0)) < 1, "\(run)")
             // Every process faults in at least its stack, heap and the pages of the binary it touches.
             #expect((run["minor_faults"] as? Int ?? 0) > 1000, "\(run)")
             let peak = run["max_rss_bytes"] as? Int ?? 0

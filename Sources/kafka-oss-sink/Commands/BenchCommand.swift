@@ -5,7 +5,7 @@ import Logging
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Run the benchmark suite (issue 8) against an in-process mock cluster and OSS emulator.",
+        abstract: "Run the benchmark suite against an in-process mock cluster and OSS emulator.",
         subcommands: [BenchRunCommand.self, BenchSinkChildCommand.self, BenchConsumeChildCommand.self],
         defaultSubcommand: BenchRunCommand.self
     )
