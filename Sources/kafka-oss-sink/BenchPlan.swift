@@ -7,6 +7,8 @@ struct BenchPlan: Sendable {
     var records100B: Int
     var partitions100B: Int
     var consumeRounds: Int
+    /// Runs of each uncompressed end-to-end case (the ones with targets; the median counts). Compressed cases run once.
+    var sinkRounds = 1
     var memoryPartitions = 1000
     var memoryRecords: Int
     var maxBufferedBytes = 64 * 1_048_576
@@ -29,7 +31,7 @@ struct BenchPlan: Sendable {
 
     /// The full run (a few minutes in a release build).
     static let full = BenchPlan(
-        records1KiB: 600_000, partitions1KiB: 64, records100B: 2_000_000, partitions100B: 32, consumeRounds: 3,
+        records1KiB: 600_000, partitions1KiB: 64, records100B: 2_000_000, partitions100B: 32, consumeRounds: 5, sinkRounds: 3,
         memoryRecords: 300_000, latencyRate: 5000, latencySeconds: 20, crcBufferBytes: 64 * 1_048_576, crcRounds: 8,
         emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300), prefaultBytes: 1536 << 20)
 

@@ -37,13 +37,18 @@ struct ConsumeResult: Codable, Sendable {
     var minorFaults: Int?
 }
 
-/// One sink run in a child process: from the first consumed record until every offset was committed.
+/// One end-to-end case, each run a sink in a child process: from the first consumed record until every offset was
+/// committed.
 struct SinkRunResult: Codable, Sendable {
     var format: String
     var compression: String
     var recordBytes: Int
     var partitions: Int
     var records: Int
+    /// Runs of this case; every other field is the median run's (by records/s).
+    var rounds: Int
+    /// Records/s of every run, in order.
+    var roundRecordsPerSecond: [Double]
     /// From the sink's first consumed record until the acknowledgement of the commit that completed the topic.
     var seconds: Double
     /// The part of `seconds` after the last consumed record: the last batches waiting for `linger`, their appends

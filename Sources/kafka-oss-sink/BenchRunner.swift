@@ -57,11 +57,11 @@ struct BenchRunner {
                 progress("2. end to end")
                 var runs: [SinkRunResult] = []
                 for topic in [big, small] {
-                    for sinkCase in plan.sinkCases {
+                    let cases = plan.sinkCases.map { sinkCase -> BenchSinkSettings in
                         let parts = sinkCase.split(separator: "/").map(String.init)
-                        let settings = BenchSinkSettings(format: parts[0], compression: parts[1])
-                        runs.append(try await throughput.endToEnd(topic, settings, floorRate: floorRates[topic.recordBytes]))
+                        return BenchSinkSettings(format: parts[0], compression: parts[1])
                     }
+                    runs += try await throughput.endToEnd(topic, cases, rounds: plan.sinkRounds, floorRate: floorRates[topic.recordBytes])
                 }
                 results.endToEnd = runs
             }

@@ -16,11 +16,11 @@ extension BenchResults {
             })
         }
         if let endToEnd, !endToEnd.isEmpty {
-            out += "\n## 2. End to end: first record consumed until every offset is archived and committed\n\n"
-            out += table(["format/compression", "record", "records", "records/s", "MB/s", "vs floor", "drain s", "CPU s", "CPU s/GB", "peak RSS",
+            out += "\n## 2. End to end: first record consumed until every offset is archived and committed (median of runs)\n\n"
+            out += table(["format/compression", "record", "records", "runs", "records/s", "MB/s", "vs floor", "drain s", "CPU s", "CPU s/GB", "peak RSS",
                           "page faults", "stored"],
                          endToEnd.map {
-                [$0.format + "/" + $0.compression, bytes($0.recordBytes), "\($0.records)", rate($0.recordsPerSecond),
+                [$0.format + "/" + $0.compression, bytes($0.recordBytes), "\($0.records)", "\($0.rounds)", rate($0.recordsPerSecond),
                  fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "-", fixed($0.drainSeconds, 2), fixed($0.cpuSeconds, 2),
                  fixed($0.cpuSecondsPerGB, 1), mebibytes($0.maxRSSBytes), $0.minorFaults.map { "\($0 / 1000)k" } ?? "-",
                  mebibytes(Int64($0.objectBytes))]

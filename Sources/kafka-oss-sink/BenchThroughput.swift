@@ -51,6 +51,24 @@ struct BenchThroughput {
             cpuSeconds: median.usage?.cpuSeconds, minorFaults: median.usage?.minorFaults)
     }
 
+    /// Every case in `cases` over the whole of `topic`: the uncompressed ones `rounds` times, interleaved (round 1
+    /// runs every case, later rounds the uncompressed ones again), the others once; one result per case, in order,
+    /// from its median run by records/s.
+    func endToEnd(_ topic: BenchTopic, _ cases: [BenchSinkSettings], rounds: Int, floorRate: Double?) async throws -> [SinkRunResult] {
+        var runs: [[SinkRunResult]] = Array(repeating: [], count: cases.count)
+        for round in 1...max(1, rounds) {
+            for (i, settings) in cases.enumerated() where round == 1 || settings.compression == "none" {
+                runs[i].append(try await endToEnd(topic, settings, floorRate: floorRate))
+            }
+        }
+        return runs.map { caseRuns in
+            var median = caseRuns.sorted { $0.recordsPerSecond < $1.recordsPerSecond }[caseRuns.count / 2]
+            median.rounds = caseRuns.count
+            median.roundRecordsPerSecond = caseRuns.map(\.recordsPerSecond)
+            return median
+        }
+    }
+
     /// One sink run over the whole of `topic` with `settings`; checks the stored line count for uncompressed formats.
     func endToEnd(_ topic: BenchTopic, _ settings: BenchSinkSettings, floorRate: Double?) async throws -> SinkRunResult {
         let run = try BenchSinkChildRun(stack: stack, label: "\(settings.format)-\(settings.compression)-\(topic.recordBytes)",
@@ -66,7 +84,7 @@ struct BenchThroughput {
         let rate = Double(topic.records) / outcome.seconds
         let result = SinkRunResult(
             format: settings.format, compression: settings.compression, recordBytes: topic.recordBytes, partitions: topic.partitions,
-            records: topic.records, seconds: outcome.seconds, drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
+            records: topic.records, rounds: 1, roundRecordsPerSecond: [rate], seconds: outcome.seconds, drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
             mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: floorRate.map { rate / $0 },
             cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9),
             maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, objects: stored.objects,

@@ -83,6 +83,7 @@ struct BenchSmokeTests {
         #expect(Set(runs.compactMap { $0["record_bytes"] as? Int }) == [1024, 100])
         for run in runs {
             #expect(run["format"] as? String == "raw" && run["compression"] as? String == "none", "\(run)")
+            #expect(run["rounds"] as? Int == 1 && (run["round_records_per_second"] as? [Double])?.count == 1, "\(run)")
             #expect((run["records"] as? Int ?? 0) > 0 && (run["objects"] as? Int ?? 0) > 0, "\(run)")
             #expect((run["object_bytes"] as? Int ?? 0) >= (run["records"] as? Int ?? 0), "\(run)")
             #expect((run["cpu_seconds"] as? Double ?? 0) > 0, "\(run)")
