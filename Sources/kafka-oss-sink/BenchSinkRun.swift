@@ -116,6 +116,8 @@ final class BenchSinkChildRun: @unchecked Sendable {
     /// reached the end offsets: the run ends at the last commit the child saw acknowledged before the signal (later
     /// ones belong to its graceful stop).
     func stop() async throws -> BenchSinkOutcome {
+        // The broker stores a commit before the child reads its acknowledgement: let one that is on its way land.
+        try? await Task.sleep(for: .milliseconds(100))
         let signalled = monotonicNanoseconds()
         process.signal(SIGTERM)
         let exit = await process.wait(timeout: .seconds(90))
@@ -139,8 +141,8 @@ final class BenchSinkChildRun: @unchecked Sendable {
         var usage = exit.usage
         usage.maxRSSBytes = peak
         return BenchSinkOutcome(
-            seconds: Double(committedAt - first) / 1e9, drainSeconds: Double(committedAt - last) / 1e9, usage: usage, peakAnonymousRSSBytes: report.peakAnonymousRSSBytes,
-            prefix: prefix,
+            seconds: Double(committedAt - first) / 1e9, drainSeconds: Double(committedAt - last) / 1e9, usage: usage,
+            peakAnonymousRSSBytes: report.peakAnonymousRSSBytes, prefix: prefix,
             firstRecordNanoseconds: first, committedNanoseconds: committedAt)
     }
 

@@ -17,8 +17,8 @@ extension BenchResults {
         }
         if let endToEnd, !endToEnd.isEmpty {
             out += "\n## 2. End to end: first record consumed until every offset is archived and committed (median of runs)\n\n"
-            out += table(["format/compression", "record", "records", "runs", "records/s", "MB/s", "vs floor", "drain s", "CPU s", "CPU s/GB", "peak RSS",
-                          "page faults", "stored"],
+            out += table(["format/compression", "record", "records", "runs", "records/s", "MB/s", "vs floor", "drain s", "CPU s",
+                          "CPU s/GB", "peak RSS", "page faults", "stored"],
                          endToEnd.map {
                 [$0.format + "/" + $0.compression, bytes($0.recordBytes), "\($0.records)", "\($0.rounds)", rate($0.recordsPerSecond),
                  fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "-", fixed($0.drainSeconds, 2), fixed($0.cpuSeconds, 2),

@@ -84,7 +84,8 @@ struct BenchThroughput {
         let rate = Double(topic.records) / outcome.seconds
         let result = SinkRunResult(
             format: settings.format, compression: settings.compression, recordBytes: topic.recordBytes, partitions: topic.partitions,
-            records: topic.records, rounds: 1, roundRecordsPerSecond: [rate], seconds: outcome.seconds, drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
+            records: topic.records, rounds: 1, roundRecordsPerSecond: [rate], seconds: outcome.seconds,
+            drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
             mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: floorRate.map { rate / $0 },
             cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9),
             maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, objects: stored.objects,
