@@ -10,6 +10,9 @@ struct BenchResults: Codable, Sendable {
     var sections: [String]
     var consume: [ConsumeResult]?
     var endToEnd: [SinkRunResult]?
+    /// The floor measured between the end-to-end runs, one round before each round of runs: the basis of their
+    /// `ratioToFloor`.
+    var endToEndFloor: [ConsumeResult]?
     var memory: MemoryResult?
     var latency: LatencyResult?
     var crc64: CRCResult?

@@ -42,28 +42,29 @@ struct BenchRunner {
             progress("producing \(plan.records1KiB) x 1 KiB over \(plan.partitions1KiB) partitions and \(plan.records100B) x 100 B over \(plan.partitions100B) partitions")
             let big = try await stack.produceTopic("1k", partitions: plan.partitions1KiB, records: plan.records1KiB, recordBytes: 1024)
             let small = try await stack.produceTopic("100b", partitions: plan.partitions100B, records: plan.records100B, recordBytes: 100)
-            var floorRates: [Int: Double] = [:]
             if wants.contains(.consume) {
                 progress("1. consume only")
                 var consume: [ConsumeResult] = []
                 for topic in [big, small] {
-                    let pair = try await throughput.consume(topic)
-                    floorRates[topic.recordBytes] = pair[0].recordsPerSecond
-                    consume += pair
+                    consume += try await throughput.consume(topic)
                 }
                 results.consume = consume
             }
             if wants.contains(.throughput) {
                 progress("2. end to end")
                 var runs: [SinkRunResult] = []
+                var floors: [ConsumeResult] = []
                 for topic in [big, small] {
                     let cases = plan.sinkCases.map { sinkCase -> BenchSinkSettings in
                         let parts = sinkCase.split(separator: "/").map(String.init)
                         return BenchSinkSettings(format: parts[0], compression: parts[1])
                     }
-                    runs += try await throughput.endToEnd(topic, cases, rounds: plan.sinkRounds, floorRate: floorRates[topic.recordBytes])
+                    let (topicRuns, floor) = try await throughput.endToEnd(topic, cases, rounds: plan.sinkRounds)
+                    runs += topicRuns
+                    floors.append(floor)
                 }
                 results.endToEnd = runs
+                results.endToEndFloor = floors
             }
         }
         if wants.contains(.memory) {

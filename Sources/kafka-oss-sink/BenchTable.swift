@@ -25,6 +25,14 @@ extension BenchResults {
                  fixed($0.cpuSecondsPerGB, 1), mebibytes($0.maxRSSBytes), $0.minorFaults.map { "\($0 / 1000)k" } ?? "-",
                  mebibytes(Int64($0.objectBytes))]
             })
+            if let floors = endToEndFloor, !floors.isEmpty {
+                let described = floors.map { floor in
+                    let rounds = floor.roundRecordsPerSecond.map(rate).joined(separator: ", ")
+                    return "\(bytes(floor.recordBytes)) \(rate(floor.recordsPerSecond)) records/s (\(rounds))"
+                }
+                out += "\n\"vs floor\" is over the floor measured between these runs (a round before each round of runs), median: "
+                    + described.joined(separator: "; ") + ".\n"
+            }
         }
         if let memory {
             out += "\n## 3. Peak RSS with many partitions\n\n"

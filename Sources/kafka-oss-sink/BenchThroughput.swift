@@ -51,26 +51,44 @@ struct BenchThroughput {
             cpuSeconds: median.usage?.cpuSeconds, minorFaults: median.usage?.minorFaults)
     }
 
-    /// Every case in `cases` over the whole of `topic`: the uncompressed ones `rounds` times, interleaved (round 1
-    /// runs every case, later rounds the uncompressed ones again), the others once; one result per case, in order,
-    /// from its median run by records/s.
-    func endToEnd(_ topic: BenchTopic, _ cases: [BenchSinkSettings], rounds: Int, floorRate: Double?) async throws -> [SinkRunResult] {
+    /// Every case in `cases` over the whole of `topic`, against the floor measured in the same minutes: `rounds`
+    /// rounds of (a floor child, then each uncompressed case), then each compressed case once. One result per case,
+    /// in order, from its median run by records/s, its ratio over the median of these floor rounds (which is
+    /// returned too). Single runs on a shared machine drift by a third within minutes; a floor measured in another
+    /// section, minutes earlier, would carry that drift into the ratio.
+    func endToEnd(_ topic: BenchTopic, _ cases: [BenchSinkSettings], rounds: Int) async throws
+        -> (runs: [SinkRunResult], floor: ConsumeResult) {
         var runs: [[SinkRunResult]] = Array(repeating: [], count: cases.count)
+        var floor: [BenchConsumeRound] = []
         for round in 1...max(1, rounds) {
-            for (i, settings) in cases.enumerated() where round == 1 || settings.compression == "none" {
-                runs[i].append(try await endToEnd(topic, settings, floorRate: floorRate))
+            let f = try await stack.consumeInChild(
+                .floor, topic: topic, group: "bench-e2e-floor-\(stack.runID)-\(topic.recordBytes)-\(round)", timeout: plan.sinkTimeout)
+            guard f.result.records == topic.records, f.result.bytes == topic.payloadBytes else {
+                throw BenchFailure("floor round \(round) of \(topic.name) counted \(f.result.records) records, \(f.result.bytes) B; "
+                    + "expected \(topic.records) records, \(topic.payloadBytes) B")
+            }
+            floor.append(f)
+            progress(String(format: "  floor %@ round %d: %.0f records/s", describe(topic), round, f.result.recordsPerSecond))
+            for (i, settings) in cases.enumerated() where settings.compression == "none" {
+                runs[i].append(try await endToEnd(topic, settings))
             }
         }
-        return runs.map { caseRuns in
+        for (i, settings) in cases.enumerated() where settings.compression != "none" {
+            runs[i].append(try await endToEnd(topic, settings))
+        }
+        let floorResult = summarize(BenchConsumerName.floor, topic, floor, floorRate: nil)
+        let results = runs.map { caseRuns in
             var median = caseRuns.sorted { $0.recordsPerSecond < $1.recordsPerSecond }[caseRuns.count / 2]
             median.rounds = caseRuns.count
             median.roundRecordsPerSecond = caseRuns.map(\.recordsPerSecond)
+            median.ratioToFloor = median.recordsPerSecond / floorResult.recordsPerSecond
             return median
         }
+        return (results, floorResult)
     }
 
     /// One sink run over the whole of `topic` with `settings`; checks the stored line count for uncompressed formats.
-    func endToEnd(_ topic: BenchTopic, _ settings: BenchSinkSettings, floorRate: Double?) async throws -> SinkRunResult {
+    func endToEnd(_ topic: BenchTopic, _ settings: BenchSinkSettings) async throws -> SinkRunResult {
         let run = try BenchSinkChildRun(stack: stack, label: "\(settings.format)-\(settings.compression)-\(topic.recordBytes)",
                                         topic: topic.name, settings: settings)
         let outcome = try await run.complete(
@@ -86,7 +104,7 @@ struct BenchThroughput {
             format: settings.format, compression: settings.compression, recordBytes: topic.recordBytes, partitions: topic.partitions,
             records: topic.records, rounds: 1, roundRecordsPerSecond: [rate], seconds: outcome.seconds,
             drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
-            mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: floorRate.map { rate / $0 },
+            mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: nil,
             cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9),
             maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, objects: stored.objects,
             objectBytes: stored.bytes)

@@ -81,9 +81,19 @@ struct BenchSmokeTests {
         let json = try #require(results)
         let runs = try #require(json["end_to_end"] as? [[String: Any]])
         #expect(Set(runs.compactMap { $0["record_bytes"] as? Int }) == [1024, 100])
+        // The ratio's basis: the floor measured between the runs, even without the consume section.
+        let floors = try #require(json["end_to_end_floor"] as? [[String: Any]])
+        #expect(floors.compactMap { $0["record_bytes"] as? Int } == [1024, 100], "\(floors)")
+        for floor in floors {
+            #expect(floor["consumer"] as? String == "librdkafka floor (C)" && floor["rounds"] as? Int == 1, "\(floor)")
+            #expect((floor["records"] as? Int ?? 0) == 8000 && (floor["records_per_second"] as? Double ?? 0) > 0, "\(floor)")
+        }
+        let targets = try #require(json["targets"] as? [[String: Any]])
+        #expect(targets.compactMap { $0["name"] as? String } == ["end-to-end raw/none / floor (1 KiB)"], "\(targets)")
         for run in runs {
             #expect(run["format"] as? String == "raw" && run["compression"] as? String == "none", "\(run)")
             #expect(run["rounds"] as? Int == 1 && (run["round_records_per_second"] as? [Double])?.count == 1, "\(run)")
+            #expect((run["ratio_to_floor"] as? Double ?? 0) > 0, "\(run)")
             #expect((run["records"] as? Int ?? 0) > 0 && (run["objects"] as? Int ?? 0) > 0, "\(run)")
             #expect((run["object_bytes"] as? Int ?? 0) >= (run["records"] as? Int ?? 0), "\(run)")
             #expect((run["cpu_seconds"] as? Double ?? 0) > 0, "\(run)")

@@ -21,8 +21,9 @@ struct BenchRunCommand: AsyncParsableCommand {
             floor and KafkaBridge consume-only, alternately, five rounds each, each in its own child process; \
             (throughput) the sink end to end, each run in its own child process, from its first consumed record \
             until the acknowledgement of the commit that completed the topic, for jsonl/none, raw/none, \
-            jsonl/gzip and jsonl/zstd with 1 KiB and 100 B records (the uncompressed cases three times, \
-            interleaved; medians), with CPU seconds and peak RSS; (memory) peak \
+            jsonl/gzip and jsonl/zstd with 1 KiB and 100 B records (the uncompressed cases three times, each \
+            round after a floor round, medians; the ratios are over those floor rounds), with CPU seconds and \
+            peak RSS; (memory) peak \
             RSS with 1,000 partitions and max_buffered_bytes 64MiB; (latency) produce-to-visible p50/p99 at a \
             steady rate with linger 200ms; (crc) CRC-64 GB/s; (emulator) emulator appends/s. Run it on a \
             release build (`make bench`); a debug build is 10-50x slower. Exits 1 when a benchmark cannot run.
