@@ -33,10 +33,6 @@ struct BenchSinkOutcome: Sendable {
     /// The child's peak `RssAnon` (sampled every 20 ms).
     var peakAnonymousRSSBytes: Int64?
     var prefix: String
-    /// CLOCK_MONOTONIC of the first consumed record, in the child.
-    var firstRecordNanoseconds: UInt64
-    /// CLOCK_MONOTONIC of the acknowledgement of the commit that completed the topic, in the child.
-    var committedNanoseconds: UInt64
 }
 
 /// A sink in a child process (`bench sink-child`) against the bench stack, for one consumer group.
@@ -142,8 +138,7 @@ final class BenchSinkChildRun: @unchecked Sendable {
         usage.maxRSSBytes = peak
         return BenchSinkOutcome(
             seconds: Double(committedAt - first) / 1e9, drainSeconds: Double(committedAt - last) / 1e9, usage: usage,
-            peakAnonymousRSSBytes: report.peakAnonymousRSSBytes, prefix: prefix,
-            firstRecordNanoseconds: first, committedNanoseconds: committedAt)
+            peakAnonymousRSSBytes: report.peakAnonymousRSSBytes, prefix: prefix)
     }
 
     /// Waits until every partition of `topic` is committed up to `endOffsets`, then stops the child; kills it when

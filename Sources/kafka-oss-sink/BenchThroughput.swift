@@ -24,10 +24,8 @@ struct BenchThroughput {
                 bootstrapServers: stack.cluster.bootstrapServers, group: "bench-floor-harness-\(group)",
                 topic: topic.name, expected: topic.records)
             let harness = BenchConsumeRound(result: h, usage: nil)
-            for (name, r) in [(BenchConsumerName.floor, f.result), (BenchConsumerName.bridge, b.result), (BenchConsumerName.floorInHarness, h)]
-            where r.records != topic.records || r.bytes != topic.payloadBytes {
-                throw BenchFailure("consume round \(round) of \(topic.name): \(name) counted \(r.records) records, \(r.bytes) B; "
-                    + "expected \(topic.records) records, \(topic.payloadBytes) B")
+            for (name, r) in [(BenchConsumerName.floor, f.result), (BenchConsumerName.bridge, b.result), (BenchConsumerName.floorInHarness, h)] {
+                try checkCounts(r, of: topic, "consume round \(round) of \(topic.name): \(name)")
             }
             floor.append(f)
             bridge.append(b)
@@ -42,13 +40,25 @@ struct BenchThroughput {
         ]
     }
 
+    /// - Throws: `BenchFailure` naming `what` when a consumer did not count exactly the records and bytes of `topic`.
+    private func checkCounts(_ r: LibrdkafkaFloorBenchmark.Result, of topic: BenchTopic, _ what: String) throws {
+        guard r.records == topic.records, r.bytes == topic.payloadBytes else {
+            throw BenchFailure("\(what) counted \(r.records) records, \(r.bytes) B; expected \(topic.records) records, \(topic.payloadBytes) B")
+        }
+    }
+
+    /// The middle element by `rate` (the faster of the two middle ones for an even count).
+    private func median<T>(_ items: [T], by rate: (T) -> Double) -> T {
+        items.sorted { rate($0) < rate($1) }[items.count / 2]
+    }
+
     private func summarize(_ name: String, _ topic: BenchTopic, _ rounds: [BenchConsumeRound], floorRate: Double?) -> ConsumeResult {
-        let median = rounds.sorted { $0.result.recordsPerSecond < $1.result.recordsPerSecond }[rounds.count / 2]
+        let middle = median(rounds) { $0.result.recordsPerSecond }
         return ConsumeResult(
             consumer: name, recordBytes: topic.recordBytes, partitions: topic.partitions, records: topic.records, rounds: rounds.count,
-            seconds: median.result.seconds, recordsPerSecond: median.result.recordsPerSecond, mbPerSecond: median.result.megabytesPerSecond,
-            roundRecordsPerSecond: rounds.map(\.result.recordsPerSecond), ratioToFloor: floorRate.map { median.result.recordsPerSecond / $0 },
-            cpuSeconds: median.usage?.cpuSeconds, minorFaults: median.usage?.minorFaults)
+            seconds: middle.result.seconds, recordsPerSecond: middle.result.recordsPerSecond, mbPerSecond: middle.result.megabytesPerSecond,
+            roundRecordsPerSecond: rounds.map(\.result.recordsPerSecond), ratioToFloor: floorRate.map { middle.result.recordsPerSecond / $0 },
+            cpuSeconds: middle.usage?.cpuSeconds, minorFaults: middle.usage?.minorFaults)
     }
 
     /// Every case in `cases` over the whole of `topic`, against the floor measured in the same minutes: `rounds`
@@ -63,10 +73,7 @@ struct BenchThroughput {
         for round in 1...max(1, rounds) {
             let f = try await stack.consumeInChild(
                 .floor, topic: topic, group: "bench-e2e-floor-\(stack.runID)-\(topic.recordBytes)-\(round)", timeout: plan.sinkTimeout)
-            guard f.result.records == topic.records, f.result.bytes == topic.payloadBytes else {
-                throw BenchFailure("floor round \(round) of \(topic.name) counted \(f.result.records) records, \(f.result.bytes) B; "
-                    + "expected \(topic.records) records, \(topic.payloadBytes) B")
-            }
+            try checkCounts(f.result, of: topic, "floor round \(round) of \(topic.name)")
             floor.append(f)
             progress(String(format: "  floor %@ round %d: %.0f records/s", describe(topic), round, f.result.recordsPerSecond))
             for (i, settings) in cases.enumerated() where settings.compression == "none" {
@@ -78,11 +85,11 @@ struct BenchThroughput {
         }
         let floorResult = summarize(BenchConsumerName.floor, topic, floor, floorRate: nil)
         let results = runs.map { caseRuns in
-            var median = caseRuns.sorted { $0.recordsPerSecond < $1.recordsPerSecond }[caseRuns.count / 2]
-            median.rounds = caseRuns.count
-            median.roundRecordsPerSecond = caseRuns.map(\.recordsPerSecond)
-            median.ratioToFloor = median.recordsPerSecond / floorResult.recordsPerSecond
-            return median
+            var middle = median(caseRuns, by: \.recordsPerSecond)
+            middle.rounds = caseRuns.count
+            middle.roundRecordsPerSecond = caseRuns.map(\.recordsPerSecond)
+            middle.ratioToFloor = middle.recordsPerSecond / floorResult.recordsPerSecond
+            return middle
         }
         return (results, floorResult)
     }

@@ -109,6 +109,41 @@ struct BenchSmokeTests {
         }
     }
 
+    @Test("--sink-rounds 2: each uncompressed case runs twice after a floor round of its own, the faster run reported, its ratio over those floor rounds; compressed cases once",
+          .timeLimit(.minutes(6)))
+    func sinkRoundsWithPairedFloor() async throws {
+        let (result, results) = try await Self.bench(["--quick", "--only", "throughput", "--sinks", "raw/none,jsonl/gzip", "--sink-rounds", "2"])
+        #expect(result.status == 0, "stderr:\n\(result.stderr)")
+        let json = try #require(results)
+        let floors = try #require(json["end_to_end_floor"] as? [[String: Any]])
+        #expect(floors.compactMap { $0["record_bytes"] as? Int } == [1024, 100], "\(floors)")
+        let runs = try #require(json["end_to_end"] as? [[String: Any]])
+        #expect(runs.map { "\($0["format"] ?? "")/\($0["compression"] ?? "")/\($0["record_bytes"] ?? "")" }
+                == ["raw/none/1024", "jsonl/gzip/1024", "raw/none/100", "jsonl/gzip/100"], "\(runs)")
+        for (floor, bytes) in zip(floors, [1024, 100]) {
+            let floorRounds = floor["round_records_per_second"] as? [Double] ?? []
+            #expect(floor["rounds"] as? Int == 2 && floorRounds.count == 2, "\(floor)")
+            let floorRate = try #require(floor["records_per_second"] as? Double)
+            #expect(floorRate == floorRounds.max(), "of two rounds the faster is the median: \(floor)")
+            for run in runs where run["record_bytes"] as? Int == bytes {
+                let rates = run["round_records_per_second"] as? [Double] ?? []
+                let rate = try #require(run["records_per_second"] as? Double)
+                let uncompressed = run["compression"] as? String == "none"
+                #expect(run["rounds"] as? Int == (uncompressed ? 2 : 1) && rates.count == (uncompressed ? 2 : 1), "\(run)")
+                #expect(rate == rates.max(), "\(run)")
+                let ratio = try #require(run["ratio_to_floor"] as? Double)
+                #expect(abs(ratio - rate / floorRate) < 1e-9, "the ratio is over the floor rounds between the runs: \(run)")
+            }
+        }
+    }
+
+    @Test("--sink-rounds outside 1...9 is rejected, naming the range")
+    func sinkRoundsOutOfRange() async throws {
+        let result = try await CLIProcess.run(["bench", "--sink-rounds", "0"], in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 64, "stderr:\n\(result.stderr)")
+        #expect(result.stderr.contains("--sink-rounds must be 1 to 9, got 0"), "stderr:\n\(result.stderr)")
+    }
+
     @Test("--quick --only consume runs the floor and the bridge in child processes and the floor in the bench process", .timeLimit(.minutes(4)))
     func quickConsume() async throws {
         let (result, results) = try await Self.bench(["--quick", "--only", "consume"])

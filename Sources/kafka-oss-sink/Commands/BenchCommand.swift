@@ -42,6 +42,9 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated end-to-end cases to run, as format/compression (default: \(BenchPlan.allSinkCases.joined(separator: ","))).")
     var sinks: String?
 
+    @Option(help: "Runs of each uncompressed end-to-end case, each round after a floor round; the medians count (default: \(BenchPlan.full.sinkRounds), 1 with --quick).")
+    var sinkRounds: Int?
+
     @Option(help: "Where to write the results as JSON.")
     var output: String = "bench-results.json"
 
@@ -52,6 +55,7 @@ struct BenchRunCommand: AsyncParsableCommand {
         _ = try sections()
         _ = try sinkCases()
         if let records, records < 1000 { throw ValidationError("--records must be at least 1000, got \(records)") }
+        if let sinkRounds, !(1...9).contains(sinkRounds) { throw ValidationError("--sink-rounds must be 1 to 9, got \(sinkRounds)") }
     }
 
     func sections() throws -> [BenchSection] {
@@ -80,6 +84,7 @@ struct BenchRunCommand: AsyncParsableCommand {
     func run() async throws {
         var plan = quick ? BenchPlan.quick : BenchPlan.full
         if let records { plan.scale(records1KiB: records) }
+        if let sinkRounds { plan.sinkRounds = sinkRounds }
         plan.sinkCases = try sinkCases()
         var logger = Logger(label: "kafka-oss-sink-bench")
         logger.logLevel = .warning
