@@ -235,7 +235,7 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         delegate.consumer(KafkaConsumerControl(core: self), didReceiveError: error)
     }
 
-    /// Converts the pending messages into one batch (one copy into shared storage) and hands it to the delegate.
+    /// Hands the pending messages to the delegate as a ``KafkaMessageBatch`` (no copy) and destroys them after.
     func deliverPending() {
         guard !pending.isEmpty else { return }
         let messages = pending
@@ -243,76 +243,9 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         pending.removeAll(keepingCapacity: true)
         pendingBytes = 0
         defer { for m in messages { rd_kafka_message_destroy(m) } }
-
-        // Pass 1: one copy of every key and value into the batch storage.
-        let storage = [UInt8](unsafeUninitializedCapacity: max(total, 1)) { buffer, count in
-            var cursor = 0
-            for m in messages {
-                if let key = m.pointee.key, m.pointee.key_len > 0 {
-                    (buffer.baseAddress! + cursor).update(from: key.assumingMemoryBound(to: UInt8.self), count: m.pointee.key_len)
-                    cursor += m.pointee.key_len
-                }
-                if let payload = m.pointee.payload, m.pointee.len > 0 {
-                    (buffer.baseAddress! + cursor).update(from: payload.assumingMemoryBound(to: UInt8.self), count: m.pointee.len)
-                    cursor += m.pointee.len
-                }
-            }
-            count = cursor
+        messages.withUnsafeBufferPointer { buffer in
+            delegate.consumer(KafkaConsumerControl(core: self), didReceive: KafkaMessageBatch(messages: buffer, payloadBytes: total))
         }
-
-        // Pass 2: records as slices of the storage, walking the same layout.
-        var records: [KafkaRecord] = []
-        records.reserveCapacity(messages.count)
-        var cursor = 0
-        var lastTopicHandle: OpaquePointer?
-        var lastTopic = ""
-        for m in messages {
-            let rkt = m.pointee.rkt!
-            if rkt != lastTopicHandle {
-                lastTopicHandle = rkt
-                lastTopic = String(cString: rd_kafka_topic_name(rkt))
-            }
-            var key: ArraySlice<UInt8>?
-            if m.pointee.key != nil {
-                key = storage[cursor..<(cursor + m.pointee.key_len)]
-                cursor += m.pointee.key_len
-            }
-            var value: ArraySlice<UInt8>?
-            if m.pointee.payload != nil {
-                value = storage[cursor..<(cursor + m.pointee.len)]
-                cursor += m.pointee.len
-            }
-            var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-            let ms = rd_kafka_message_timestamp(m, &type)
-            let timestamp: KafkaTimestamp
-            switch type {
-            case RD_KAFKA_TIMESTAMP_CREATE_TIME: timestamp = .createTime(milliseconds: ms)
-            case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME: timestamp = .logAppendTime(milliseconds: ms)
-            default: timestamp = .notAvailable
-            }
-            records.append(KafkaRecord(
-                topic: lastTopic, partition: m.pointee.partition, offset: m.pointee.offset, timestamp: timestamp,
-                key: key, value: value, headers: Self.headers(of: m)
-            ))
-        }
-        delegate.consumer(KafkaConsumerControl(core: self), didReceive: KafkaRecordBatch(records: records, payloadBytes: total))
-    }
-
-    private static func headers(of m: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
-        var hdrs: OpaquePointer?
-        guard rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs else { return [] }
-        var result: [KafkaHeader] = []
-        var index = 0
-        while true {
-            var name: UnsafePointer<CChar>?
-            var value: UnsafeRawPointer?
-            var size = 0
-            guard rd_kafka_header_get_all(hdrs, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR else { break }
-            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
-            result.append(KafkaHeader(key: name.map { String(cString: $0) } ?? "", value: bytes))
-            index += 1
-        }
-        return result
     }
 
     func publishAssignment() {
