@@ -144,6 +144,25 @@ struct EmulatorIntegrationTests {
         }
     }
 
+    @Test("A body of array slices: sent back to back (slices cut from the middle of arrays, empty ones, several chunks long), again on a retry")
+    func slicesBody() async throws {
+        try await withEmulator { client, server in
+            var rng = SystemRandomNumberGenerator()
+            let big = (0..<(2 * OSSBody.chunkBytes + 500)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let small = Array("a small piece\n".utf8)
+            let slices: [ArraySlice<UInt8>] = [big[7..<(2 * OSSBody.chunkBytes + 9)], small[...], small[2..<2], big[..<3], small[5...]]
+            let joined = slices.flatMap { $0 }
+            #expect(OSSBody.slices(slices).count == joined.count)
+            #expect(OSSBody.slices(slices).crc64(continuing: 0) == CRC64.checksum(joined))
+            server.faults.failNext(1, status: 503, code: "ServiceUnavailable", match: OSSFaultMatch(method: "POST"))
+            let outcome = await client.appendExactlyOnce(key: "sliced", position: 0, body: .slices(slices), previousCRC: 0)
+            #expect(outcome.success?.attempts == 2)
+            #expect(outcome.success?.crc64 == CRC64.checksum(joined))
+            let stored = try await client.getObject(key: "sliced")
+            #expect(Array(stored.body.readableBytesView) == joined)
+        }
+    }
+
     @Test("503 before applying: retried, appended once")
     func serviceUnavailable() async throws {
         try await withEmulator { client, server in
