@@ -56,8 +56,13 @@ public enum AppendCompression {
                 if flush == Z_FINISH { break }
             }
         }
-        out.removeSubrange(produced...)
-        return out
+        return rightSized(out, produced)
+    }
+
+    /// The first `count` bytes of `buffer` in an array of their own size, so that the compression bound allocated
+    /// for the output is not held while the append is in flight.
+    static func rightSized(_ buffer: [UInt8], _ count: Int) -> [UInt8] {
+        buffer.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[..<count])) }
     }
 
     static func zstd(_ plain: [UInt8], level: Int32) -> [UInt8] {
@@ -70,8 +75,7 @@ public enum AppendCompression {
         }
         precondition(ZSTD_isError(written) == 0,
                      "zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
-        out.removeSubrange(written...)
-        return out
+        return rightSized(out, written)
     }
 
     static func gunzip(_ bytes: [UInt8]) throws(TailDecodingError) -> [UInt8] {

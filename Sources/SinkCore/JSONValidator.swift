@@ -8,13 +8,15 @@ enum JSONValidator {
     }
 
     static func isValidJSON(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBufferPointer { p in
-            var parser = Parser(p: p)
-            parser.skipWhitespace()
-            guard parser.value(depth: 0) else { return false }
-            parser.skipWhitespace()
-            return parser.i == p.count
-        }
+        bytes.withUnsafeBufferPointer { isValidJSON($0) }
+    }
+
+    static func isValidJSON(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var parser = Parser(p: p)
+        parser.skipWhitespace()
+        guard parser.value(depth: 0) else { return false }
+        parser.skipWhitespace()
+        return parser.i == p.count
     }
 
     struct Parser {

@@ -174,19 +174,17 @@ extension PartitionState {
         guard case .recovering(var r) = phase, case .proving(var proof) = r.step else { return }
         var mismatch = false
         proof.tail.withUnsafeBufferPointer { tail in
-            pending.bytes.withUnsafeBufferPointer { bytes in
-                while proof.cursor < tail.count && proof.matched < pending.count {
-                    let range = pending.range(proof.matched)
-                    let len = range.count
-                    guard proof.cursor + len <= tail.count,
-                          memcmp(bytes.baseAddress! + range.lowerBound, tail.baseAddress! + proof.cursor, len) == 0
-                    else {
-                        mismatch = true
-                        return
-                    }
-                    proof.cursor += len
-                    proof.matched += 1
+            while proof.cursor < tail.count && proof.matched < pending.count {
+                let same = pending.withBytes(ofRecord: proof.matched) { record in
+                    proof.cursor + record.count <= tail.count
+                        && (record.isEmpty || memcmp(record.baseAddress!, tail.baseAddress! + proof.cursor, record.count) == 0)
                 }
+                guard same else {
+                    mismatch = true
+                    return
+                }
+                proof.cursor += pending.range(proof.matched).count
+                proof.matched += 1
             }
         }
         if mismatch || (proof.cursor == proof.tail.count && proof.decodeFailed) {

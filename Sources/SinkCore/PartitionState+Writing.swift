@@ -7,29 +7,62 @@ extension PartitionState {
             fx.notice(.recordsIgnored(tp, count: records.count, reason: "partition is being revoked"))
             return
         }
-        var ignored = 0
-        var stale = 0
-        for r in records {
-            if let g = seekGuard {
-                if r.offset >= g.staleFrom {
-                    stale += 1
-                    continue
-                }
-                seekGuard = nil
-            }
-            if let n = nextOffset, r.offset < n {
-                ignored += 1
-                continue
-            }
-            if let e = expectFirstOffset {
-                if r.offset > e { fx.notice(.recordsExpiredBeforeArchive(tp, expectedOffset: e, firstOffset: r.offset)) }
-                expectFirstOffset = nil
-            }
-            nextOffset = r.offset + 1
+        var skipped = Skipped()
+        for r in records where admit(r.offset, &skipped, &fx) {
             pending.append(r, time: recordTime(r, now, env), renderer: env.renderer)
         }
-        if ignored > 0 { fx.notice(.recordsIgnored(tp, count: ignored, reason: "offset already handled")) }
-        if stale > 0 { fx.notice(.recordsIgnored(tp, count: stale, reason: "fetched before the seek")) }
+        ingested(skipped, env, now, &fx)
+    }
+
+    /// Records rendered outside the core: the same checks as for ``ingest(_:_:_:_:)-records``, then their bytes
+    /// are appended as they are.
+    mutating func ingest(_ chunk: RenderedRecords, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        if case .revoking = phase {
+            fx.notice(.recordsIgnored(tp, count: chunk.count, reason: "partition is being revoked"))
+            return
+        }
+        var skipped = Skipped()
+        // Runs of consecutive records that pass (usually all of them) are adopted without copying.
+        var runStart = 0
+        for i in 0..<chunk.count where !admit(chunk.offset(i), &skipped, &fx) {
+            pending.append(records: runStart..<i, of: chunk)
+            runStart = i + 1
+        }
+        pending.append(records: runStart..<chunk.count, of: chunk)
+        ingested(skipped, env, now, &fx)
+    }
+
+    /// Records left out of an ingest, by reason.
+    struct Skipped {
+        var ignored = 0
+        var stale = 0
+    }
+
+    /// Whether the record at `offset` (the next one delivered) is buffered: not fetched before a pending seek,
+    /// not already handled. Notices a gap where the first expected record expired before it was archived.
+    mutating func admit(_ offset: Int64, _ skipped: inout Skipped, _ fx: inout Effects) -> Bool {
+        if let g = seekGuard {
+            if offset >= g.staleFrom {
+                skipped.stale += 1
+                return false
+            }
+            seekGuard = nil
+        }
+        if let n = nextOffset, offset < n {
+            skipped.ignored += 1
+            return false
+        }
+        if let e = expectFirstOffset {
+            if offset > e { fx.notice(.recordsExpiredBeforeArchive(tp, expectedOffset: e, firstOffset: offset)) }
+            expectFirstOffset = nil
+        }
+        nextOffset = offset + 1
+        return true
+    }
+
+    mutating func ingested(_ skipped: Skipped, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        if skipped.ignored > 0 { fx.notice(.recordsIgnored(tp, count: skipped.ignored, reason: "offset already handled")) }
+        if skipped.stale > 0 { fx.notice(.recordsIgnored(tp, count: skipped.stale, reason: "fetched before the seek")) }
         if !pending.isEmpty, lingerStart == nil { lingerStart = now.monotonic }
         switch phase {
         case .writing: maybeFlush(env, now, &fx)
@@ -78,7 +111,8 @@ extension PartitionState {
         if unackedBytes > 0 && unackedBytes + bytes > s.maxUncommittedBytes { return }  // resumes on commit ack
         let batch = pending.takeFirst(k)
         lingerStart = pending.isEmpty ? nil : now.monotonic
-        let payload = AppendCompression.compress(batch.bytes, s.compression)
+        let payload = s.compression == .none
+            ? AppendPayload(slices: batch.liveSlices) : AppendPayload(AppendCompression.compress(batch.joinedBytes(), s.compression))
         if let seg = segment, seg.position > 0, seg.position + payload.count > s.maxObjectBytes {
             rollOver(.size, &fx)
         }
@@ -122,11 +156,11 @@ extension PartitionState {
         return true
     }
 
-    mutating func issueAppend(batch: RenderedRecords, payload: [UInt8], _ env: SinkEnvironment, _ fx: inout Effects) {
+    mutating func issueAppend(batch: RenderedRecords, payload: AppendPayload, _ env: SinkEnvironment, _ fx: inout Effects) {
         let seg = segment!
         let id = fx.newID()
         let f = InFlight(stage: .sent(id), batch: batch, payload: payload, key: seg.key, position: seg.position,
-                         previousCRC: seg.crc, expectedCRC: CRC64.update(seg.crc, payload), isCreate: seg.position == 0,
+                         previousCRC: seg.crc, expectedCRC: payload.crc64(continuing: seg.crc), isCreate: seg.position == 0,
                          compressed: env.settings.compression != .none)
         inFlight = f
         sendAppend(f, id, &fx)
@@ -134,7 +168,7 @@ extension PartitionState {
 
     func sendAppend(_ f: InFlight, _ id: RequestID, _ fx: inout Effects) {
         fx.actions.append(.append(AppendRequest(
-            id: id, topicPartition: tp, key: f.key, position: f.position, bytes: f.payload,
+            id: id, topicPartition: tp, key: f.key, position: f.position, payload: f.payload,
             previousCRC64: f.previousCRC, expectedCRC64: f.expectedCRC, isCreate: f.isCreate, firstOffset: f.firstOffset,
             lastOffset: f.lastOffset, recordCount: f.batch.count)))
     }

@@ -81,13 +81,13 @@ struct InFlight: Sendable {
 
     var stage: Stage
     var batch: RenderedRecords
-    var payload: [UInt8]
+    var payload: AppendPayload
     var key: String
     var position: Int
     var previousCRC: UInt64
     var expectedCRC: UInt64
     var isCreate: Bool
-    /// `payload` is a compressed copy (otherwise it shares storage with `batch.bytes`).
+    /// `payload` is a compressed copy (otherwise it is slices of `batch`'s storage).
     var compressed: Bool
     var attempt = 0
 
@@ -173,8 +173,8 @@ struct PartitionState: Sendable {
     var heldBytes: Int {
         var n = pending.allocatedBytes
         if let f = inFlight {
-            n += f.batch.allocatedBytes
-            if f.compressed { n += f.payload.capacity }
+            n += f.batch.allocatedBytes - f.batch.sharedBytes(with: pending)
+            if f.compressed { n += f.payload.count }
         }
         return n
     }
@@ -220,9 +220,6 @@ struct PartitionState: Sendable {
     }
 
     func recordTime(_ r: SinkRecord, _ now: SinkInstant, _ env: SinkEnvironment) -> Int64 {
-        switch env.settings.timestampSource {
-        case .wallClock: return now.wallClockMs
-        case .record: return r.timestampType == .notAvailable || r.timestampMs < 0 ? now.wallClockMs : r.timestampMs
-        }
+        env.settings.placementTime(timestampMs: r.timestampMs, timestampType: r.timestampType, wallClockMs: now.wallClockMs)
     }
 }

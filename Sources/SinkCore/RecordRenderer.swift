@@ -22,12 +22,31 @@ public struct RecordRenderer: Sendable {
 
     /// Appends the rendering of `record` to `out`.
     public func render(_ record: SinkRecord, into out: inout [UInt8]) {
+        record.withView { render($0, into: &out) }
+    }
+
+    /// Appends the rendering of `record` to `out`.
+    public func render(_ record: RecordView, into out: inout [UInt8]) {
         switch format {
         case .raw(let delimiter):
             if let value = record.value { out.append(contentsOf: value) }
             out.append(contentsOf: delimiter)
         case .jsonl(let valueAsJSON):
             renderJSONL(record, valueAsJSON: valueAsJSON, into: &out)
+        }
+    }
+
+    /// Whether the rendering includes record headers (`jsonl`); `raw` leaves them out.
+    public var rendersHeaders: Bool {
+        if case .jsonl = format { true } else { false }
+    }
+
+    /// A capacity that holds the rendering of `records` records with `payloadBytes` of keys and values in all,
+    /// without growing, for typical records (JSON escaping or base64 may need more).
+    public func estimatedBytes(records: Int, payloadBytes: Int) -> Int {
+        switch format {
+        case .raw(let delimiter): payloadBytes + records * delimiter.count
+        case .jsonl: payloadBytes + records * 160
         }
     }
 
@@ -57,7 +76,7 @@ public struct RecordRenderer: Sendable {
 
     let fragments = Fragments()
 
-    func renderJSONL(_ r: SinkRecord, valueAsJSON: Bool, into out: inout [UInt8]) {
+    func renderJSONL(_ r: RecordView, valueAsJSON: Bool, into out: inout [UInt8]) {
         let f = fragments
         out.append(contentsOf: f.topic)
         JSONWriter.writeString(r.topic, into: &out)
@@ -143,12 +162,19 @@ enum JSONWriter {
             out.append(contentsOf: "null".utf8)
             return
         }
-        bytes.withUnsafeBufferPointer { p in
-            if !writeUTF8String(p, into: &out) {
-                out.append(contentsOf: #"{"base64":""#.utf8)
-                Base64.encode(p, into: &out)
-                out.append(contentsOf: #""}"#.utf8)
-            }
+        bytes.withUnsafeBufferPointer { writeBytes($0, into: &out) }
+    }
+
+    /// `null`, a JSON string, or `{"base64":"…"}` for bytes that are not valid UTF-8.
+    static func writeBytes(_ bytes: UnsafeBufferPointer<UInt8>?, into out: inout [UInt8]) {
+        guard let p = bytes else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
+        if !writeUTF8String(p, into: &out) {
+            out.append(contentsOf: #"{"base64":""#.utf8)
+            Base64.encode(p, into: &out)
+            out.append(contentsOf: #""}"#.utf8)
         }
     }
 
@@ -255,5 +281,51 @@ public enum Base64 {
         var out: [UInt8] = []
         bytes.withUnsafeBufferPointer { encode($0, into: &out) }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The fields of one record, with key and value borrowed from memory the caller owns (for example librdkafka's
+/// message buffers): valid only while the caller keeps that memory alive, so never stored.
+public struct RecordView {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// Milliseconds since the Unix epoch; ignored when `timestampType == .notAvailable`.
+    public var timestampMs: Int64
+    public var timestampType: TimestampType
+    /// `nil` when the record has no key.
+    public var key: UnsafeBufferPointer<UInt8>?
+    /// `nil` for a null value (a tombstone).
+    public var value: UnsafeBufferPointer<UInt8>?
+    public var headers: [SinkRecord.Header]
+
+    public init(topic: String, partition: Int32, offset: Int64, timestampMs: Int64, timestampType: TimestampType,
+                key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>?, headers: [SinkRecord.Header]) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestampMs = timestampMs
+        self.timestampType = timestampType
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+extension SinkRecord {
+    /// Calls `body` with a view of this record (valid only inside `body`).
+    @inline(__always)
+    func withView<R>(_ body: (RecordView) -> R) -> R {
+        @inline(__always)
+        func withBytes(_ slice: ArraySlice<UInt8>?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+            guard let slice else { return body(nil) }
+            return slice.withUnsafeBufferPointer { body($0) }
+        }
+        return withBytes(key) { key in
+            withBytes(value) { value in
+                body(RecordView(topic: topic, partition: partition, offset: offset, timestampMs: timestampMs,
+                                timestampType: timestampType, key: key, value: value, headers: headers))
+            }
+        }
     }
 }

@@ -114,6 +114,15 @@ public struct Sink: Sendable {
                 }
                 i = j
             }
+        case .rendered(let runs):
+            for run in runs where !run.records.isEmpty {
+                let tp = run.topicPartition
+                if partitions[tp] == nil {
+                    fx.notice(.recordsIgnored(tp, count: run.count, reason: "partition not assigned to this member"))
+                } else {
+                    step(tp, &fx) { p, fx in p.ingest(run.records, env, now, &fx) }
+                }
+            }
         case .timerFired:
             scheduledTimer = nil
             var due: [TopicPartition] = []

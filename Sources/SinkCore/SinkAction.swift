@@ -1,13 +1,52 @@
-/// Append `bytes` at `position` of `key` (AppendObject). One per partition is outstanding at any time.
+import OSSChecksum
+
+/// The bytes of one append: slices of rendered buffers, sent back to back without being joined first.
+public struct AppendPayload: Sendable, Hashable {
+    public let slices: [ArraySlice<UInt8>]
+    public let count: Int
+
+    public init(slices: [ArraySlice<UInt8>]) {
+        self.slices = slices
+        count = slices.reduce(0) { $0 + $1.count }
+    }
+
+    public init(_ bytes: [UInt8]) {
+        self.init(slices: bytes.isEmpty ? [] : [bytes[...]])
+    }
+
+    /// The bytes in one array (a copy).
+    public func joined() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        for slice in slices { out.append(contentsOf: slice) }
+        return out
+    }
+
+    /// `CRC64.update(previous, bytes)`.
+    public func crc64(continuing previous: UInt64) -> UInt64 {
+        slices.reduce(previous) { CRC64.update($0, $1) }
+    }
+
+    /// Equal when the bytes are, however they are sliced.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.count == rhs.count && lhs.slices.joined().elementsEqual(rhs.slices.joined())
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+    }
+}
+
+/// Append `payload` at `position` of `key` (AppendObject). One per partition is outstanding at any time.
 public struct AppendRequest: Sendable, Hashable {
     public var id: RequestID
     public var topicPartition: TopicPartition
     public var key: String
     public var position: Int
-    public var bytes: [UInt8]
+    public var payload: AppendPayload
     /// The object's CRC-64 before this append (`C`; 0 for a new object), for clients that verify themselves.
     public var previousCRC64: UInt64
-    /// `crc64(C, bytes)`: the object's CRC after this append. The core checks the server's value itself; a
+    /// `crc64(C, payload)`: the object's CRC after this append. The core checks the server's value itself; a
     /// client may send or verify it too.
     public var expectedCRC64: UInt64
     /// Position 0 of a new segment: the shell adds its create-time headers (storage class, ACL, meta, tags).
@@ -16,14 +55,14 @@ public struct AppendRequest: Sendable, Hashable {
     public var lastOffset: Int64
     public var recordCount: Int
 
-    public init(id: RequestID, topicPartition: TopicPartition, key: String, position: Int, bytes: [UInt8],
+    public init(id: RequestID, topicPartition: TopicPartition, key: String, position: Int, payload: AppendPayload,
                 previousCRC64: UInt64, expectedCRC64: UInt64, isCreate: Bool, firstOffset: Int64, lastOffset: Int64,
                 recordCount: Int) {
         self.id = id
         self.topicPartition = topicPartition
         self.key = key
         self.position = position
-        self.bytes = bytes
+        self.payload = payload
         self.previousCRC64 = previousCRC64
         self.expectedCRC64 = expectedCRC64
         self.isCreate = isCreate
@@ -31,6 +70,9 @@ public struct AppendRequest: Sendable, Hashable {
         self.lastOffset = lastOffset
         self.recordCount = recordCount
     }
+
+    /// The payload in one array (a copy: for tests and tools; the service sends ``payload`` as it is).
+    public var bytes: [UInt8] { payload.joined() }
 }
 
 /// HEAD `key`.

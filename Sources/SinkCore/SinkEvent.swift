@@ -104,6 +104,9 @@ public enum SinkEvent: Sendable {
     case assigned([PartitionAssignment])
     /// Consumed records, in offset order per partition (several partitions may be mixed).
     case records([SinkRecord])
+    /// Consumed records already rendered (by the shell, off the core's thread), one run per partition, each in
+    /// offset order. The core handles them exactly like the same records in ``records(_:)``.
+    case rendered([RenderedRun])
     /// The timer requested by ``SinkAction/scheduleTimer(at:)`` fired.
     case timerFired
     case appendCompleted(RequestID, AppendOutcome)

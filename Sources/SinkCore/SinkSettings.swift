@@ -181,6 +181,17 @@ public struct SinkSettings: Sendable {
     }
 }
 
+extension SinkSettings {
+    /// The time (epoch ms) that places a record in a time bucket: its Kafka timestamp with `timestamp_source:
+    /// record` (the wall clock when it has none), otherwise the wall clock when it arrived.
+    public func placementTime(timestampMs: Int64, timestampType: TimestampType, wallClockMs: Int64) -> Int64 {
+        switch timestampSource {
+        case .wallClock: wallClockMs
+        case .record: timestampType == .notAvailable || timestampMs < 0 ? wallClockMs : timestampMs
+        }
+    }
+}
+
 /// Settings that contradict each other or OSS's limits; `problems` names each one and what is allowed.
 public struct SinkSettingsError: Error, Sendable, CustomStringConvertible {
     public var problems: [String]

@@ -14,16 +14,18 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
     let gate = RebalanceGate()
     private let budget: HandoverBudget
     private let emit: @Sendable (SinkEvent) -> Void
-    private let emitRecords: @Sendable ([SinkRecord], _ bytes: Int) -> Void
+    private let emitRendered: @Sendable ([RenderedRun], _ bytes: Int) -> Void
+    private let settings: SinkSettings
+    private let renderer: RecordRenderer
     private let logger: Logger
     private let revokeTimeout: Duration
     private let onLag: @Sendable ([KafkaTopicPartition: Int64]) -> Void
     private let onFatal: @Sendable (KafkaError) -> Void
 
     init(
-        revokeTimeout: Duration, budget: HandoverBudget, logger: Logger,
+        revokeTimeout: Duration, budget: HandoverBudget, settings: SinkSettings, logger: Logger,
         emit: @escaping @Sendable (SinkEvent) -> Void,
-        emitRecords: @escaping @Sendable ([SinkRecord], _ bytes: Int) -> Void,
+        emitRendered: @escaping @Sendable ([RenderedRun], _ bytes: Int) -> Void,
         onLag: @escaping @Sendable ([KafkaTopicPartition: Int64]) -> Void,
         onFatal: @escaping @Sendable (KafkaError) -> Void
     ) {
@@ -31,25 +33,66 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
         self.budget = budget
         self.logger = logger
         self.emit = emit
-        self.emitRecords = emitRecords
+        self.emitRendered = emitRendered
+        self.settings = settings
+        self.renderer = RecordRenderer(format: settings.format)
         self.onLag = onLag
         self.onFatal = onFatal
     }
 
     /// Blocks while the driver holds `budget.limit` bytes of records it has not handed to SinkCore yet.
-    func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
-        budget.acquire(batch.payloadBytes)
-        var records: [SinkRecord] = []
-        records.reserveCapacity(batch.records.count)
-        for record in batch.records {
-            records.append(SinkRecord(
-                topic: record.topic, partition: record.partition, offset: record.offset,
-                timestampMs: record.timestamp.milliseconds ?? -1,
-                timestampType: Self.timestampType(record.timestamp),
-                sharedKey: record.key, sharedValue: record.value,
-                headers: record.headers.isEmpty ? [] : record.headers.map { SinkRecord.Header(key: $0.key, value: $0.value) }))
+    /// Renders the records here, on the poll thread, straight from librdkafka's buffers: one run per partition
+    /// and delivery. The sink's own thread then only appends finished bytes.
+    func consumer(_ control: KafkaConsumerControl, didReceive messages: KafkaMessageBatch) {
+        let wallClockMs = Int64(Date().timeIntervalSince1970 * 1000)
+        var runs: [RenderedRun] = []
+        var i = 0
+        while i < messages.count {
+            let first = messages[i]
+            var end = i + 1
+            var payload = first.payloadBytes
+            while end < messages.count, messages[end].partition == first.partition, messages[end].hasSameTopic(as: first) {
+                payload += messages[end].payloadBytes
+                end += 1
+            }
+            let topic = first.topic
+            var run = RenderedRun(topicPartition: TopicPartition(topic: topic, partition: first.partition),
+                                  reservingBytes: renderer.estimatedBytes(records: end - i, payloadBytes: payload),
+                                  records: end - i)
+            for k in i..<end {
+                let m = messages[k]
+                let timestamp = m.timestamp
+                let type = Self.timestampType(timestamp)
+                let ms = timestamp.milliseconds ?? -1
+                let headers = renderer.rendersHeaders ? m.headers().map { SinkRecord.Header(key: $0.key, value: $0.value) } : []
+                run.append(RecordView(topic: topic, partition: first.partition, offset: m.offset, timestampMs: ms,
+                                      timestampType: type, key: m.key, value: m.value, headers: headers),
+                           time: settings.placementTime(timestampMs: ms, timestampType: type, wallClockMs: wallClockMs),
+                           renderer: renderer)
+            }
+            runs.append(run)
+            i = end
         }
-        emitRecords(records, batch.payloadBytes)
+        hand(runs)
+    }
+
+    /// Records already copied out of librdkafka (the path of delegates that do not render in place); rendered
+    /// here like ``consumer(_:didReceive:)-messages``.
+    func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
+        let records = batch.records.map { record in
+            SinkRecord(topic: record.topic, partition: record.partition, offset: record.offset,
+                       timestampMs: record.timestamp.milliseconds ?? -1, timestampType: Self.timestampType(record.timestamp),
+                       sharedKey: record.key, sharedValue: record.value,
+                       headers: record.headers.map { SinkRecord.Header(key: $0.key, value: $0.value) })
+        }
+        hand(RenderedRun.runs(of: records, settings: settings, wallClockMs: Int64(Date().timeIntervalSince1970 * 1000)))
+    }
+
+    /// Waits for room in the hand-over budget (the rendered bytes), then passes the runs on.
+    private func hand(_ runs: [RenderedRun]) {
+        let bytes = runs.reduce(0) { $0 + $1.renderedBytes }
+        budget.acquire(bytes)
+        emitRendered(runs, bytes)
     }
 
     func consumer(_ control: KafkaConsumerControl, didRebalance event: KafkaRebalanceEvent) {

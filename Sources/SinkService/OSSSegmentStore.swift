@@ -26,11 +26,11 @@ final class OSSSegmentStore: SegmentStore {
     }
 
     func append(_ request: AppendRequest) async -> AppendOutcome {
-        let marker = AmbiguousAppend(key: request.key, position: request.position, length: request.bytes.count)
+        let marker = AmbiguousAppend(key: request.key, position: request.position, length: request.payload.count)
         let mayHaveLanded = ambiguous.withLock { $0.contains(marker) }
         let started = ContinuousClock.now
         let outcome = await client.appendExactlyOnce(
-            key: request.key, position: UInt64(request.position), body: .bytes(request.bytes),
+            key: request.key, position: UInt64(request.position), body: .slices(request.payload.slices),
             previousCRC: request.previousCRC64, create: request.isCreate ? createOptions : OSSCreateOptions(),
             earlierAttemptMayHaveLanded: mayHaveLanded, expectedCRC: request.expectedCRC64)
         observer?.appended(request, outcome: outcome, latency: ContinuousClock.now - started)
@@ -50,7 +50,7 @@ final class OSSSegmentStore: SegmentStore {
             // OSS answered 200 with a length or CRC-64 other than expected. Report what it said so that
             // SinkCore raises the integrity alert and rolls over; a CRC known to differ stands for the
             // server's value when only the CRC disagreed.
-            let expectedNext = request.position + request.bytes.count
+            let expectedNext = request.position + request.payload.count
             let next = error.nextAppendPosition.map { Int($0) } ?? -1
             return .success(nextPosition: next, crc64: next == expectedNext ? ~request.expectedCRC64 : nil)
         case .configurationError(let error):

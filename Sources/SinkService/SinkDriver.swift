@@ -21,8 +21,9 @@ final class SinkDriver: @unchecked Sendable {
         case consumerClosed
         /// A seek ran on the poll thread: records of the partition delivered after this were fetched after it.
         case seekApplied(TopicPartition)
-        /// Records from the poll thread, holding `bytes` of the hand-over budget until SinkCore took them.
-        case records([SinkRecord], bytes: Int)
+        /// Records from the poll thread, rendered there, holding `bytes` of the hand-over budget until SinkCore
+        /// took them.
+        case rendered([RenderedRun], bytes: Int)
     }
 
     enum ConsumerCommand: Sendable, CustomStringConvertible {
@@ -83,9 +84,10 @@ final class SinkDriver: @unchecked Sendable {
         input.yield(.event(event))
     }
 
-    /// Hands records to the core; `bytes` were acquired from `budget` and are released once the core took them.
-    func emitRecords(_ records: [SinkRecord], bytes: Int) {
-        if case .terminated = input.yield(.records(records, bytes: bytes)) { budget.release(bytes) }
+    /// Hands rendered records to the core; `bytes` were acquired from `budget` and are released once the core
+    /// took them.
+    func emitRendered(_ runs: [RenderedRun], bytes: Int) {
+        if case .terminated = input.yield(.rendered(runs, bytes: bytes)) { budget.release(bytes) }
     }
 
     /// Stops the service with `error` after the inputs already queued.
@@ -126,12 +128,12 @@ final class SinkDriver: @unchecked Sendable {
                     default: break
                     }
                     try handle(event, group: &group)
-                case .records(var records, let bytes):
+                case .rendered(var runs, let bytes):
                     defer { budget.release(bytes) }
                     if !seeking.isEmpty {
-                        records.removeAll { seeking[TopicPartition(topic: $0.topic, partition: $0.partition)] != nil }
+                        runs.removeAll { seeking[$0.topicPartition] != nil }
                     }
-                    if !records.isEmpty { try handle(.records(records), group: &group) }
+                    if !runs.isEmpty { try handle(.rendered(runs), group: &group) }
                 case .seekApplied(let partition):
                     if let count = seeking[partition] {
                         seeking[partition] = count > 1 ? count - 1 : nil
@@ -154,6 +156,7 @@ final class SinkDriver: @unchecked Sendable {
     private func handle(_ event: SinkEvent, group: inout ThrowingDiscardingTaskGroup<any Error>) throws {
         switch event {
         case .records(let records): observer.consumed(records)
+        case .rendered(let runs): observer.consumed(runs)
         case .assigned(let assignments): observer.assigned(assignments.map(\.topicPartition))
         case .revoked(let partitions): observer.unassigned(partitions, lost: false)
         case .lost(let partitions): observer.unassigned(partitions, lost: true)

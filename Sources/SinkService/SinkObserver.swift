@@ -118,6 +118,14 @@ final class SinkObserver: Sendable {
         metrics.recordConsumed(topic: current.topic, partition: current.partition, records: count, bytes: bytes)
     }
 
+    func consumed(_ runs: [RenderedRun]) {
+        guard let metrics else { return }
+        for run in runs {
+            metrics.recordConsumed(topic: run.topicPartition.topic, partition: run.topicPartition.partition,
+                                   records: run.count, bytes: run.payloadBytes)
+        }
+    }
+
     func paused(_ partitions: [TopicPartition], paused isPaused: Bool) {
         let count = paused.withLock { set -> Int in
             if isPaused { set.formUnion(partitions) } else { set.subtract(partitions) }
@@ -168,7 +176,7 @@ final class SinkObserver: Sendable {
             for _ in 1..<max(1, attempts) {
                 metrics.recordAppend(topic: tp.topic, partition: tp.partition, outcome: .retried, bytes: 0, records: 0, latency: .zero)
             }
-            metrics.recordAppend(topic: tp.topic, partition: tp.partition, outcome: label, bytes: request.bytes.count,
+            metrics.recordAppend(topic: tp.topic, partition: tp.partition, outcome: label, bytes: request.payload.count,
                                  records: request.recordCount, latency: latency)
         }
         switch outcome {
@@ -177,7 +185,7 @@ final class SinkObserver: Sendable {
         default: break
         }
         logger.trace("append", metadata: meta(tp, ["key": "\(request.key)", "position": "\(request.position)",
-                                                   "bytes": "\(request.bytes.count)", "outcome": "\(label.rawValue)"]))
+                                                   "bytes": "\(request.payload.count)", "outcome": "\(label.rawValue)"]))
     }
 
     private func meta(_ tp: TopicPartition, _ extra: Logger.Metadata) -> Logger.Metadata {

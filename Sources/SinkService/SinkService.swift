@@ -44,8 +44,8 @@ public final class SinkService: Service, Sendable {
             maxInflightRequests: configuration.sink.maxInflightAppends,
             handoverLimit: configuration.sink.memoryBudget.handoverBytes, observer: observer, logger: logger)
         let bridge = ConsumerBridge(
-            revokeTimeout: settings.revokeTimeout + .seconds(5), budget: driver.budget, logger: logger,
-            emit: { driver.emit($0) }, emitRecords: { driver.emitRecords($0, bytes: $1) }, onLag: { observer.lag($0) },
+            revokeTimeout: settings.revokeTimeout + .seconds(5), budget: driver.budget, settings: settings, logger: logger,
+            emit: { driver.emit($0) }, emitRendered: { driver.emitRendered($0, bytes: $1) }, onLag: { observer.lag($0) },
             onFatal: { error in driver.abort(SinkServiceError(message: "Kafka consumer failed: \(error)")) })
         driver.gate = bridge.gate
         let consumer: KafkaConsumer

@@ -45,8 +45,9 @@ import Testing
             for offset in offsets {
                 let record = SinkRecord(topic: tp.topic, partition: 0, offset: offset, timestampMs: 1_700_000_000_000,
                                         value: Array("record \(offset)".utf8))
-                driver.budget.acquire(record.value!.count)
-                driver.emitRecords([record], bytes: record.value!.count)
+                let runs = RenderedRun.runs(of: [record], settings: settings, wallClockMs: record.timestampMs)
+                driver.budget.acquire(runs[0].renderedBytes)
+                driver.emitRendered(runs, bytes: runs[0].renderedBytes)
             }
             let deadline = ContinuousClock.now + .seconds(60)
             while store.count < Int(offsets.upperBound), ContinuousClock.now < deadline {

@@ -31,6 +31,7 @@ struct Simulation {
     /// Probability that a commit never reaches Kafka.
     var loseCommit = 0.0
     var crashes = 0
+    var polls = 0
     /// Recovery outcomes across all restarts.
     var outcomes: [RecoveryOutcome] = []
     var partitions: [TopicPartition]
@@ -110,7 +111,11 @@ struct Simulation {
             batch += log[tp]![from..<(from + n)]
             position[tp] = Int64(from + n)
         }
-        if !batch.isEmpty { pump(.records(batch)) }
+        // Every other poll hands the records over rendered, as the service's consumer bridge does.
+        polls += 1
+        if !batch.isEmpty {
+            pump(polls % 2 == 0 ? .records(batch) : .rendered(RenderedRun.runs(of: batch, settings: settings, wallClockMs: h.wall)))
+        }
         h.advance(.milliseconds(Int64(rng.next() % 700)))
         pump(.timerFired)
     }
