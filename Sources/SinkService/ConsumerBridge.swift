@@ -40,9 +40,9 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
         self.onFatal = onFatal
     }
 
-    /// Blocks while the driver holds `budget.limit` bytes of records it has not handed to SinkCore yet.
-    /// Renders the records here, on the poll thread, straight from librdkafka's buffers: one run per partition
-    /// and delivery. The sink's own thread then only appends finished bytes.
+    /// Renders the records here, on the poll thread, straight from librdkafka's buffers (one run per partition
+    /// and delivery; the sink's own thread then adopts finished bytes), then blocks while the driver holds
+    /// `budget.limit` bytes of rendered records it has not handed to SinkCore yet.
     func consumer(_ control: KafkaConsumerControl, didReceive messages: KafkaMessageBatch) {
         let wallClockMs = Int64(Date().timeIntervalSince1970 * 1000)
         var runs: [RenderedRun] = []
@@ -76,8 +76,8 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
         hand(runs)
     }
 
-    /// Records already copied out of librdkafka (the path of delegates that do not render in place); rendered
-    /// here like ``consumer(_:didReceive:)-messages``.
+    /// Records already copied out of librdkafka, rendered like ``consumer(_:didReceive:)-messages`` (the consumer
+    /// hands this bridge views; the protocol requires this method too).
     func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
         let records = batch.records.map { record in
             SinkRecord(topic: record.topic, partition: record.partition, offset: record.offset,

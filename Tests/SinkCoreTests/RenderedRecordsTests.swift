@@ -1,14 +1,17 @@
 import Testing
 @testable import SinkCore
 
-@Suite struct RenderedRecordsTests {
-    let renderer = RecordRenderer(format: .raw(delimiter: [0x0A]))
+let rawRenderer = RecordRenderer(format: .raw(delimiter: [0x0A]))
 
-    func filled(_ range: ClosedRange<Int64>, size: Int) -> RenderedRecords {
-        var buffer = RenderedRecords()
-        for r in records(tp0, range, size: size) { buffer.append(r, time: r.timestampMs, renderer: renderer) }
-        return buffer
-    }
+/// `range` rendered as raw records of `size` bytes each.
+func filled(_ range: ClosedRange<Int64>, size: Int) -> RenderedRecords {
+    var buffer = RenderedRecords()
+    for r in records(tp0, range, size: size) { buffer.append(r, time: r.timestampMs, renderer: rawRenderer) }
+    return buffer
+}
+
+@Suite struct RenderedRecordsTests {
+    let renderer = rawRenderer
 
     @Test func aBufferStartedAfterAWholeBatchWasCutReservesThatBatchAtOnce() {
         var buffer = filled(0...99, size: 1000)
@@ -56,13 +59,7 @@ import Testing
 }
 
 @Suite struct RenderedRecordsPieceTests {
-    let renderer = RecordRenderer(format: .raw(delimiter: [0x0A]))
-
-    func filled(_ range: ClosedRange<Int64>, size: Int) -> RenderedRecords {
-        var buffer = RenderedRecords()
-        for r in records(tp0, range, size: size) { buffer.append(r, time: r.timestampMs, renderer: renderer) }
-        return buffer
-    }
+    let renderer = rawRenderer
 
     func address(_ bytes: [UInt8]) -> UnsafeRawPointer? { bytes.withUnsafeBytes { $0.baseAddress } }
 
