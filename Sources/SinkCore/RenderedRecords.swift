@@ -48,10 +48,10 @@ struct RenderedRecords: Sendable {
     var liveBytes: Int { endByte - startByte }
     /// Live pieces.
     var livePieces: ArraySlice<Piece> { pieces[pieceHead...] }
-    /// Memory held: the allocated storage of the pieces (each storage once) and the tail, and the per-record
-    /// index storage.
+    /// Memory held: the allocated storage of the pieces (each storage once) and the tail, and the per-record and
+    /// per-piece index storage.
     var allocatedBytes: Int {
-        pieceStorageBytes + tail.capacity
+        pieceStorageBytes + tail.capacity + pieces.capacity * MemoryLayout<Piece>.stride
             + (ends.capacity + offsets.capacity + times.capacity + pieceEnds.capacity) * MemoryLayout<Int64>.stride
     }
 

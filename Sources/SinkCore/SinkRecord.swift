@@ -31,7 +31,8 @@ public enum TimestampType: Sendable, Hashable {
     }
 }
 
-/// One consumed Kafka record, as plain values. The shell converts librdkafka messages into these.
+/// One consumed Kafka record, as plain values, for ``SinkEvent/records(_:)`` (the service renders librdkafka's
+/// messages into ``RenderedRun``s instead, without this step).
 public struct SinkRecord: Sendable, Hashable {
     /// A record header: a UTF-8 name and an optional byte value.
     public struct Header: Sendable, Hashable {
