@@ -3,14 +3,6 @@
 enum JSONValidator {
     static let maxDepth = 256
 
-    static func isValidJSON(_ bytes: [UInt8]) -> Bool {
-        isValidJSON(bytes[...])
-    }
-
-    static func isValidJSON(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBufferPointer { isValidJSON($0) }
-    }
-
     static func isValidJSON(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         var parser = Parser(p: p)
         parser.skipWhitespace()

@@ -2,20 +2,8 @@ import OSSChecksum
 extension PartitionState {
     // MARK: Records in
 
-    mutating func ingest(_ records: ArraySlice<SinkRecord>, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
-        if case .revoking = phase {
-            fx.notice(.recordsIgnored(tp, count: records.count, reason: "partition is being revoked"))
-            return
-        }
-        var skipped = Skipped()
-        for r in records where admit(r.offset, &skipped, &fx) {
-            pending.append(r, time: recordTime(r, now, env), renderer: env.renderer)
-        }
-        ingested(skipped, env, now, &fx)
-    }
-
-    /// Records rendered outside the core: the same checks as for ``ingest(_:_:_:_:)-records``, then their bytes
-    /// are appended as they are.
+    /// Rendered records of this partition, in offset order: each passes the offset checks (`admit`), and the bytes
+    /// of those that do are adopted as they are.
     mutating func ingest(_ chunk: RenderedRecords, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         if case .revoking = phase {
             fx.notice(.recordsIgnored(tp, count: chunk.count, reason: "partition is being revoked"))

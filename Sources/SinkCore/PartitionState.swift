@@ -219,7 +219,4 @@ struct PartitionState: Sendable {
         if avoidKeys.count > 32 { avoidKeys.removeFirst(avoidKeys.count - 32) }
     }
 
-    func recordTime(_ r: SinkRecord, _ now: SinkInstant, _ env: SinkEnvironment) -> Int64 {
-        env.settings.placementTime(timestampMs: r.timestampMs, timestampType: r.timestampType, wallClockMs: now.wallClockMs)
-    }
 }

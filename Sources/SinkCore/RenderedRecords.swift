@@ -132,10 +132,6 @@ struct RenderedRecords: Sendable {
         }
     }
 
-    mutating func append(_ record: SinkRecord, time: Int64, renderer: RecordRenderer) {
-        record.withView { append($0, time: time, renderer: renderer) }
-    }
-
     mutating func append(_ record: RecordView, time: Int64, renderer: RecordRenderer) {
         reserveHinted()
         renderer.render(record, into: &tail)
@@ -306,7 +302,11 @@ public struct RenderedRun: Sendable {
 
     /// The runs of consecutive records of one partition in `records`, rendered as the core renders them.
     public static func runs(of records: [SinkRecord], settings: SinkSettings, wallClockMs: Int64) -> [RenderedRun] {
-        let renderer = RecordRenderer(format: settings.format)
+        runs(of: records, renderer: RecordRenderer(format: settings.format), settings: settings, wallClockMs: wallClockMs)
+    }
+
+    static func runs(of records: [SinkRecord], renderer: RecordRenderer, settings: SinkSettings,
+                     wallClockMs: Int64) -> [RenderedRun] {
         var runs: [RenderedRun] = []
         for record in records {
             if runs.last?.topicPartition != record.topicPartition {

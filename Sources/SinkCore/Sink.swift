@@ -99,30 +99,10 @@ public struct Sink: Sendable {
                 step(tp, &fx) { p, fx in p.assigned(committed: a.committed, env, now, &fx) }
             }
         case .records(let records):
-            var i = records.startIndex
-            while i < records.endIndex {
-                let first = records[i]
-                var j = i + 1
-                while j < records.endIndex, records[j].partition == first.partition, records[j].topic == first.topic {
-                    j += 1
-                }
-                let tp = first.topicPartition
-                if partitions[tp] == nil {
-                    fx.notice(.recordsIgnored(tp, count: j - i, reason: "partition not assigned to this member"))
-                } else {
-                    step(tp, &fx) { p, fx in p.ingest(records[i..<j], env, now, &fx) }
-                }
-                i = j
-            }
+            ingest(RenderedRun.runs(of: records, renderer: env.renderer, settings: env.settings, wallClockMs: now.wallClockMs),
+                   env, now, &fx)
         case .rendered(let runs):
-            for run in runs where !run.records.isEmpty {
-                let tp = run.topicPartition
-                if partitions[tp] == nil {
-                    fx.notice(.recordsIgnored(tp, count: run.count, reason: "partition not assigned to this member"))
-                } else {
-                    step(tp, &fx) { p, fx in p.ingest(run.records, env, now, &fx) }
-                }
-            }
+            ingest(runs, env, now, &fx)
         case .timerFired:
             scheduledTimer = nil
             var due: [TopicPartition] = []
@@ -198,6 +178,18 @@ public struct Sink: Sendable {
     }
 
     /// Runs one partition step in place and folds its effects (memory, request owners, health, release).
+    /// Hands each run to its partition; runs of partitions this member does not own are noticed and dropped.
+    mutating func ingest(_ runs: [RenderedRun], _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        for run in runs where !run.records.isEmpty {
+            let tp = run.topicPartition
+            if partitions[tp] == nil {
+                fx.notice(.recordsIgnored(tp, count: run.count, reason: "partition not assigned to this member"))
+            } else {
+                step(tp, &fx) { p, fx in p.ingest(run.records, env, now, &fx) }
+            }
+        }
+    }
+
     mutating func step(_ tp: TopicPartition, _ fx: inout Effects, _ body: (inout PartitionState, inout Effects) -> Void) {
         guard partitions[tp] != nil else { return }
         fx.issued.removeAll(keepingCapacity: true)

@@ -105,7 +105,8 @@ public enum SinkEvent: Sendable {
     /// Consumed records, in offset order per partition (several partitions may be mixed).
     case records([SinkRecord])
     /// Consumed records already rendered (by the shell, off the core's thread), one run per partition, each in
-    /// offset order. The core handles them exactly like the same records in ``records(_:)``.
+    /// offset order. ``records(_:)`` is rendered into runs like these (with `wallClockMs` of the event's instant)
+    /// and handled the same way.
     case rendered([RenderedRun])
     /// The timer requested by ``SinkAction/scheduleTimer(at:)`` fired.
     case timerFired

@@ -2,7 +2,8 @@ import Testing
 @testable import SinkCore
 
 /// Records rendered outside the core (`SinkEvent.rendered`, what the service's consumer bridge sends) must lead to
-/// exactly what the same records lead to as `SinkEvent.records`.
+/// exactly what the same records lead to as `SinkEvent.records`, which the core renders into runs itself (so the
+/// rest of the suite, written with `records`, covers the path the service takes).
 @Suite struct RenderedIngestTests {
     /// Runs the same deliveries through two sinks, one per event kind, and returns both action logs. Every append
     /// succeeds, so later batches of a partition go out too.

@@ -85,8 +85,15 @@ func filled(_ range: ClosedRange<Int64>, size: Int) -> RenderedRecords {
         #expect(batch.offsets == [0, 1, 2, 3] && batch.liveBytes == 40 && buffer.firstOffset == 4)
         #expect(address(batch.pieces[0].storage) == address(buffer.pieces[0].storage))
         #expect(batch.liveSlices.map(\.count) == [40] && buffer.liveSlices.map(\.count) == [60])
-        // Both sides count the shared storage: never less than what is held.
+        // Both sides count the shared storage: never less than what is held. A partition holding both counts it once.
         #expect(batch.allocatedBytes >= 100 && buffer.allocatedBytes >= 100)
+        #expect(batch.sharedBytes(with: buffer) == buffer.pieces[0].storage.capacity)
+        // A batch cut where a piece ends shares nothing with what follows.
+        var split = RenderedRecords()
+        split.append(contentsOf: filled(0...1, size: 9))
+        split.append(contentsOf: filled(2...3, size: 9))
+        let whole = split.takeFirst(2)
+        #expect(whole.sharedBytes(with: split) == 0 && whole.liveBytes == 20 && split.firstOffset == 2)
         buffer.withBytes(ofRecord: 0) { #expect(Array($0) == Array((String(repeating: "x", count: 9) + "\n").utf8)) }
     }
 

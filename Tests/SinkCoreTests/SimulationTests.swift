@@ -31,7 +31,6 @@ struct Simulation {
     /// Probability that a commit never reaches Kafka.
     var loseCommit = 0.0
     var crashes = 0
-    var polls = 0
     /// Recovery outcomes across all restarts.
     var outcomes: [RecoveryOutcome] = []
     var partitions: [TopicPartition]
@@ -111,11 +110,7 @@ struct Simulation {
             batch += log[tp]![from..<(from + n)]
             position[tp] = Int64(from + n)
         }
-        // Every other poll hands the records over rendered, as the service's consumer bridge does.
-        polls += 1
-        if !batch.isEmpty {
-            pump(polls % 2 == 0 ? .records(batch) : .rendered(RenderedRun.runs(of: batch, settings: settings, wallClockMs: h.wall)))
-        }
+        if !batch.isEmpty { pump(.records(batch)) }
         h.advance(.milliseconds(Int64(rng.next() % 700)))
         pump(.timerFired)
     }

@@ -173,3 +173,10 @@ struct Driver {
         return out
     }
 }
+
+extension RenderedRecords {
+    /// Renders `record` into the tail (the core renders through `RenderedRun`s; tests build buffers directly).
+    mutating func append(_ record: SinkRecord, time: Int64, renderer: RecordRenderer) {
+        record.withView { append($0, time: time, renderer: renderer) }
+    }
+}
