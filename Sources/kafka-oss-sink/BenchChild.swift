@@ -20,6 +20,8 @@ struct BenchChildReport: Codable, Sendable {
     var lastRecordNanoseconds: UInt64?
     /// CLOCK_MONOTONIC of every acknowledged offset commit, in order.
     var commitAckNanoseconds: [UInt64] = []
+    /// Appends that landed (outcome `ok` or `lost_response_resolved` in the sink's appends counter).
+    var appends: Int?
     /// `VmHWM` of the child's own address space, read just before exit. `wait4`'s `ru_maxrss` cannot be used:
     /// Linux folds the spawning parent's RSS (the bench process, holding the mock cluster's log and the
     /// emulator's objects) into the child's maximum when the child execs.
@@ -31,7 +33,7 @@ struct BenchChildReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case firstRecordNanoseconds = "first_record_ns", lastRecordNanoseconds = "last_record_ns",
-             commitAckNanoseconds = "commit_ack_ns", peakRSSBytes = "peak_rss_bytes",
+             commitAckNanoseconds = "commit_ack_ns", appends, peakRSSBytes = "peak_rss_bytes",
              peakAnonymousRSSBytes = "peak_anonymous_rss_bytes", error
     }
 }
@@ -109,6 +111,7 @@ enum BenchSinkChild {
             report.error = "\(error)"
         }
         (report.firstRecordNanoseconds, report.lastRecordNanoseconds, report.commitAckNanoseconds) = probe.values
+        report.appends = probe.appends
         report.peakRSSBytes = processPeakRSSBytes()
         report.peakAnonymousRSSBytes = sampler.stop()
         let data = try JSONEncoder().encode(report)
@@ -117,13 +120,14 @@ enum BenchSinkChild {
     }
 }
 
-/// What the bench reads off the sink's own metrics: when consumed records were counted (first and last), and when
-/// offset commits were acknowledged.
+/// What the bench reads off the sink's own metrics: when consumed records were counted (first and last), when
+/// offset commits were acknowledged, and how many appends landed.
 final class BenchProbe: @unchecked Sendable {
     private let lock = NSLock()
     private var firstRecord: UInt64?
     private var lastRecord: UInt64?
     private var commitAcks: [UInt64] = []
+    private var landedAppends = 0
 
     func recordsCounted() {
         let now = monotonicNanoseconds()
@@ -140,6 +144,18 @@ final class BenchProbe: @unchecked Sendable {
         lock.unlock()
     }
 
+    func appendLanded() {
+        lock.lock()
+        landedAppends += 1
+        lock.unlock()
+    }
+
+    var appends: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return landedAppends
+    }
+
     var values: (firstRecord: UInt64?, lastRecord: UInt64?, commitAcks: [UInt64]) {
         lock.lock()
         defer { lock.unlock() }
@@ -147,8 +163,8 @@ final class BenchProbe: @unchecked Sendable {
     }
 }
 
-/// Forwards every metric to `wrapped`; tells `probe` about increments of the records-consumed counter and of the
-/// successful-commit counter.
+/// Forwards every metric to `wrapped`; tells `probe` about increments of the records-consumed counter, of the
+/// successful-commit counter and of the appends counter for appends that landed.
 struct BenchMetricsFactory: MetricsFactory {
     let wrapped: any MetricsFactory
     let probe: BenchProbe
@@ -165,6 +181,11 @@ struct BenchMetricsFactory: MetricsFactory {
         }
         if label == SinkMetricName.commits, dimensions.contains(where: { $0 == ("outcome", CommitMetricOutcome.ok.rawValue) }) {
             return ProbedCounter(wrapped: handler) { [probe] in probe.commitAcknowledged() }
+        }
+        if label == SinkMetricName.appends, dimensions.contains(where: {
+            $0 == ("outcome", AppendMetricOutcome.ok.rawValue) || $0 == ("outcome", AppendMetricOutcome.lostResponseResolved.rawValue)
+        }) {
+            return ProbedCounter(wrapped: handler) { [probe] in probe.appendLanded() }
         }
         return handler
     }

@@ -13,10 +13,11 @@ extension BenchThroughput {
         let result = MemoryResult(
             partitions: topic.partitions, records: topic.records, recordBytes: topic.recordBytes, maxBufferedBytes: maxBufferedBytes,
             peakRSSBytes: outcome.usage.maxRSSBytes, peakAnonymousRSSBytes: outcome.peakAnonymousRSSBytes, limitBytes: Int64(maxBufferedBytes) + 100 * 1_048_576,
-            seconds: outcome.seconds, recordsPerSecond: Double(topic.records) / outcome.seconds, cpuSeconds: outcome.usage.cpuSeconds)
-        progress(String(format: "  memory: %d partitions, peak RSS %.1f MiB (limit %.0f MiB), %.0f records/s",
+            seconds: outcome.seconds, recordsPerSecond: Double(topic.records) / outcome.seconds, cpuSeconds: outcome.usage.cpuSeconds,
+            appends: outcome.appends)
+        progress(String(format: "  memory: %d partitions, peak RSS %.1f MiB (limit %.0f MiB), %.0f records/s, %.2f CPU s, %@ appends",
                         topic.partitions, Double(result.peakRSSBytes) / 1_048_576, Double(result.limitBytes) / 1_048_576,
-                        result.recordsPerSecond))
+                        result.recordsPerSecond, result.cpuSeconds, outcome.appends.map(String.init) ?? "-"))
         return result
     }
 }

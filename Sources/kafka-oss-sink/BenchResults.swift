@@ -67,6 +67,8 @@ struct SinkRunResult: Codable, Sendable {
     var maxRSSBytes: Int64
     /// Minor page faults of the sink process (fresh pages the kernel zeroed for it).
     var minorFaults: Int?
+    /// Appends that landed (each is also an offset commit): the per-request work of the run.
+    var appends: Int?
     var objects: Int
     /// Bytes stored in OSS (rendered, after compression).
     var objectBytes: Int
@@ -86,6 +88,9 @@ struct MemoryResult: Codable, Sendable {
     var seconds: Double
     var recordsPerSecond: Double
     var cpuSeconds: Double
+    /// Appends that landed: with many partitions and a small budget, batches are cut small and the CPU follows
+    /// the number of appends more than the bytes.
+    var appends: Int?
 }
 
 /// Produce-to-visible latency at a steady produce rate.

@@ -32,6 +32,8 @@ struct BenchSinkOutcome: Sendable {
     var usage: BenchUsage
     /// The child's peak `RssAnon` (sampled every 20 ms).
     var peakAnonymousRSSBytes: Int64?
+    /// Appends that landed over the child's life (nil: the child did not report them).
+    var appends: Int?
     var prefix: String
 }
 
@@ -138,7 +140,7 @@ final class BenchSinkChildRun: @unchecked Sendable {
         usage.maxRSSBytes = peak
         return BenchSinkOutcome(
             seconds: Double(committedAt - first) / 1e9, drainSeconds: Double(committedAt - last) / 1e9, usage: usage,
-            peakAnonymousRSSBytes: report.peakAnonymousRSSBytes, prefix: prefix)
+            peakAnonymousRSSBytes: report.peakAnonymousRSSBytes, appends: report.appends, prefix: prefix)
     }
 
     /// Waits until every partition of `topic` is committed up to `endOffsets`, then stops the child; kills it when

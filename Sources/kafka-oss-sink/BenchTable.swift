@@ -18,12 +18,12 @@ extension BenchResults {
         if let endToEnd, !endToEnd.isEmpty {
             out += "\n## 2. End to end: first record consumed until every offset is archived and committed (median of runs)\n\n"
             out += table(["format/compression", "record", "records", "runs", "records/s", "MB/s", "vs floor", "drain s", "CPU s",
-                          "CPU s/GB", "peak RSS", "page faults", "stored"],
+                          "CPU s/GB", "peak RSS", "page faults", "appends", "stored"],
                          endToEnd.map {
                 [$0.format + "/" + $0.compression, bytes($0.recordBytes), "\($0.records)", "\($0.rounds)", rate($0.recordsPerSecond),
                  fixed($0.mbPerSecond, 1), $0.ratioToFloor.map { fixed($0, 2) } ?? "-", fixed($0.drainSeconds, 2), fixed($0.cpuSeconds, 2),
                  fixed($0.cpuSecondsPerGB, 1), mebibytes($0.maxRSSBytes), $0.minorFaults.map { "\($0 / 1000)k" } ?? "-",
-                 mebibytes(Int64($0.objectBytes))]
+                 $0.appends.map(String.init) ?? "-", mebibytes(Int64($0.objectBytes))]
             })
             if let floors = endToEndFloor, !floors.isEmpty {
                 let described = floors.map { floor in
@@ -36,10 +36,11 @@ extension BenchResults {
         }
         if let memory {
             out += "\n## 3. Peak RSS with many partitions\n\n"
-            out += table(["partitions", "records", "max_buffered_bytes", "peak RSS", "peak anon RSS", "limit", "records/s", "CPU s"], [[
+            out += table(["partitions", "records", "max_buffered_bytes", "peak RSS", "peak anon RSS", "limit", "records/s", "CPU s",
+                          "appends"], [[
                 "\(memory.partitions)", "\(memory.records) x \(bytes(memory.recordBytes))", mebibytes(Int64(memory.maxBufferedBytes)),
                 mebibytes(memory.peakRSSBytes), memory.peakAnonymousRSSBytes.map(mebibytes) ?? "-", mebibytes(memory.limitBytes),
-                rate(memory.recordsPerSecond), fixed(memory.cpuSeconds, 2),
+                rate(memory.recordsPerSecond), fixed(memory.cpuSeconds, 2), memory.appends.map(String.init) ?? "-",
             ]])
         }
         if let latency {

@@ -113,11 +113,11 @@ struct BenchThroughput {
             drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
             mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: nil,
             cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9),
-            maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, objects: stored.objects,
-            objectBytes: stored.bytes)
-        progress(String(format: "  sink %@/%@ %@: %.0f records/s, %.1f MB/s, drain %.2f s, %.2f CPU s, %d page faults, %d objects",
+            maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, appends: outcome.appends,
+            objects: stored.objects, objectBytes: stored.bytes)
+        progress(String(format: "  sink %@/%@ %@: %.0f records/s, %.1f MB/s, drain %.2f s, %.2f CPU s, %d page faults, %@ appends, %d objects",
                         settings.format, settings.compression, describe(topic), rate, result.mbPerSecond, result.drainSeconds, result.cpuSeconds,
-                        outcome.usage.minorFaults, stored.objects))
+                        outcome.usage.minorFaults, outcome.appends.map(String.init) ?? "-", stored.objects))
         return result
     }
 

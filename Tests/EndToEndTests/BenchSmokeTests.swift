@@ -72,12 +72,13 @@ struct BenchSmokeTests {
         #expect(result.stderr.contains("jsonl/none, raw/none, jsonl/gzip, jsonl/zstd"))
     }
 
-    @Test("--quick --only throughput archives every record and reports the sink child's time to its last commit, CPU, RSS and page faults",
+    @Test("--quick --only throughput archives every record and reports the sink child's time to its last commit, CPU, RSS, page faults and appends",
           .timeLimit(.minutes(4)))
     func quickThroughput() async throws {
         let (result, results) = try await Self.bench(["--quick", "--only", "throughput", "--sinks", "raw/none"])
         #expect(result.status == 0, "stderr:\n\(result.stderr)")
-        #expect(result.stdout.contains(" page faults |") && result.stdout.contains(" drain s |"), "stdout:\n\(result.stdout)")
+        #expect(result.stdout.contains(" page faults |") && result.stdout.contains(" drain s |") && result.stdout.contains(" appends |"),
+                "stdout:\n\(result.stdout)")
         let json = try #require(results)
         let runs = try #require(json["end_to_end"] as? [[String: Any]])
         #expect(Set(runs.compactMap { $0["record_bytes"] as? Int }) == [1024, 100])
@@ -96,6 +97,9 @@ struct BenchSmokeTests {
             #expect((run["ratio_to_floor"] as? Double ?? 0) > 0, "\(run)")
             #expect((run["records"] as? Int ?? 0) > 0 && (run["objects"] as? Int ?? 0) > 0, "\(run)")
             #expect((run["object_bytes"] as? Int ?? 0) >= (run["records"] as? Int ?? 0), "\(run)")
+            // Counted off the child's appends counter: every object took at least one append, no append is empty.
+            let appends = run["appends"] as? Int ?? 0
+            #expect(appends >= (run["objects"] as? Int ?? 1) && appends <= (run["records"] as? Int ?? 0), "\(run)")
             #expect((run["cpu_seconds"] as? Double ?? 0) > 0, "\(run)")
             // Timed in the child from its first record to the commit acknowledgement that completed the topic; the
             // drain (after its last record) is part of that and holds at least one append and one commit.
@@ -179,7 +183,8 @@ struct BenchSmokeTests {
         #expect(result.stderr.contains("unknown consumer 'warp'; choose floor or bridge"), "stderr:\n\(result.stderr)")
     }
 
-    @Test("--quick --only memory measures the sink child's own peak RSS and its anonymous part", .timeLimit(.minutes(4)))
+    @Test("--quick --only memory measures the sink child's own peak RSS and its anonymous part, and counts its appends",
+          .timeLimit(.minutes(4)))
     func quickMemory() async throws {
         let (result, results) = try await Self.bench(["--quick", "--only", "memory"])
         #expect(result.status == 0, "stderr:\n\(result.stderr)")
@@ -192,5 +197,8 @@ struct BenchSmokeTests {
         // The child's own numbers: well below the bench process's resident set, and the anonymous part below the total.
         #expect(peak > 8 << 20 && peak < 2 << 30, "peak RSS \(peak)")
         #expect(anonymous > 0 && anonymous < peak, "anonymous \(anonymous) of \(peak)")
+        // Every partition that held a record took at least one append of its own.
+        let records = memory["records"] as? Int ?? 0, appends = memory["appends"] as? Int ?? 0
+        #expect(records > 0 && appends >= min(records, 1000) && appends <= records, "\(memory)")
     }
 }
