@@ -115,7 +115,7 @@ extension OSSClient {
         )
         switch configuration.signatureVersion {
         case .v4:
-            OSSSignerV4(region: region ?? "").sign(&parts, credentials: credentials, date: signingDate())
+            OSSSignerV4(region: region ?? "").sign(&parts, credentials: credentials, date: signingDate(), keyCache: signingKeys)
         case .v1:
             OSSSignerV1().sign(&parts, credentials: credentials, date: signingDate())
         }

@@ -23,6 +23,8 @@ public final class OSSClient: Sendable {
     let logger: Logger
     /// Seconds added to `configuration.now()` when signing; learned from `RequestTimeTooSkewed`.
     private let clockOffset = Mutex<Double>(0)
+    /// The V4 signing key of the current day and credentials, derived once per day and secret.
+    let signingKeys = OSSSigningKeyCache()
 
     /// Creates a client.
     /// - Parameters:

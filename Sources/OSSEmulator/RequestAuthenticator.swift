@@ -10,6 +10,8 @@ struct RequestAuthenticator: Sendable {
     /// Access key id → credentials (a non-nil `securityToken` means the pair only works with that STS token).
     let credentials: [String: OSSCredentials]
     let maxClockSkew: TimeInterval
+    /// V4 signing keys are derived once per secret and day, as a client does.
+    let signingKeys = OSSSigningKeyCache()
 
     init(credentials: [OSSCredentials], maxClockSkew: TimeInterval) {
         var byID: [String: OSSCredentials] = [:]
@@ -51,7 +53,8 @@ struct RequestAuthenticator: Sendable {
             let signer = OSSSignerV4(region: region, product: product)
             let canonical = signer.canonicalRequest(request, additionalHeaders: additionalHeaders)
             let stringToSign = signer.stringToSign(canonicalRequest: canonical, date: date)
-            let expected = signer.signature(stringToSign: stringToSign, accessKeySecret: credential.accessKeySecret, date: date)
+            let expected = signer.signature(stringToSign: stringToSign, accessKeySecret: credential.accessKeySecret, date: date,
+                                            keyCache: signingKeys)
             guard expected == signature.lowercased() else {
                 return signatureMismatch(
                     accessKeyID: accessKeyID, provided: signature, stringToSign: stringToSign,

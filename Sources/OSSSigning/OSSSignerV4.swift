@@ -33,11 +33,15 @@ public struct OSSSignerV4: Sendable {
     /// `x-oss-date` and `date` are always replaced by `date`'s value, so a re-signed request stays consistent.
     /// Additional headers are filtered as described on the type and listed in the Authorization header only when
     /// some remain.
+    ///
+    /// `keyCache` (for example one per client) saves deriving the signing key for every request; the signature is
+    /// the same with or without it.
     public func sign(
         _ request: inout OSSRequestParts,
         credentials: OSSCredentials,
         date: Date,
-        additionalHeaders: [String] = []
+        additionalHeaders: [String] = [],
+        keyCache: OSSSigningKeyCache? = nil
     ) {
         request.setHeader("x-oss-date", OSSDateFormat.iso8601Basic(date))
         request.setHeader("date", OSSDateFormat.rfc1123(date))
@@ -50,7 +54,7 @@ public struct OSSSignerV4: Sendable {
         let additional = effectiveAdditionalHeaders(additionalHeaders, in: request)
         let canonical = canonicalRequest(request, effectiveAdditionalHeaders: additional)
         let toSign = stringToSign(canonicalRequest: canonical, date: date)
-        let signature = signature(stringToSign: toSign, accessKeySecret: credentials.accessKeySecret, date: date)
+        let signature = signature(stringToSign: toSign, accessKeySecret: credentials.accessKeySecret, date: date, keyCache: keyCache)
         var authorization = "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(scope(date: date))"
         if !additional.isEmpty {
             authorization += ",AdditionalHeaders=\(additional.joined(separator: ";"))"
@@ -76,15 +80,23 @@ public struct OSSSignerV4: Sendable {
     }
 
     /// Lower-hex HMAC-SHA256 of `stringToSign` under the signing key derived from the secret, the UTC day of
-    /// `date`, the region and the product.
-    public func signature(stringToSign: String, accessKeySecret: String, date: Date) -> String {
+    /// `date`, the region and the product (taken from `keyCache` when it holds that key).
+    public func signature(stringToSign: String, accessKeySecret: String, date: Date, keyCache: OSSSigningKeyCache? = nil) -> String {
         let day = String(OSSDateFormat.iso8601Basic(date).prefix(8))
+        let key = keyCache?.key(accessKeySecret: accessKeySecret, day: day, region: region, product: product)
+            ?? Self.deriveSigningKey(accessKeySecret: accessKeySecret, day: day, region: region, product: product)
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
+        return ASCII.lowerHex(mac)
+    }
+
+    /// HMAC-SHA256 chained over `day`, `region`, `product` and `aliyun_v4_request`, starting from the key
+    /// `"aliyun_v4" + secret`.
+    static func deriveSigningKey(accessKeySecret: String, day: String, region: String, product: String) -> SymmetricKey {
         var key = SymmetricKey(data: Array(("aliyun_v4" + accessKeySecret).utf8))
         for step in [day, region, product, "aliyun_v4_request"] {
             key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(step.utf8), using: key))
         }
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
-        return ASCII.lowerHex(mac)
+        return key
     }
 
     /// `<yyyymmdd>/<region>/<product>/aliyun_v4_request`.

@@ -186,4 +186,42 @@ struct SignerV4Tests {
         #expect(cloudbox.signature(stringToSign: "x", accessKeySecret: "sk", date: date)
             != Self.signer.signature(stringToSign: "x", accessKeySecret: "sk", date: date))
     }
+
+    @Test("a key cache gives the documented signatures and derives a key once per secret and day")
+    func keyCacheVectors() {
+        let cache = OSSSigningKeyCache()
+        let expectedA = "OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe"
+        for _ in 0..<3 {
+            var request = Self.vectorRequest()
+            Self.signer.sign(&request, credentials: Self.credentials, date: Date(timeIntervalSince1970: 1_702_743_657), keyCache: cache)
+            #expect(request.headers["authorization"] == expectedA)
+        }
+        #expect(cache.derivedKeys == 1)
+        // The next UTC day (vector B) derives a new key; going back derives again (one entry).
+        var next = Self.vectorRequest()
+        let sts = OSSCredentials(accessKeyId: "ak", accessKeySecret: "sk", securityToken: "token")
+        Self.signer.sign(&next, credentials: sts, date: Date(timeIntervalSince1970: 1_702_784_856), keyCache: cache)
+        #expect(next.headers["authorization"] == "OSS4-HMAC-SHA256 Credential=ak/20231217/cn-hangzhou/oss/aliyun_v4_request,Signature=b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea")
+        #expect(cache.derivedKeys == 2)
+        var again = Self.vectorRequest()
+        Self.signer.sign(&again, credentials: Self.credentials, date: Date(timeIntervalSince1970: 1_702_743_657), keyCache: cache)
+        #expect(again.headers["authorization"] == expectedA)
+        #expect(cache.derivedKeys == 3)
+    }
+
+    @Test("a cached key is never used for another secret, region or product")
+    func keyCacheKeys() {
+        let cache = OSSSigningKeyCache()
+        let date = Date(timeIntervalSince1970: 1_702_743_657)
+        let signers = [Self.signer, OSSSignerV4(region: "cn-shanghai"), OSSSignerV4(region: "cn-hangzhou", product: "oss-cloudbox")]
+        for secret in ["sk", "rotated-secret", "sk"] {
+            for signer in signers {
+                let cached = signer.signature(stringToSign: "x", accessKeySecret: secret, date: date, keyCache: cache)
+                #expect(cached == signer.signature(stringToSign: "x", accessKeySecret: secret, date: date))
+            }
+        }
+        #expect(cache.derivedKeys == 9)
+        #expect(Self.signer.signature(stringToSign: "y", accessKeySecret: "sk", date: date, keyCache: cache)
+            != Self.signer.signature(stringToSign: "y", accessKeySecret: "rotated-secret", date: date, keyCache: cache))
+    }
 }
