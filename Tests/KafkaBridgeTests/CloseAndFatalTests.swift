@@ -42,6 +42,33 @@ import Testing
         try await reader.close(deadline: .seconds(10))
     }
 
+    /// Records fetched after the last poll reach the queue the close serves (librdkafka forwards the consumer
+    /// queue to it) and are dropped there. Serving that queue with callbacks only made librdkafka abort the
+    /// process (`rd_kafka_q_serve: assert: res != RD_KAFKA_OP_RES_PASS`). The window is a race, so this closes
+    /// several consumers while a producer keeps writing.
+    @Test func closingWhileRecordsKeepArrivingDropsThem() async throws {
+        let fixture = try ClusterFixture(partitions: 4, topicPrefix: "close-busy")
+        let producing = Task {
+            var round = 0
+            while !Task.isCancelled {
+                try await fixture.produce(perPartition: 200, partitions: 4, startIndex: round * 200)
+                round += 1
+            }
+        }
+        for _ in 0..<6 {
+            let delegate = RecordingDelegate()
+            let consumer = try KafkaConsumer(
+                configuration: fixture.consumerConfiguration(group: uniqueName("group-close-busy")), delegate: delegate, logger: testLogger())
+            #expect(await eventually { delegate.totalOffsets() > 0 })
+            let start = ContinuousClock.now
+            try await consumer.close(deadline: .seconds(10))
+            #expect(ContinuousClock.now - start < .seconds(10))
+            #expect(consumer.assignment.isEmpty)
+        }
+        producing.cancel()
+        _ = await producing.result
+    }
+
     /// Closing at any moment of the first join returns promptly with nothing assigned. (librdkafka
     /// 2.0.2 aborts destroying a cooperative-sticky member that joined but has no assignment yet; the
     /// close waits for that assignment. The window is narrow on the mock cluster, so this test does

@@ -206,7 +206,11 @@ extension RDConsumerCore {
         deliverPending()
         let unsafeToDestroy = joinedWithoutAssignment()
 
-        // Leave the group; rebalance callbacks (revoke) are served from our own queue on this thread.
+        // Leave the group; rebalance callbacks (revoke) are served from our own queue on this thread. The consumer
+        // queue is forwarded to it, so records fetched after the last poll (and consumer errors) arrive there too:
+        // it is served the way librdkafka's own rd_kafka_consumer_close serves it, returning what is not a callback
+        // (rd_kafka_consume_queue) and dropping it. rd_kafka_queue_poll_callback would abort the process on such an
+        // op (rd_kafka_q_serve asserts that every op is handled by a callback).
         let closeQueue = rd_kafka_queue_new(rk)!
         var closedCleanly = false
         if let error = rd_kafka_consumer_close_queue(rk, closeQueue) {
@@ -217,7 +221,9 @@ extension RDConsumerCore {
             while rd_kafka_consumer_closed(rk) == 0 {
                 let left = end - ContinuousClock.now
                 if left <= .zero { break }
-                _ = rd_kafka_queue_poll_callback(closeQueue, Int32(clamping: max(1, min(100, KafkaConsumerConfiguration.milliseconds(left)))))
+                if let m = rd_kafka_consume_queue(closeQueue, Int32(clamping: max(1, min(100, KafkaConsumerConfiguration.milliseconds(left))))) {
+                    rd_kafka_message_destroy(m)  // closing: nothing more is delivered
+                }
             }
             closedCleanly = rd_kafka_consumer_closed(rk) != 0
             if !closedCleanly {
