@@ -60,6 +60,8 @@ struct SinkRunResult: Codable, Sendable {
     var recordsPerSecond: Double
     var mbPerSecond: Double
     var ratioToFloor: Double?
+    /// Uncompressed cases: each run's records/s over the floor round run just before it, in order.
+    var roundRatiosToFloor: [Double]?
     /// User + system CPU of the sink process over its whole life (start, group join, run, graceful stop).
     var cpuSeconds: Double
     /// CPU seconds per GB of Kafka payload.

@@ -32,6 +32,12 @@ extension BenchResults {
                 }
                 out += "\n\"vs floor\" is over the floor measured between these runs (a round before each round of runs), median: "
                     + described.joined(separator: "; ") + ".\n"
+                let pairs = endToEnd.compactMap { run in
+                    run.roundRatiosToFloor.map { "\(run.format)/\(run.compression) \(bytes(run.recordBytes)) " + $0.map { fixed($0, 2) }.joined(separator: ", ") }
+                }
+                if !pairs.isEmpty {
+                    out += "Each run over the floor round just before it: " + pairs.joined(separator: "; ") + ".\n"
+                }
             }
         }
         if let memory {

@@ -84,11 +84,15 @@ struct BenchThroughput {
             runs[i].append(try await endToEnd(topic, settings))
         }
         let floorResult = summarize(BenchConsumerName.floor, topic, floor, floorRate: nil)
-        let results = runs.map { caseRuns in
+        let results = zip(cases, runs).map { settings, caseRuns in
             var middle = median(caseRuns, by: \.recordsPerSecond)
             middle.rounds = caseRuns.count
             middle.roundRecordsPerSecond = caseRuns.map(\.recordsPerSecond)
             middle.ratioToFloor = middle.recordsPerSecond / floorResult.recordsPerSecond
+            if settings.compression == "none" {
+                // Each run right after its own floor round: the pair shares the machine's state of that minute.
+                middle.roundRatiosToFloor = zip(caseRuns, floor).map { $0.recordsPerSecond / $1.result.recordsPerSecond }
+            }
             return middle
         }
         return (results, floorResult)

@@ -118,6 +118,7 @@ struct BenchSmokeTests {
     func sinkRoundsWithPairedFloor() async throws {
         let (result, results) = try await Self.bench(["--quick", "--only", "throughput", "--sinks", "raw/none,jsonl/gzip", "--sink-rounds", "2"])
         #expect(result.status == 0, "stderr:\n\(result.stderr)")
+        #expect(result.stdout.contains("Each run over the floor round just before it: raw/none 1 KiB "), "stdout:\n\(result.stdout)")
         let json = try #require(results)
         let floors = try #require(json["end_to_end_floor"] as? [[String: Any]])
         #expect(floors.compactMap { $0["record_bytes"] as? Int } == [1024, 100], "\(floors)")
@@ -137,6 +138,16 @@ struct BenchSmokeTests {
                 #expect(rate == rates.max(), "\(run)")
                 let ratio = try #require(run["ratio_to_floor"] as? Double)
                 #expect(abs(ratio - rate / floorRate) < 1e-9, "the ratio is over the floor rounds between the runs: \(run)")
+                // Uncompressed runs also report each run over the floor round just before it.
+                let pairs = run["round_ratios_to_floor"] as? [Double]
+                if uncompressed {
+                    #expect(pairs?.count == 2, "\(run)")
+                    for (pair, (runRate, floorRound)) in zip(pairs ?? [], zip(rates, floorRounds)) {
+                        #expect(abs(pair - runRate / floorRound) < 1e-9, "\(run)")
+                    }
+                } else {
+                    #expect(pairs == nil, "\(run)")
+                }
             }
         }
     }
