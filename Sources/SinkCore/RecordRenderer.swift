@@ -231,17 +231,6 @@ enum UTF8Validation {
             return 0
         }
     }
-
-    static func isValid(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        while i < p.count {
-            if p[i] < 0x80 { i += 1; continue }
-            let len = sequenceLength(p, at: i)
-            if len == 0 { return false }
-            i += len
-        }
-        return true
-    }
 }
 
 /// Standard base64 (RFC 4648, `+/`, `=` padding).

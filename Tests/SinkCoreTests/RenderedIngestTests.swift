@@ -19,7 +19,7 @@ import Testing
         var answered = 0
         for batch in deliveries {
             a.send(.records(batch))
-            b.send(.rendered(RenderedRun.runs(of: batch, settings: settings, wallClockMs: b.wall)))
+            b.send(.rendered(Self.bridgeRuns(batch, settings, wallClockMs: b.wall)))
             a.advance(.milliseconds(600))
             b.advance(.milliseconds(600))
             both(.timerFired)
@@ -31,6 +31,29 @@ import Testing
             }
         }
         return (a.log, b.log)
+    }
+
+    /// Runs built the way the service's consumer bridge builds them on the poll thread: one per stretch of a
+    /// partition, its capacity reserved from ``RecordRenderer/estimatedBytes(records:payloadBytes:)`` up front,
+    /// each record appended as a view.
+    static func bridgeRuns(_ batch: [SinkRecord], _ settings: SinkSettings, wallClockMs: Int64) -> [RenderedRun] {
+        let renderer = RecordRenderer(format: settings.format)
+        var runs: [RenderedRun] = []
+        var i = 0
+        while i < batch.count {
+            var end = i + 1
+            while end < batch.count, batch[end].topicPartition == batch[i].topicPartition { end += 1 }
+            let payload = batch[i..<end].reduce(0) { $0 + ($1.key?.count ?? 0) + ($1.value?.count ?? 0) }
+            var run = RenderedRun(topicPartition: batch[i].topicPartition,
+                                  reservingBytes: renderer.estimatedBytes(records: end - i, payloadBytes: payload), records: end - i)
+            for r in batch[i..<end] {
+                let time = settings.placementTime(timestampMs: r.timestampMs, timestampType: r.timestampType, wallClockMs: wallClockMs)
+                r.withView { run.append($0, time: time, renderer: renderer) }
+            }
+            runs.append(run)
+            i = end
+        }
+        return runs
     }
 
     @Test(arguments: [SinkSettings.Format.jsonl(valueAsJSON: false), .jsonl(valueAsJSON: true), .raw(delimiter: [0x0A])])
