@@ -30,11 +30,12 @@ test: deps venv
 demo: build
 	$(BIN) demo
 
-## bench: the benchmark suite (release build in .build-release, so debug builds are not invalidated);
+## bench: the benchmark suite, its own executable outside the product (release build in .build-release, so
+##        debug builds are not invalidated);
 ##        prints a table and writes bench-results.json; BENCH_ARGS passes options, e.g. BENCH_ARGS="--only latency"
 bench: deps
-	$(SWIFT) build -c release --scratch-path .build-release
-	.build-release/release/kafka-oss-sink bench $(BENCH_ARGS)
+	$(SWIFT) build -c release --scratch-path .build-release --product kafka-oss-sink-bench
+	.build-release/release/kafka-oss-sink-bench $(BENCH_ARGS)
 
 ## chaos-short: the CI chaos run (debug binary, ~2 minutes): SIGKILLs, lost OSS responses, 503s, Kafka faults
 chaos-short: venv

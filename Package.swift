@@ -1,18 +1,23 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Every target of this package: Swift 6 mode, the upcoming features, and warnings as errors (dependencies are
+// built with their own settings).
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .unsafeFlags(["-warnings-as-errors"]),
 ]
+let strictC: [CSetting] = [.unsafeFlags(["-Wall", "-Werror"])]
 
 let package = Package(
     name: "kafka-oss-sink",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kafka-oss-sink", targets: ["kafka-oss-sink"]),
+        .executable(name: "kafka-oss-sink-bench", targets: ["kafka-oss-sink-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,27 +39,30 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // glibc's <malloc.h> (mallopt), for the allocator settings applied at start-up.
         .systemLibrary(name: "CMalloc"),
+        // CRC-64/XZ kernels in C: PCLMULQDQ folding on x86_64, slicing-by-8 tables elsewhere.
+        .target(name: "CCRC64", cSettings: strictC),
+        // JSON string escaping for the jsonl renderer (SSE2 on x86_64).
+        .target(name: "CJSONEscape", cSettings: strictC),
 
+        // Pure decisions: the per-partition writer state machine, batching, key templates, formats, recovery.
+        .target(name: "SinkCore", dependencies: ["OSSChecksum", "CJSONEscape", "CZlib", "CZstd"], swiftSettings: strict),
+        // YAML -> validated, typed configuration.
+        .target(name: "SinkConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // librdkafka: the group consumer on its own poll thread, offsets, metadata, the mock cluster.
         .target(
             name: "KafkaBridge",
-            dependencies: [
-                "CRdKafka",
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // CRC-64/XZ kernels in C: PCLMULQDQ folding on x86_64, slicing-by-8 tables elsewhere.
-        .target(name: "CCRC64"),
-        // JSON string escaping for the jsonl renderer (SSE2 on x86_64).
-        .target(name: "CJSONEscape"),
-        // The bench harness's allocator set-up (a constructor) and heap pre-faulting.
-        .target(name: "CBenchHeap"),
+        // CRC-64/XZ (x-oss-hash-crc64ecma).
         .target(name: "OSSChecksum", dependencies: ["CCRC64"], swiftSettings: strict),
+        // V4/V1 request signing, percent-encoding, dates.
         .target(
             name: "OSSSigning",
             dependencies: ["OSSChecksum", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // OSS requests over AsyncHTTPClient: errors, retries, credentials.
         .target(
             name: "OSSClient",
             dependencies: [
@@ -66,6 +74,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The local OSS-compatible server.
         .target(
             name: "OSSEmulator",
             dependencies: [
@@ -79,42 +88,78 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(
-            name: "SinkCore",
-            dependencies: ["OSSChecksum", "CJSONEscape", "CZlib", "CZstd"],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "SinkConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
-        ),
+        // Runs SinkCore against KafkaBridge and OSSClient; reports through SinkReporter.
         .target(
             name: "SinkService",
             dependencies: [
-                "SinkCore", "SinkConfig", "KafkaBridge", "OSSClient", "HealthServer", "OSSChecksum",
+                "SinkCore", "KafkaBridge", "OSSClient", "OSSChecksum",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
+        // Reading the archive back: segment listing and ordering, decoding, CRC-64 checks, verify.
+        .target(
+            name: "ArchiveReading",
+            dependencies: [
+                "SinkCore", "KafkaBridge", "OSSClient", "OSSChecksum",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Logs (text/JSON lines, redaction) and metrics (the sink's series, Prometheus).
+        .target(
+            name: "Observability",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        // /healthz /readyz /metrics.
         .target(
             name: "HealthServer",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
+        // The composition root: one validated configuration file -> the running services.
+        .target(
+            name: "SinkApp",
+            dependencies: [
+                "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "KafkaBridge", "OSSClient", "Observability",
+                "HealthServer", "CMalloc",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Mock cluster + emulator + sink on loopback: the demo, the tests and the benchmarks.
+        .target(
+            name: "LocalStack",
+            dependencies: [
+                "SinkApp", "SinkConfig", "SinkCore", "SinkService", "KafkaBridge", "OSSEmulator", "OSSSigning", "OSSClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The CLI: argument parsing and the commands.
         .executableTarget(
             name: "kafka-oss-sink",
             dependencies: [
-                "SinkService", "SinkConfig", "SinkCore", "KafkaBridge", "OSSClient", "OSSEmulator", "HealthServer", "CMalloc", "CBenchHeap",
+                "SinkApp", "LocalStack", "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "KafkaBridge",
+                "OSSClient", "OSSEmulator", "Observability", "HealthServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,11 +169,46 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"], swiftSettings: strict),
-        .testTarget(name: "OSSSigningTests", dependencies: ["OSSSigning"], swiftSettings: strict),
+        // Test support: the local stack, waiting on conditions, seeded randomness, the CLI as a process, captured logs.
+        .target(
+            name: "SinkTesting",
+            dependencies: [
+                "LocalStack", "SinkApp", "SinkConfig", "SinkService", "Observability", "HealthServer", "OSSEmulator",
+                "OSSSigning", "KafkaBridge", "SinkCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Benchmarks: their own executable and C helpers, outside the product.
+        .target(name: "CBenchSupport", dependencies: ["CRdKafka"], path: "Benchmarks/CBenchSupport", cSettings: strictC),
+        .executableTarget(
+            name: "kafka-oss-sink-bench",
+            dependencies: [
+                "CBenchSupport", "LocalStack", "SinkApp", "SinkConfig", "SinkService", "KafkaBridge", "OSSClient",
+                "OSSEmulator", "OSSSigning", "Observability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/kafka-oss-sink-bench",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore", "OSSChecksum", "SinkTesting"], swiftSettings: strict),
+        .testTarget(name: "SinkConfigTests", dependencies: ["SinkConfig", "SinkApp"], swiftSettings: strict),
+        .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge", "SinkTesting"], swiftSettings: strict),
+        .testTarget(name: "OSSSigningTests", dependencies: ["OSSSigning", "SinkTesting"], swiftSettings: strict),
         .testTarget(
             name: "OSSClientTests",
-            dependencies: ["OSSClient", "OSSEmulator", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["OSSClient", "OSSEmulator", "SinkTesting", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -136,23 +216,36 @@ let package = Package(
             dependencies: ["OSSEmulator", "OSSSigning", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict
         ),
-        .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore", "OSSChecksum"], swiftSettings: strict),
+        .testTarget(name: "SinkServiceTests", dependencies: ["SinkService", "SinkCore", "SinkTesting", "CMalloc"], swiftSettings: strict),
+        .testTarget(name: "ArchiveReadingTests", dependencies: ["ArchiveReading", "SinkCore", "OSSChecksum"], swiftSettings: strict),
         .testTarget(
-            name: "HealthServerTests",
-            dependencies: ["HealthServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            name: "ObservabilityTests",
+            dependencies: ["Observability", "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict
         ),
-        .testTarget(name: "SinkConfigTests", dependencies: ["SinkConfig", "KafkaBridge"], swiftSettings: strict),
+        .testTarget(
+            name: "HealthServerTests",
+            dependencies: ["HealthServer", "Observability", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SinkAppTests",
+            dependencies: [
+                "SinkApp", "SinkConfig", "SinkCore", "SinkService", "KafkaBridge", "OSSClient", "Observability", "HealthServer",
+                "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SinkService", "OSSEmulator", "KafkaBridge", "OSSClient", "SinkConfig", "SinkCore", "OSSSigning",
-                "HealthServer", "CMalloc", "CBenchHeap",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "SinkTesting", "LocalStack", "SinkApp", "SinkService", "ArchiveReading", "OSSEmulator", "KafkaBridge",
+                "OSSClient", "SinkConfig", "SinkCore", "OSSSigning", "HealthServer", "Observability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "BenchmarkTests", dependencies: ["CBenchSupport", "SinkTesting"], swiftSettings: strict),
     ]
 )

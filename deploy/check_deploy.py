@@ -196,7 +196,7 @@ def test_dockerfile():
                 assert any(True for _ in __import__("glob").glob(os.path.join(ROOT, source))), f"COPY {source}: missing"
     with open(os.path.join(ROOT, ".dockerignore")) as handle:
         ignored = {line.strip().rstrip("/") for line in handle if line.strip() and not line.startswith("#")}
-    for needed in ["Sources", "Tests", "config", "Package.swift"]:
+    for needed in ["Sources", "Benchmarks", "Tests", "config", "Package.swift"]:
         assert needed not in ignored, f".dockerignore excludes {needed}, which the Dockerfile copies"
     assert ".build" in ignored
 

@@ -2,6 +2,7 @@ import Hummingbird
 public import Logging
 public import Prometheus
 public import ServiceLifecycle
+import Synchronization
 
 /// The HTTP endpoint on `server.listen`: `/healthz`, `/readyz` and `/metrics`.
 ///
@@ -158,7 +159,7 @@ private final class PortSignal: Sendable {
         var waiters: [CheckedContinuation<Int, any Error>] = []
     }
 
-    private let state = LockedValue(State())
+    private let state = Mutex(State())
 
     func claimRun() -> Bool {
         state.withLock { state in

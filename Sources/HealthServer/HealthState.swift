@@ -1,3 +1,4 @@
+import Synchronization
 /// What `/healthz` and `/readyz` answer, updated by the SinkService shell as things happen.
 ///
 /// Ready means: the consumer joined its group (with partitions assigned, or none left to assign), no
@@ -5,8 +6,8 @@
 /// Alive means: the process runs and has not been marked fatal.
 ///
 /// - Thread safety: a lock protects the state; every method may be called from any thread or task.
-/// - Reasons are single lines: line breaks are replaced with spaces, secrets registered with the
-///   ``LogRedactor`` given at init are replaced with `***`.
+/// - Reasons are single lines: line breaks are replaced with spaces, and text passes through the `redact`
+///   function given at init (the process's secret redactor).
 public final class HealthState: Sendable {
     /// A copy of the state at one instant.
     public struct Snapshot: Sendable, Equatable {
@@ -38,17 +39,21 @@ public final class HealthState: Sendable {
         case failed(String)
     }
 
-    private let state: LockedValue<Snapshot>
-    private let metrics: SinkMetrics?
-    private let redactor: LogRedactor?
+    /// Called under the state's lock after every change, in order: whether the state is ready, and whether a
+    /// configuration error is active (for gauges such as `kafka_oss_sink_ready`).
+    public typealias ChangeHandler = @Sendable (_ ready: Bool, _ configError: Bool) -> Void
+
+    private let state: Mutex<Snapshot>
+    private let onChange: ChangeHandler?
+    private let redact: (@Sendable (String) -> String)?
 
     /// A state that is alive and not ready: not joined, and OSS not reached yet.
     ///
     /// - Parameters:
-    ///   - metrics: when given, `kafka_oss_sink_ready` and `kafka_oss_sink_config_error` follow every change.
-    ///   - redactor: when given, reasons pass through it before they are stored.
-    public init(metrics: SinkMetrics? = nil, redactor: LogRedactor? = nil) {
-        self.state = LockedValue(Snapshot(
+    ///   - redact: when given, reasons pass through it before they are stored.
+    ///   - onChange: when given, called with the initial state and after every change.
+    public init(redact: (@Sendable (String) -> String)? = nil, onChange: ChangeHandler? = nil) {
+        self.state = Mutex(Snapshot(
             fatalReason: nil,
             shuttingDown: false,
             groupJoined: false,
@@ -56,8 +61,8 @@ public final class HealthState: Sendable {
             configError: nil,
             ossUnreachableReason: "OSS not reached yet"
         ))
-        self.metrics = metrics
-        self.redactor = redactor
+        self.onChange = onChange
+        self.redact = redact
         state.withLock { publish($0) }
     }
 
@@ -150,11 +155,11 @@ public final class HealthState: Sendable {
     }
 
     private func publish(_ state: Snapshot) {
-        metrics?.setHealth(ready: Self.readiness(of: state) == .ready, configError: state.configError != nil)
+        onChange?(Self.readiness(of: state) == .ready, state.configError != nil)
     }
 
     private func clean(_ reason: String) -> String {
-        let redacted = redactor?.redact(reason) ?? reason
+        let redacted = redact?(reason) ?? reason
         let line = String(redacted.map { (character: Character) -> Character in character.isNewline ? " " : character })
         return line.isEmpty ? "(no reason given)" : line
     }

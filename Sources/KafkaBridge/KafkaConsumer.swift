@@ -1,5 +1,6 @@
 internal import CRdKafka
 public import Logging
+import Synchronization
 
 /// A Kafka group consumer with manual offset management, driven by librdkafka on one dedicated
 /// poll thread.

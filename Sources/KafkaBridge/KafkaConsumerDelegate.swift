@@ -15,11 +15,9 @@
 ///   …) to finish: those run on this same poll thread after the handler returns, so waiting deadlocks.
 ///   Use the synchronous methods of the control instead.
 public protocol KafkaConsumerDelegate: AnyObject, Sendable {
-    /// A batch of records as librdkafka holds them, valid only during the call. Default: copies them
-    /// (``KafkaMessageBatch/copied()``) and calls ``consumer(_:didReceive:)-records``.
+    /// A batch of records as librdkafka holds them, valid only during the call; ``KafkaMessageBatch/copied()``
+    /// copies them out.
     func consumer(_ control: KafkaConsumerControl, didReceive messages: KafkaMessageBatch)
-    /// A batch of records, copied out of librdkafka.
-    func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch)
     /// The assignment changed (see the contract above for ordering).
     func consumer(_ control: KafkaConsumerControl, didRebalance event: KafkaRebalanceEvent)
     /// Fresh consumer lag per assigned partition from librdkafka statistics: end offset minus
@@ -32,10 +30,6 @@ public protocol KafkaConsumerDelegate: AnyObject, Sendable {
 }
 
 extension KafkaConsumerDelegate {
-    public func consumer(_ control: KafkaConsumerControl, didReceive messages: KafkaMessageBatch) {
-        consumer(control, didReceive: messages.copied())
-    }
-
     public func consumer(_ control: KafkaConsumerControl, didUpdateLag lag: [KafkaTopicPartition: Int64]) {}
     public func consumer(_ control: KafkaConsumerControl, didReceiveError error: KafkaError) {}
 }

@@ -1,5 +1,6 @@
 internal import CRdKafka
 public import Logging
+import Synchronization
 
 /// One record to produce.
 public struct KafkaProducerRecord: Sendable {
@@ -40,11 +41,11 @@ public final class KafkaTestProducer: Sendable {
             var failed = 0
             var firstError: KafkaError?
         }
-        let counts = Locked(Counts())
+        let counts = Mutex(Counts())
     }
 
     private let owner: Owner
-    private let handle: Locked<OpaquePointer?>
+    private let handle: Mutex<OpaquePointer?>
 
     /// Creates a producer. `properties` are passed to librdkafka after the defaults
     /// (`linger.ms=5`, `acks=all`, large local queue).
@@ -64,7 +65,7 @@ public final class KafkaTestProducer: Sendable {
         for (name, value) in settings { try conf.setOrThrow(name, value) }
         owner.install(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf.pointer, rdDeliveryCallback)
-        handle = Locked(try conf.makeHandle(RD_KAFKA_PRODUCER))
+        handle = Mutex(try conf.makeHandle(RD_KAFKA_PRODUCER))
     }
 
     deinit { close() }

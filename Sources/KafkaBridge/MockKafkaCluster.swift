@@ -1,5 +1,6 @@
 internal import CRdKafka
 public import Logging
+import Synchronization
 
 /// An in-process Kafka cluster from librdkafka's mock broker (`rdkafka_mock.h`), listening on
 /// 127.0.0.1 with ephemeral ports. Real clients (this bridge, kcat, confluent-kafka) connect to
@@ -10,7 +11,12 @@ public import Logging
 /// request to them and waits briefly.
 public final class MockKafkaCluster: @unchecked Sendable {
     private let owner: RDHandleOwner
-    private let handle: Locked<(rk: OpaquePointer, cluster: OpaquePointer)?>
+    /// The handle and the cluster, only used under the lock.
+    private struct Handles: @unchecked Sendable {
+        var rk: OpaquePointer
+        var cluster: OpaquePointer
+    }
+    private let handle: Mutex<Handles?>
     /// The `bootstrap.servers` string, for example `127.0.0.1:39821,127.0.0.1:40127`.
     public let bootstrapServers: String
     /// Broker ids are 1 through `brokerCount`.
@@ -32,7 +38,7 @@ public final class MockKafkaCluster: @unchecked Sendable {
         }
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
         brokerCount = brokers
-        handle = Locked((rk, cluster))
+        handle = Mutex(Handles(rk: rk, cluster: cluster))
     }
 
     deinit { shutdown() }
@@ -40,15 +46,15 @@ public final class MockKafkaCluster: @unchecked Sendable {
     /// Stops the brokers and frees the cluster. Idempotent; clients still connected see their
     /// connections drop.
     public func shutdown() {
-        guard let (rk, cluster) = handle.withLock({ state -> (OpaquePointer, OpaquePointer)? in
+        guard let handles = handle.withLock({ state -> Handles? in
             defer { state = nil }
-            return state.map { ($0.rk, $0.cluster) }
+            return state
         }) else { return }
-        rd_kafka_mock_cluster_destroy(cluster)
-        rd_kafka_destroy(rk)
+        rd_kafka_mock_cluster_destroy(handles.cluster)
+        rd_kafka_destroy(handles.rk)
     }
 
-    private func withCluster<T>(_ body: (OpaquePointer) -> T) throws(KafkaError) -> T {
+    private func withCluster<T: Sendable>(_ body: (OpaquePointer) -> T) throws(KafkaError) -> T {
         let result: T? = handle.withLock { state in state.map { body($0.cluster) } }
         guard let result else { throw KafkaError(code: .mockCluster, message: "the mock cluster was shut down") }
         return result

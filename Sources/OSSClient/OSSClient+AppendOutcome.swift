@@ -1,9 +1,9 @@
-public import NIOCore
 import Logging
+public import NIOCore
 import OSSSigning
 
 /// The classified result of ``OSSClient/appendExactlyOnce(key:position:data:previousCRC:create:earlierAttemptMayHaveLanded:retryPolicy:)``,
-/// one case per row of design.md section 5 ("Append outcomes").
+/// one case per row of the "Append outcomes" table in docs/architecture.md.
 public enum OSSAppendOutcome: Sendable {
     /// 200 with the expected next position and CRC-64. Commit.
     case appended(OSSAppendResult)
@@ -24,6 +24,18 @@ public enum OSSAppendOutcome: Sendable {
     /// landed. Retry later with the same bytes at the same position and `earlierAttemptMayHaveLanded:
     /// mayHaveLanded`.
     case unresolved(OSSError, mayHaveLanded: Bool)
+
+    /// The outcome as the sink's logs and metrics name it: `ok`, `lost_response_resolved`, `fenced`,
+    /// `not_appendable`, or `error` (an integrity mismatch, a configuration error, or retries exhausted).
+    public var label: String {
+        switch self {
+        case .appended: "ok"
+        case .landedEarlier: "lost_response_resolved"
+        case .fenced: "fenced"
+        case .notAppendable: "not_appendable"
+        case .integrityMismatch, .configurationError, .unresolved: "error"
+        }
+    }
 
     /// The verified result for `.appended` and `.landedEarlier`; nil otherwise.
     public var success: OSSAppendResult? {

@@ -190,9 +190,9 @@ public final class OSSFaultInjector: @unchecked Sendable {
     }
 }
 
-/// SplitMix64: a small, fast, seedable generator, for fault schedules and demo data that must not depend on the
-/// system RNG.
-public struct SplitMix64: Sendable {
+/// SplitMix64: a small, fast, seedable generator, for fault schedules, demo data and randomized tests that must
+/// not depend on the system RNG (the same seed replays the same sequence on every run).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 /// Where an emulator keeps its objects.
 public enum OSSEmulatorStorage: Sendable, Hashable {

@@ -1,4 +1,4 @@
-/// Checks an object key template's placeholders (design.md section 3).
+/// Checks an object key template's placeholders (README, Configuration: `key_template`).
 enum KeyTemplateCheck {
     static let placeholders = ["prefix", "topic", "partition", "offset", "yyyy", "MM", "dd", "HH", "mm", "ext"]
 

@@ -376,7 +376,6 @@ extension SinkConfiguration {
     // MARK: Rules across sections
 
     static func validateCrossFields(_ config: SinkConfiguration, reader: inout ConfigReader) {
-        let sink = config.sink
         if config.shutdownTimeout <= config.sink.batch.linger {
             reader.warning("shutdown_timeout", "\(DurationText.format(config.shutdownTimeout)) is not longer than sink.batch.linger; a shutdown may not flush every buffer")
         }

@@ -1,4 +1,4 @@
-/// The validated, typed configuration of one kafka-oss-sink process (design.md section 8).
+/// The validated, typed configuration of one kafka-oss-sink process (config/sink.example.yaml lists every key).
 ///
 /// Every field has a documented default except the required ones (`kafka.bootstrap_servers`,
 /// `kafka.group_id`, `kafka.topics`, `oss.endpoint`, `oss.bucket`, and `oss.region` for signature v4).
@@ -99,7 +99,7 @@ public struct SinkConfiguration: Sendable, Equatable {
     }
 
     public struct Sink: Sendable, Equatable {
-        /// Object key template (design.md section 3).
+        /// Object key template (README, Configuration: `key_template`).
         public var keyTemplate: String
         /// Replaces `{prefix}` in the key template. Default empty.
         public var prefix: String
@@ -179,7 +179,7 @@ public struct SinkConfiguration: Sendable, Equatable {
 }
 
 extension SinkConfiguration {
-    /// The default key template (design.md section 3).
+    /// The default key template (README, Configuration: `key_template`).
     public static let defaultKeyTemplate =
         "{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}"
 

@@ -51,17 +51,3 @@ extension KeyTemplate {
         return rest.isEmpty ? time : nil
     }
 }
-
-extension LocalTime {
-    /// The fields down to `granularity`, most significant first, for ordering buckets.
-    func bucketTuple(_ granularity: Calendar.Component?) -> [Int] {
-        switch granularity {
-        case .year?: [year]
-        case .month?: [year, month]
-        case .day?: [year, month, day]
-        case .hour?: [year, month, day, hour]
-        case .minute?: [year, month, day, hour, minute]
-        default: []
-        }
-    }
-}

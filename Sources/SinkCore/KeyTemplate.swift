@@ -16,7 +16,7 @@ public struct KeyTemplate: Sendable, Hashable, CustomStringConvertible {
         case year, month, day, hour, minute
     }
 
-    /// design.md section 3: `{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}`.
+    /// The default: `{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}`.
     public static let `default` = try! KeyTemplate("{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}")
 
     public let source: String

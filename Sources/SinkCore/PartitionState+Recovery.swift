@@ -1,8 +1,8 @@
-import OSSChecksum
 import Foundation
+import OSSChecksum
 
 extension PartitionState {
-    // MARK: Starting recovery (design.md section 5, first table)
+    // MARK: Starting recovery (docs/architecture.md, "Recovery")
 
     /// Assignment: decide from the committed offset and metadata where writing resumes.
     mutating func assigned(committed: CommittedOffset?, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {

@@ -172,7 +172,7 @@ extension PartitionState {
         issueAppend(batch: f.batch, payload: f.payload, env, &fx)
     }
 
-    // MARK: Append outcomes (design.md section 5, second table)
+    // MARK: Append outcomes (docs/architecture.md, "Append outcomes")
 
     mutating func appendCompleted(_ id: RequestID, _ outcome: AppendOutcome, _ env: SinkEnvironment,
                                   _ now: SinkInstant, _ fx: inout Effects) {

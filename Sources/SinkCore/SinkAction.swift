@@ -128,7 +128,7 @@ public enum RolloverReason: String, Sendable, Hashable, CaseIterable {
     case keyTaken = "key_taken"
 }
 
-/// How recovery of an assigned (or fenced) partition ended (design.md section 5).
+/// How recovery of an assigned (or fenced) partition ended (docs/architecture.md, "Recovery").
 public enum RecoveryOutcome: String, Sendable, Hashable, CaseIterable {
     /// No committed offset: start at `auto.offset.reset` with a new segment.
     case noCommit = "no_commit"

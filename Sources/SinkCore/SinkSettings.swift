@@ -2,7 +2,7 @@ public import Foundation
 
 /// Everything `SinkCore` needs to decide; the shell builds this from the validated YAML config.
 ///
-/// Defaults follow design.md section 8. Call ``validate()`` before handing it to ``Sink``.
+/// Defaults are those of config/sink.example.yaml. Call ``validate()`` before handing it to ``Sink``.
 public struct SinkSettings: Sendable {
     /// Where `{yyyy}{MM}{dd}{HH}{mm}` of a segment key come from.
     public enum TimestampSource: Sendable, Hashable {
@@ -14,7 +14,7 @@ public struct SinkSettings: Sendable {
 
     /// How one record becomes bytes.
     public enum Format: Sendable, Hashable {
-        /// One JSON object per line (design.md section 4). `valueAsJSON`: a value that is valid JSON is embedded
+        /// One JSON object per line (README, Configuration: `format`). `valueAsJSON`: a value that is valid JSON is embedded
         /// as JSON instead of as a string.
         case jsonl(valueAsJSON: Bool)
         /// The value bytes (empty for a null value) followed by `delimiter`.

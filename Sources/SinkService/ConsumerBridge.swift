@@ -76,18 +76,6 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
         hand(runs)
     }
 
-    /// Records already copied out of librdkafka, rendered like ``consumer(_:didReceive:)-messages`` (the consumer
-    /// hands this bridge views; the protocol requires this method too).
-    func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
-        let records = batch.records.map { record in
-            SinkRecord(topic: record.topic, partition: record.partition, offset: record.offset,
-                       timestampMs: record.timestamp.milliseconds ?? -1, timestampType: Self.timestampType(record.timestamp),
-                       sharedKey: record.key, sharedValue: record.value,
-                       headers: record.headers.map { SinkRecord.Header(key: $0.key, value: $0.value) })
-        }
-        hand(RenderedRun.runs(of: records, settings: settings, wallClockMs: Int64(Date().timeIntervalSince1970 * 1000)))
-    }
-
     /// Waits for room in the hand-over budget (the rendered bytes), then passes the runs on.
     private func hand(_ runs: [RenderedRun]) {
         let bytes = runs.reduce(0) { $0 + $1.renderedBytes }

@@ -12,6 +12,7 @@ final class HandoverBudget: @unchecked Sendable {
     private let condition = NSCondition()
     private var outstanding = 0
     private var closed = false
+    private var waiting = 0
 
     init(limit: Int) {
         self.limit = max(1, limit)
@@ -21,7 +22,9 @@ final class HandoverBudget: @unchecked Sendable {
     func acquire(_ bytes: Int) {
         condition.lock()
         while !closed && outstanding > 0 && outstanding + bytes > limit {
+            waiting += 1
             condition.wait()
+            waiting -= 1
         }
         outstanding += bytes
         condition.unlock()
@@ -41,6 +44,13 @@ final class HandoverBudget: @unchecked Sendable {
         closed = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Threads blocked in ``acquire(_:)`` right now.
+    var waiters: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting
     }
 
     /// Bytes handed over and not yet taken (for tests and metrics).

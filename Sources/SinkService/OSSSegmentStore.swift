@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import OSSClient
 import SinkCore
+import Synchronization
 
 /// `SegmentStore` over `OSSClient`: the client retries transient failures at the same position and
 /// resolves lost append responses; this type maps its outcomes onto SinkCore's.
@@ -11,7 +12,7 @@ final class OSSSegmentStore: SegmentStore {
     let observer: SinkObserver?
     /// Appends whose last call ended unresolved after an attempt that may have landed, keyed by
     /// key and position: the next call for the same bytes must accept "it landed earlier".
-    private let ambiguous = Locked<Set<AmbiguousAppend>>([])
+    private let ambiguous = Mutex<Set<AmbiguousAppend>>([])
 
     struct AmbiguousAppend: Hashable {
         var key: String
@@ -86,21 +87,5 @@ final class OSSSegmentStore: SegmentStore {
             if error.code == .noSuchKey || error.code == .invalidRange { return .unavailable }
             return error.isConfigurationError ? .configurationError(error.description) : .transientFailure(error.description)
         }
-    }
-}
-
-/// A value behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

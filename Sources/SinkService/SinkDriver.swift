@@ -2,6 +2,7 @@ import Foundation
 import KafkaBridge
 import Logging
 import SinkCore
+import Synchronization
 
 /// The imperative shell around `SinkCore.Sink`: feeds it events in the order they happened and carries
 /// out its actions against Kafka (through `KafkaConsumer` or, during a rebalance, the blocked poll
@@ -65,8 +66,8 @@ final class SinkDriver: @unchecked Sendable {
     private var seeking: [TopicPartition: Int] = [:]
     private var segmentKeys: [TopicPartition: String] = [:]
 
-    private let abortError = Locked<SinkServiceError?>(nil)
-    private let shutdown = Locked<(deadline: ContinuousClock.Instant?, failure: SinkServiceError?)>((nil, nil))
+    private let abortError = Mutex<SinkServiceError?>(nil)
+    private let shutdown = Mutex<(deadline: ContinuousClock.Instant?, failure: SinkServiceError?)>((nil, nil))
 
     init(sink: Sink, store: any SegmentStore, maxInflightRequests: Int, handoverLimit: Int, observer: SinkObserver,
          logger: Logger) {

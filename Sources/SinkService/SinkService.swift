@@ -1,10 +1,7 @@
-public import HealthServer
-public import Logging
-public import ServiceLifecycle
-public import SinkConfig
-public import Foundation
 import KafkaBridge
+public import Logging
 import OSSClient
+public import ServiceLifecycle
 import SinkCore
 
 /// The archiver: consumes the configured topics as a member of the consumer group and appends every
@@ -14,35 +11,28 @@ import SinkCore
 /// every buffer, commit, leave the group) or throws the reason the sink cannot go on (a fatal Kafka
 /// error, a failure SinkCore cannot work around, or a shutdown that missed `shutdown_timeout`).
 public final class SinkService: Service, Sendable {
-    let configuration: SinkConfiguration
+    let configuration: SinkServiceConfiguration
     let logger: Logger
-    let environment: [String: String]
-    let metrics: SinkMetrics?
-    let health: HealthState?
+    let reporter: any SinkReporter
 
     /// - Parameters:
-    ///   - metrics: where to count (nil: no metrics).
-    ///   - health: what `/readyz` and `/healthz` report (nil: not reported).
-    public init(configuration: SinkConfiguration, logger: Logger, metrics: SinkMetrics? = nil, health: HealthState? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+    ///   - reporter: where metrics and readiness go (the default ignores them; log lines go to `logger`).
+    public init(configuration: SinkServiceConfiguration, logger: Logger, reporter: any SinkReporter = SilentSinkReporter()) {
         self.configuration = configuration
         self.logger = logger
-        self.metrics = metrics
-        self.health = health
-        self.environment = environment
+        self.reporter = reporter
     }
 
     public func run() async throws {
-        let settings = try SinkSettings(configuration)
-        let client = try OSSClient(configuration: OSSClientConfiguration(
-            configuration.oss, maxConnections: configuration.sink.maxInflightAppends, environment: environment), logger: logger)
-        let observer = SinkObserver(logger: logger, metrics: metrics, health: health)
-        let store = OSSSegmentStore(client: client, createOptions: OSSCreateOptions(configuration.oss, settings: settings), observer: observer)
+        let settings = configuration.settings
+        let sink = try Sink(settings: settings)
+        let client = try OSSClient(configuration: configuration.oss, logger: logger)
+        let observer = SinkObserver(logger: logger, reporter: reporter)
+        let store = OSSSegmentStore(client: client, createOptions: configuration.createOptions, observer: observer)
         await probe(client)
         let driver = SinkDriver(
-            sink: try! Sink(settings: settings), store: store,  // settings were validated by SinkSettings(_:)
-            maxInflightRequests: configuration.sink.maxInflightAppends,
-            handoverLimit: configuration.sink.memoryBudget.handoverBytes, observer: observer, logger: logger)
+            sink: sink, store: store, maxInflightRequests: configuration.maxInflightAppends,
+            handoverLimit: configuration.handoverBytes, observer: observer, logger: logger)
         let bridge = ConsumerBridge(
             revokeTimeout: settings.revokeTimeout + .seconds(5), budget: driver.budget, settings: settings, logger: logger,
             emit: { driver.emit($0) }, emitRendered: { driver.emitRendered($0, bytes: $1) }, onLag: { observer.lag($0) },
@@ -50,14 +40,14 @@ public final class SinkService: Service, Sendable {
         driver.gate = bridge.gate
         let consumer: KafkaConsumer
         do {
-            consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(configuration), delegate: bridge, logger: logger)
+            consumer = try KafkaConsumer(configuration: configuration.consumer, delegate: bridge, logger: logger)
         } catch {
             try? await client.shutdown()
             throw error
         }
         driver.consumer = consumer
         logger.info("sink started", metadata: [
-            "group": "\(configuration.kafka.groupId)", "topics": "\(configuration.kafka.topics.map(\.description))",
+            "group": "\(configuration.consumer.groupID)", "topics": "\(configuration.consumer.topics)",
             "bucket": "\(configuration.oss.bucket)", "endpoint": "\(configuration.oss.endpoint)",
         ])
 
@@ -65,12 +55,12 @@ public final class SinkService: Service, Sendable {
         do {
             try await withGracefulShutdownHandler {
                 try await driver.run()
-            } onGracefulShutdown: { [health] in
-                health?.markShuttingDown()
+            } onGracefulShutdown: { [reporter] in
+                reporter.shuttingDown()
                 driver.beginShutdown(timeout: shutdownTimeout)
             }
         } catch {
-            health?.markFatal(reason: "\(error)")
+            reporter.failed(reason: "\(error)")
             bridge.gate.abandon()
             try? await consumer.close(deadline: .seconds(5))
             try? await client.shutdown()
@@ -88,13 +78,13 @@ extension SinkService {
     func probe(_ client: OSSClient) async {
         do {
             _ = try await client.getBucketInfo()
-            health?.markOSSReachable()
+            reporter.ossReachable()
         } catch {
             logger.error("OSS check failed: \(error.description)")
             if error.isConfigurationError {
-                health?.reportConfigError(error.description)
+                reporter.configurationError(error.description)
             } else {
-                health?.markOSSUnreachable(reason: error.description)
+                reporter.ossUnreachable(reason: error.description)
             }
         }
     }

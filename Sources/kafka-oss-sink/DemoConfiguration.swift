@@ -1,5 +1,6 @@
 import Foundation
 import KafkaBridge
+import SinkApp
 import SinkConfig
 
 /// The demo's configuration: `config/demo.yaml` from the current directory, or the copy built into the binary.
@@ -30,7 +31,7 @@ struct DemoConfigurationSource {
         environment["DEMO_BOOTSTRAP_SERVERS"] = bootstrapServers
         environment["DEMO_OSS_ENDPOINT"] = endpoint
         do {
-            return try SinkConfiguration.parse(yaml: yaml, environment: environment, propertyValidator: librdkafkaPropertyValidator)
+            return try ConfigurationFile.parse(yaml: yaml, environment: environment)
         } catch {
             throw DemoFailure("\(origin) is not a valid configuration: \(error.description)")
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CBenchHeap
+import SinkApp
 
 @main
 struct KafkaOSSSink: AsyncParsableCommand {
@@ -18,15 +18,11 @@ struct KafkaOSSSink: AsyncParsableCommand {
             MockKafkaCommand.self,
             OSSCommand.self,
             VerifyCommand.self,
-            BenchCommand.self,
         ]
     )
 
     static func main() async {
-        // The bench harness set its allocator up in a constructor (CBenchHeap); everything else gets the sink's.
-        if kos_is_bench_harness() == 0 {
-            AllocatorSettings.apply()
-        }
+        AllocatorSettings.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -3,6 +3,7 @@ import KafkaBridge
 import OSSEmulator
 import OSSSigning
 import SinkCore
+import SinkTesting
 import Testing
 
 /// The sink against librdkafka's mock cluster and the OSS emulator: object bytes must equal the
@@ -10,7 +11,7 @@ import Testing
 @Suite(.serialized) struct ArchiveTests {
     @Test func archivesEveryRecordExactlyOnceAndCommitsWithMetadata() async throws {
         let partitions = 3
-        let stack = try await LocalStack(partitions: partitions, name: "e2e-plain")
+        let stack = try await TestStack(partitions: partitions, name: "e2e-plain")
         defer { Task { await stack.shutdown() } }
         let expected = try await stack.produce(count: 3000, partitions: partitions)
         let expectedBytes = expected.mapValues { rendered($0) }
@@ -47,7 +48,7 @@ import Testing
 
     @Test func restartAfterACleanStopContinuesInTheSameObjects() async throws {
         let partitions = 2
-        let stack = try await LocalStack(partitions: partitions, name: "e2e-restart")
+        let stack = try await TestStack(partitions: partitions, name: "e2e-restart")
         defer { Task { await stack.shutdown() } }
         let configuration = try stack.configuration()
 

@@ -1,4 +1,5 @@
 import Foundation
+import SinkTesting
 import Testing
 
 /// `kafka-oss-sink demo` as a user runs it: the built binary in a subprocess, from a directory without

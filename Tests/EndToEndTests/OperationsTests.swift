@@ -4,13 +4,14 @@ import KafkaBridge
 import Logging
 import OSSEmulator
 import SinkCore
+import SinkTesting
 import Testing
 
 /// What operators see while the sink runs against the mock cluster and the OSS emulator: metrics over HTTP,
 /// readiness through an OSS configuration error, oversized records, and records that expired in Kafka.
 @Suite(.serialized) struct OperationsTests {
     @Test func metricsCountAppendsRolloversAndFencingDuringARun() async throws {
-        let stack = try await LocalStack(partitions: 1, name: "ops-metrics")
+        let stack = try await TestStack(partitions: 1, name: "ops-metrics")
         defer { Task { await stack.shutdown() } }
         let configuration = try stack.configuration(
             sink: "  rollover:\n    max_object_bytes: 64KiB", batchMaxBytes: "16KiB")
@@ -24,12 +25,13 @@ import Testing
         let foreign = Array("FOREIGN WRITER BYTES\n".utf8)
         let foreignAt = SharedBox<(key: String, position: Int)?>(nil)
 
-        try await stack.runObserved(configuration, observed, healthServer: true) { port in
-            let port = try #require(port)
+        let server = observed.healthServer()
+        try await stack.withSink(configuration, logger: observed.logger, reporter: observed.reporter, services: [server]) { _ in
+            let port = try await server.listeningPort()
             let wave1Bytes = rendered(wave1).count
-            #expect(try await waitUntil {
-                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
-                return await stack.archivedBytes() >= wave1Bytes && committed == 1500
+            #expect(await eventually {
+                let committed = (try? await stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedByteCount() >= wave1Bytes && committed == 1500
             })
 
             // One real scrape over HTTP while the sink runs.
@@ -56,8 +58,8 @@ import Testing
             foreignAt.withLock { $0 = (open.record.key, open.bytes.count) }
             let wave2 = try await stack.produce(values: wave2Values, partition: 0, startOffset: 1500)
             all.withLock { $0 += wave2 }
-            #expect(try await waitUntil {
-                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+            #expect(await eventually {
+                let committed = (try? await stack.committedOffsets(partitions: 1)[0]) ?? nil
                 return committed == 1800
             })
             let after = try await httpGet(port: port, path: "/metrics").body
@@ -76,25 +78,26 @@ import Testing
             }
             archived += bytes
         }
-        #expect(archived == rendered(all.withLock { $0 }))
+        #expect(archived == rendered(all.current))
     }
 
     @Test func readinessFlipsOnAnOSSConfigurationErrorAndBackWhenFixed() async throws {
-        let stack = try await LocalStack(partitions: 1, name: "ops-ready")
+        let stack = try await TestStack(partitions: 1, name: "ops-ready")
         defer { Task { await stack.shutdown() } }
         let configuration = try stack.configuration(batchMaxBytes: "16KiB")
         let observed = ObservedSink()
         let wave1 = try await stack.produce(values: smallValues(200, wave: 1), partition: 0)
         let all = SharedBox<[SinkRecord]>(wave1)
 
-        try await stack.runObserved(configuration, observed, healthServer: true) { port in
-            let port = try #require(port)
+        let server = observed.healthServer()
+        try await stack.withSink(configuration, logger: observed.logger, reporter: observed.reporter, services: [server]) { _ in
+            let port = try await server.listeningPort()
             let wave1Bytes = rendered(wave1).count
-            #expect(try await waitUntil {
-                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
-                return await stack.archivedBytes() >= wave1Bytes && committed == 200
+            #expect(await eventually {
+                let committed = (try? await stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedByteCount() >= wave1Bytes && committed == 200
             })
-            #expect(try await waitUntil { observed.health.readiness == .ready })
+            #expect(await eventually { observed.health.readiness == .ready })
             #expect(try await httpGet(port: port, path: "/readyz").status == 200)
 
             // The bucket policy starts denying appends: not ready, with the reason, and nothing committed.
@@ -103,7 +106,7 @@ import Testing
                 match: OSSFaultMatch(method: "POST"))
             let wave2 = try await stack.produce(values: smallValues(200, wave: 2), partition: 0, startOffset: 200)
             all.withLock { $0 += wave2 }
-            #expect(try await waitUntil {
+            #expect(await eventually {
                 if case .notReady = observed.health.readiness { return true }
                 return false
             })
@@ -114,17 +117,19 @@ import Testing
             #expect(observed.health.snapshot().configError != nil)
             #expect(observed.value("kafka_oss_sink_config_error") == 1)
             #expect(observed.value("kafka_oss_sink_ready") == 0)
-            // Stays so while the fault lasts: no bytes land and the committed offset does not move.
-            try await Task.sleep(for: .seconds(2))
-            #expect(try stack.committedOffsets(partitions: 1)[0] == 200)
-            #expect(await stack.archivedBytes() == wave1Bytes)
+            // Stays so while the fault lasts: the sink tries again (every 10 s) and is refused, no bytes land and the
+            // committed offset does not move.
+            let refused = stack.emulator.faults.injected.failed
+            #expect(await eventually { stack.emulator.faults.injected.failed > refused })
+            #expect(try await stack.committedOffsets(partitions: 1)[0] == 200)
+            #expect(await stack.archivedByteCount() == wave1Bytes)
             #expect(try await httpGet(port: port, path: "/readyz").status == 503)
             #expect(observed.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == 200)
 
             // The policy is fixed: ready again, and the held records land and are committed.
             stack.emulator.faults.reset()
-            #expect(try await waitUntil {
-                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+            #expect(await eventually {
+                let committed = (try? await stack.committedOffsets(partitions: 1)[0]) ?? nil
                 return committed == 400 && observed.health.readiness == .ready
             })
             #expect(try await httpGet(port: port, path: "/readyz").status == 200)
@@ -132,13 +137,13 @@ import Testing
         }
 
         let archived = try await stack.objects().flatMap(\.bytes)
-        #expect(archived == rendered(all.withLock { $0 }))
-        #expect(try stack.committedOffsets(partitions: 1)[0] == 400)
+        #expect(archived == rendered(all.current))
+        #expect(try await stack.committedOffsets(partitions: 1)[0] == 400)
         #expect(observed.value("kafka_oss_sink_records_appended_total", ["topic": stack.topic]) == 400)
     }
 
     @Test func aRecordLargerThanTheBatchLimitIsArchivedAloneInItsAppend() async throws {
-        let stack = try await LocalStack(partitions: 1, name: "ops-large")
+        let stack = try await TestStack(partitions: 1, name: "ops-large")
         defer { Task { await stack.shutdown() } }
         let configuration = try stack.configuration(batchMaxBytes: "16KiB")
         let observed = ObservedSink(level: .trace)
@@ -147,10 +152,10 @@ import Testing
         let records = try await stack.produce(values: values, partition: 0)
         let total = rendered(records).count
 
-        try await stack.runObserved(configuration, observed) { _ in
-            let done = try await waitUntil {
-                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
-                return await stack.archivedBytes() >= total && committed == Int64(values.count)
+        try await stack.withSink(configuration, logger: observed.logger, reporter: observed.reporter) { _ in
+            let done = await eventually {
+                let committed = (try? await stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedByteCount() >= total && committed == Int64(values.count)
             }
             #expect(done)
         }
@@ -171,38 +176,38 @@ import Testing
     }
 
     @Test func recordsExpiredBeforeArchiveAreCountedAndLogged() async throws {
-        let stack = try await LocalStack(partitions: 1, name: "ops-expired")
+        let stack = try await TestStack(partitions: 1, name: "ops-expired")
         defer { Task { await stack.shutdown() } }
         let configuration = try stack.configuration(batchMaxBytes: "1MiB")
         let first = try await stack.produce(values: smallValues(100, wave: 1), partition: 0)
         let firstRun = ObservedSink()
-        try await stack.runObserved(configuration, firstRun) { _ in
-            let done = try await waitUntil {
-                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
-                return await stack.archivedBytes() >= rendered(first).count && committed == 100
+        try await stack.withSink(configuration, logger: firstRun.logger, reporter: firstRun.reporter) { _ in
+            let done = await eventually {
+                let committed = (try? await stack.committedOffsets(partitions: 1)[0]) ?? nil
+                return await stack.archivedByteCount() >= rendered(first).count && committed == 100
             }
             #expect(done)
         }
-        #expect(try stack.committedOffsets(partitions: 1)[0] == 100)
+        #expect(try await stack.committedOffsets(partitions: 1)[0] == 100)
 
         // While the sink is stopped, the partition receives more than the mock cluster keeps (a few MB of
         // uncompressed message sets per partition): the oldest records after the commit are deleted.
         var later: [SinkRecord] = []
         let filler = String(repeating: "z", count: 10 * 1024)
-        while later.count < 4000, try stack.watermarks(partition: 0).low <= 100 {
+        while later.count < 4000, try await stack.watermarks(partition: 0).low <= 100 {
             let values = (0..<100).map { Array("{\"n\":\(later.count + $0),\"fill\":\"\(filler)\"}".utf8) }
             later += try await stack.produce(values: values, partition: 0, startOffset: 100 + Int64(later.count),
                                              compression: .none)
         }
-        let (low, high) = try stack.watermarks(partition: 0)
+        let (low, high) = try await stack.watermarks(partition: 0)
         try #require(low > 100, "the mock cluster kept every record after \(later.count) records of 10 KiB")
         #expect(high == 100 + Int64(later.count))
         let available = later.filter { $0.offset >= low }
 
         let secondRun = ObservedSink()
-        try await stack.runObserved(configuration, secondRun) { _ in
-            let done = try await waitUntil(.seconds(60)) {
-                let committed = (try? stack.committedOffsets(partitions: 1)[0]) ?? nil
+        try await stack.withSink(configuration, logger: secondRun.logger, reporter: secondRun.reporter) { _ in
+            let done = await eventually(timeout: .seconds(60)) {
+                let committed = (try? await stack.committedOffsets(partitions: 1)[0]) ?? nil
                 return committed == high
             }
             #expect(done)

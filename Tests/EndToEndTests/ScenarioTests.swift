@@ -1,17 +1,20 @@
 import Foundation
 import KafkaBridge
+import Logging
 import OSSEmulator
 import OSSSigning
 import SinkCore
+import SinkService
+import SinkTesting
 import Testing
 
-/// Fault scenarios of the exactly-once contract (design.md section 5) against the mock cluster and the OSS
+/// Fault scenarios of the exactly-once contract (README, Guarantees) against the mock cluster and the OSS
 /// emulator: after each, the objects hold every produced record exactly once in offset order (byte-for-byte
 /// equal to the rendered records) and the commits point after the last record and describe the last object.
 @Suite(.serialized) struct ScenarioTests {
     /// Checks that the committed offset of every partition is after its last record and that the metadata
     /// names the partition's last object with its length and CRC.
-    func expectCommitsDescribeObjects(_ stack: LocalStack, _ all: [Int32: [SinkRecord]], partitions: Int) async throws {
+    func expectCommitsDescribeObjects(_ stack: TestStack, _ all: [Int32: [SinkRecord]], partitions: Int) async throws {
         let committed = try await stack.committed(partitions: partitions)
         for partition in 0..<Int32(partitions) {
             let commit = try #require(committed[partition])
@@ -26,9 +29,9 @@ import Testing
 
     @Test func tailOfAnUncommittedAppendIsProvedAfterRestart() async throws {
         let partitions = 2
-        let stack = try await LocalStack(partitions: partitions, name: "scn-tail")
+        let stack = try await TestStack(partitions: partitions, name: "scn-tail")
         defer { Task { await stack.shutdown() } }
-        let configuration = try stack.scenarioConfiguration(shutdownTimeout: "3s")
+        let configuration = try stack.configuration(shutdownTimeout: "3s")
 
         // Wave 0 is archived and committed normally.
         let wave0 = try await stack.produce(count: 200, partitions: partitions, seed: 1)
@@ -41,16 +44,22 @@ import Testing
         let wave1 = try await stack.produce(count: 300, partitions: partitions, startOffsets: nextOffsets(wave0), seed: 2)
         let total1 = renderedCount(mergedWaves(wave0, wave1))
         let stopRequested = ScenarioClock()
-        let failedStop = await stack.runSinkCapturingError(configuration) {
-            guard await stack.archivedByteCount() >= total1 else { return false }
-            stopRequested.mark()
-            // Once the stop has given up (shutdown_timeout 3 s), commits may work again: the consumer is
-            // closed without committing, and librdkafka's teardown is not kept busy by failing commits.
-            Task {
-                try? await Task.sleep(for: .milliseconds(3500))
-                try? stack.cluster.clearRequestErrors(.offsetCommit)
+        let gaveUp = FailureSignal()
+        var failedStop: (any Error)?
+        do {
+            try await stack.runSink(configuration, reporter: gaveUp) {
+                guard await stack.archivedByteCount() >= total1 else { return false }
+                stopRequested.mark()
+                // Once the stop has given up (shutdown_timeout 3 s), commits may work again: the consumer is
+                // closed without committing, and librdkafka's teardown is not kept busy by failing commits.
+                Task {
+                    await eventually(timeout: .seconds(30)) { gaveUp.failed }
+                    try? stack.cluster.clearRequestErrors(.offsetCommit)
+                }
+                return true
             }
-            return true
+        } catch {
+            failedStop = error
         }
         // The stop that cannot commit ends within shutdown_timeout (3 s) plus the consumer's 5 s close deadline.
         let stopDuration = stopRequested.elapsed
@@ -62,20 +71,20 @@ import Testing
         }
         try stack.cluster.clearRequestErrors(.offsetCommit)
         // The commits still describe wave 0 only.
-        #expect(try stack.scenarioCommittedOffsets(partitions: partitions) == nextOffsets(wave0))
+        #expect(try await stack.committedOffsets(partitions: partitions) == nextOffsets(wave0))
 
         // Wave 2 after the restart: recovery matches the tail with wave 1 and appends after it.
         let wave2 = try await stack.produce(count: 300, partitions: partitions,
                                             startOffsets: nextOffsets(mergedWaves(wave0, wave1)), seed: 3)
         let all = mergedWaves(wave0, wave1, wave2)
         let total = renderedCount(all)
-        let log = ScenarioLog()
-        try await stack.runLoggedSink(configuration, log: log) { await stack.archivedByteCount() >= total }
+        let log = CapturedLogs(echo: .warning)
+        try await stack.runSink(configuration, logger: log.logger(label: "sink")) { await stack.archivedByteCount() >= total }
 
         // Both partitions proved the tail (instead of rolling over) and kept appending to the same objects.
-        let outcomes = log.entries("partition recovered").map { $0.metadata["outcome"] ?? "" }
+        let outcomes = log.lines("partition recovered").map { $0.metadata["outcome"] ?? "" }
         #expect(outcomes.filter { $0 == "tail_proven" }.count == partitions, "recoveries: \(outcomes)")
-        #expect(log.entries("segment rolled over").isEmpty)
+        #expect(log.lines("segment rolled over").isEmpty)
         #expect(try await stack.objects().map(\.record.key) == keysAfterWave0)
         for partition in 0..<Int32(partitions) {
             #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(all[partition]!))
@@ -85,7 +94,7 @@ import Testing
 
     @Test func droppedAppendResponsesLeaveNoDuplicate() async throws {
         let partitions = 2
-        let stack = try await LocalStack(partitions: partitions, name: "scn-drop")
+        let stack = try await TestStack(partitions: partitions, name: "scn-drop")
         defer { Task { await stack.shutdown() } }
         // The first append of each partition (creating its object) is applied and its response lost; once the
         // sink has recognised both, one later append of partition 0 is lost the same way. Each time the sink
@@ -96,22 +105,22 @@ import Testing
         stack.emulator.faults.dropAfterApplyNext(1, match: OSSFaultMatch(method: "POST", keyPrefix: prefix + "1/"))
         let wave1 = try await stack.produce(count: 1000, partitions: partitions, seed: 1)
         let total1 = renderedCount(wave1)
-        let log = ScenarioLog()
+        let log = CapturedLogs(echo: .warning)
         let wave2Box = WaveBox()
-        try await stack.runLoggedSink(try stack.scenarioConfiguration(), log: log) {
+        try await stack.runSink(try stack.configuration(), logger: log.logger(label: "sink")) {
             if wave2Box.value == nil {
-                guard await stack.archivedByteCount() >= total1, log.entries(lost).count == 2 else { return false }
+                guard await stack.archivedByteCount() >= total1, log.lines(lost).count == 2 else { return false }
                 stack.emulator.faults.dropAfterApplyNext(1, match: OSSFaultMatch(method: "POST", keyPrefix: prefix + "0/"))
                 wave2Box.set(try? await stack.produce(count: 600, partitions: partitions,
                                                       startOffsets: nextOffsets(wave1), seed: 2))
                 return false
             }
             let all = mergedWaves(wave1, wave2Box.value ?? [:])
-            return await stack.archivedByteCount() >= renderedCount(all) && log.entries(lost).count >= 3
+            return await stack.archivedByteCount() >= renderedCount(all) && log.lines(lost).count >= 3
         }
         let all = mergedWaves(wave1, try #require(wave2Box.value))
         #expect(stack.emulator.faults.injected.droppedAfterApply == 3)
-        let recognised = log.entries(lost).map { "\($0.metadata["partition"] ?? "?")@\($0.metadata["position"] ?? "?")" }
+        let recognised = log.lines(lost).map { "\($0.metadata["partition"] ?? "?")@\($0.metadata["position"] ?? "?")" }
         #expect(recognised.count == 3, "\(recognised)")
         #expect(Set(recognised).count == 3, "\(recognised)")
         for partition in 0..<Int32(partitions) {
@@ -124,7 +133,7 @@ import Testing
 
     @Test func overwrittenKeyRollsOverWithoutLosingRecords() async throws {
         let partitions = 2
-        let stack = try await LocalStack(partitions: partitions, name: "scn-overwrite")
+        let stack = try await TestStack(partitions: partitions, name: "scn-overwrite")
         defer { Task { await stack.shutdown() } }
         let wave1 = try await stack.produce(count: 300, partitions: partitions, seed: 1)
         let total1 = renderedCount(wave1)
@@ -132,11 +141,11 @@ import Testing
         let overwritten = LockedKeys()
         let wave2Box = WaveBox()
 
-        let log = ScenarioLog()
-        try await stack.runLoggedSink(try stack.scenarioConfiguration(), log: log) {
+        let log = CapturedLogs(echo: .warning)
+        try await stack.runSink(try stack.configuration(), logger: log.logger(label: "sink")) {
             if overwritten.keys.isEmpty {
                 // Once wave 1 is archived and committed, replace partition 0's open object with PutObject.
-                guard await stack.archivedByteCount() >= total1, stack.scenarioCommitted(nextOffsets(wave1)) else { return false }
+                guard await stack.archivedByteCount() >= total1, await stack.allCommitted(nextOffsets(wave1)) else { return false }
                 let key = (try? await stack.objects(partition: 0).last?.record.key) ?? nil
                 guard let key else { return false }
                 try? await stack.overwrite(key: key, with: foreign)
@@ -161,7 +170,7 @@ import Testing
         #expect(p0.first?.bytes == foreign)
         #expect(p0.count >= 2)
         #expect(p0.dropFirst().flatMap(\.bytes) == rendered(wave2[0]!))
-        let rollovers = log.entries("segment rolled over").map { $0.metadata["reason"] ?? "" }
+        let rollovers = log.lines("segment rolled over").map { $0.metadata["reason"] ?? "" }
         #expect(rollovers == ["object_not_appendable"])
         for object in p0.dropFirst() { #expect(object.record.type.rawValue == "Appendable") }
         #expect(try await stack.objects(partition: 1).flatMap(\.bytes) == rendered(all[1]!))
@@ -170,7 +179,7 @@ import Testing
 
     @Test func foreignAppendIsFencedAndNothingInterleaves() async throws {
         let partitions = 2
-        let stack = try await LocalStack(partitions: partitions, name: "scn-foreign")
+        let stack = try await TestStack(partitions: partitions, name: "scn-foreign")
         defer { Task { await stack.shutdown() } }
         let wave1 = try await stack.produce(count: 300, partitions: partitions, seed: 1)
         let total1 = renderedCount(wave1)
@@ -178,11 +187,11 @@ import Testing
         let fenced = LockedKeys()
         let wave2Box = WaveBox()
 
-        let log = ScenarioLog()
-        try await stack.runLoggedSink(try stack.scenarioConfiguration(), log: log) {
+        let log = CapturedLogs(echo: .warning)
+        try await stack.runSink(try stack.configuration(), logger: log.logger(label: "sink")) {
             if fenced.keys.isEmpty {
                 // Once wave 1 is archived and committed, another writer appends to partition 0's open object.
-                guard await stack.archivedByteCount() >= total1, stack.scenarioCommitted(nextOffsets(wave1)) else { return false }
+                guard await stack.archivedByteCount() >= total1, await stack.allCommitted(nextOffsets(wave1)) else { return false }
                 let key = (try? await stack.objects(partition: 0).last?.record.key) ?? nil
                 guard let key else { return false }
                 _ = try? await stack.emulator.foreignAppend(bucket: stack.bucket, key: key, bytes: foreign)
@@ -207,7 +216,7 @@ import Testing
         #expect(p0.first?.bytes == rendered(wave1[0]!) + foreign)
         #expect(p0.count >= 2)
         #expect(p0.dropFirst().flatMap(\.bytes) == rendered(wave2[0]!))
-        #expect(log.entries("partition recovered").contains { $0.metadata["outcome"] == "tail_mismatch" })
+        #expect(log.lines("partition recovered").contains { $0.metadata["outcome"] == "tail_mismatch" })
         // Every record exactly once across our bytes.
         let ours = Array(p0.flatMap(\.bytes).prefix(rendered(wave1[0]!).count)) + p0.dropFirst().flatMap(\.bytes)
         #expect(ours == rendered(all[0]!))
@@ -217,35 +226,40 @@ import Testing
 
     @Test func twoInstancesShareTheGroupAndArchiveEveryRecordOnce() async throws {
         let partitions = 4
-        let stack = try await LocalStack(partitions: partitions, name: "scn-two")
+        let stack = try await TestStack(partitions: partitions, name: "scn-two")
         defer { Task { await stack.shutdown() } }
         let wave1 = try await stack.produce(count: 800, partitions: partitions, seed: 1)
         let total1 = renderedCount(wave1)
         let wave2Box = WaveBox()
 
-        let logs = (ScenarioLog(), ScenarioLog())
-        try await stack.runTwoSinks(try stack.scenarioConfiguration(), logs: logs, midway: {
-            await stack.archivedByteCount() >= total1
-        }, afterJoin: {
-            // Records produced while the group rebalances onto two members.
-            for seed in 2...5 {
-                let previous = mergedWaves(wave1, wave2Box.value ?? [:])
-                let wave = try await stack.produce(count: 200, partitions: partitions,
-                                                   startOffsets: nextOffsets(previous), seed: seed)
-                wave2Box.set(mergedWaves(wave2Box.value ?? [:], wave))
-                try await Task.sleep(for: .milliseconds(700))
+        let logs = (CapturedLogs(echo: .warning), CapturedLogs(echo: .warning))
+        let configuration = try stack.configuration()
+        try await stack.withSink(configuration, logger: logs.0.logger(label: "sink-a")) { _ in
+            #expect(await eventually { await stack.archivedByteCount() >= total1 })
+            try await stack.withSink(configuration, logger: logs.1.logger(label: "sink-b")) { _ in
+                // Records produced while the group rebalances onto two members, paced over a few seconds.
+                for seed in 2...5 {
+                    let previous = mergedWaves(wave1, wave2Box.value ?? [:])
+                    let wave = try await stack.produce(count: 200, partitions: partitions,
+                                                       startOffsets: nextOffsets(previous), seed: seed)
+                    wave2Box.set(mergedWaves(wave2Box.value ?? [:], wave))
+                    try await Task.sleep(for: .milliseconds(700))
+                }
+                // Archived and committed: a commit lost in the rebalance is redone by the partition's new owner
+                // after it proves the tail.
+                let archived = await eventually(timeout: .seconds(60)) {
+                    let all = mergedWaves(wave1, wave2Box.value ?? [:])
+                    guard await stack.archivedByteCount() >= renderedCount(all) else { return false }
+                    return await stack.allCommitted(nextOffsets(all))
+                }
+                #expect(archived)
             }
-        }, until: {
-            // Archived and committed: a commit lost in the rebalance is redone by the partition's new owner
-            // after it proves the tail.
-            let all = mergedWaves(wave1, wave2Box.value ?? [:])
-            return await stack.archivedByteCount() >= renderedCount(all) && stack.scenarioCommitted(nextOffsets(all))
-        })
+        }
 
         let all = mergedWaves(wave1, try #require(wave2Box.value))
         // The first instance owned all partitions, then the second one took some over.
-        let assignedA = logs.0.entries("partitions assigned").map { $0.metadata["partitions"] ?? "" }
-        let assignedB = logs.1.entries("partitions assigned").map { $0.metadata["partitions"] ?? "" }
+        let assignedA = logs.0.lines("partitions assigned").map { $0.metadata["partitions"] ?? "" }
+        let assignedB = logs.1.lines("partitions assigned").map { $0.metadata["partitions"] ?? "" }
         print("scn-two: assignments of the first instance \(assignedA), of the second \(assignedB)")
         #expect(assignedA.first?.contains("[3]") == true)
         #expect(assignedB.contains { $0 != "[]" })
@@ -258,10 +272,10 @@ import Testing
     @Test(arguments: [("gzip", "/usr/bin/zcat"), ("zstd", "/usr/bin/zstdcat")])
     func compressedObjectsReadBackWholeWithTheSystemTools(compression: String, tool: String) async throws {
         let partitions = 2
-        let stack = try await LocalStack(partitions: partitions, name: "scn-\(compression)")
+        let stack = try await TestStack(partitions: partitions, name: "scn-\(compression)")
         defer { Task { await stack.shutdown() } }
         let codec: SinkSettings.Compression = compression == "gzip" ? .gzip(level: 6) : .zstd(level: 3)
-        let configuration = try stack.scenarioConfiguration(compression: compression)
+        let configuration = try stack.configuration(compression: compression)
         let first = try await stack.produce(count: 600, partitions: partitions, seed: 1)
         try await stack.runSink(configuration) { await stack.decodedByteCount(codec) >= renderedCount(first) }
         // A restart appends more members/frames to the same objects.
@@ -285,25 +299,29 @@ import Testing
 }
 
 /// A value shared between the test and the sink's stop condition.
-final class WaveBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [Int32: [SinkRecord]]?
-    var value: [Int32: [SinkRecord]]? { lock.withLock { stored } }
-    func set(_ value: [Int32: [SinkRecord]]?) { lock.withLock { stored = value } }
+final class WaveBox: Sendable {
+    private let stored = SharedBox<[Int32: [SinkRecord]]?>(nil)
+    var value: [Int32: [SinkRecord]]? { stored.current }
+    func set(_ value: [Int32: [SinkRecord]]?) { stored.set(value) }
 }
 
-final class LockedKeys: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var keys: [String] { lock.withLock { stored } }
-    func set(_ keys: [String]) { lock.withLock { stored = keys } }
+final class LockedKeys: Sendable {
+    private let stored = SharedBox<[String]>([])
+    var keys: [String] { stored.current }
+    func set(_ keys: [String]) { stored.set(keys) }
 }
 
 /// The instant something happened, shared with a stop condition.
-final class ScenarioClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var instant: ContinuousClock.Instant?
-    func mark() { lock.withLock { instant = ContinuousClock.now } }
-    var marked: Bool { lock.withLock { instant != nil } }
-    var elapsed: Duration { lock.withLock { instant.map { ContinuousClock.now - $0 } ?? .zero } }
+final class ScenarioClock: Sendable {
+    private let instant = SharedBox<ContinuousClock.Instant?>(nil)
+    func mark() { instant.set(ContinuousClock.now) }
+    var marked: Bool { instant.current != nil }
+    var elapsed: Duration { instant.current.map { ContinuousClock.now - $0 } ?? .zero }
+}
+
+/// Tells when the sink service gave up (its reporter's `failed`).
+final class FailureSignal: SinkReporter {
+    private let flag = SharedBox(false)
+    var failed: Bool { flag.current }
+    func failed(reason: String) { flag.set(true) }
 }

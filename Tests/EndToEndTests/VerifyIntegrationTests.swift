@@ -1,11 +1,13 @@
+import ArchiveReading
 import Foundation
 import KafkaBridge
 import OSSClient
 import OSSEmulator
 import OSSSigning
+import SinkApp
 import SinkConfig
 import SinkCore
-import SinkService
+import SinkTesting
 import Testing
 
 /// `verify` on an archive the real sink wrote (mock cluster + emulator): clean, then after the store is
@@ -18,7 +20,7 @@ import Testing
 
     @Test func cleanArchivePassesAndTamperingIsReported() async throws {
         let partitions = 2
-        let stack = try await LocalStack(partitions: partitions, name: "e2e-verify")
+        let stack = try await TestStack(partitions: partitions, name: "e2e-verify")
         defer { Task { await stack.shutdown() } }
         let configuration = try stack.configuration(sink: Self.rollover)
         let expected = try await stack.produce(count: 3000, partitions: partitions)
@@ -27,20 +29,16 @@ import Testing
             ((try? await stack.objects()) ?? []).reduce(0) { $0 + $1.bytes.count } >= total
         }
         // Wait until the last commit of each partition is visible.
-        let ends = expected.mapValues { Int64($0.count) }
-        for _ in 0..<50 {
-            let committed = try await stack.committed(partitions: partitions)
-            if ends.allSatisfy({ committed[$0.key]?.offset == $0.value }) { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        #expect(await stack.allCommitted(nextOffsets(expected)))
 
         let client = try OSSClient(configuration: try OSSClientConfiguration(configuration.oss))
         defer { Task { try? await client.shutdown() } }
         let archive = OSSArchiveReader(client: client)
-        let commits = KafkaCommitReader(configuration: configuration)
+        let commits = KafkaCommitReader(configuration: KafkaConsumerConfiguration(configuration))
+        let settings = try SinkSettings(configuration)
         func verify(_ reader: any ArchiveReader = archive, checkCRC: Bool = true) async throws -> VerifyReport {
             try await ArchiveVerifier(
-                configuration: configuration, archive: reader, commits: commits,
+                settings: settings, archive: reader, commits: commits,
                 options: VerifyOptions(topics: [stack.topic], checkCRC: checkCRC)).run()
         }
 
@@ -62,8 +60,14 @@ import Testing
         #expect(quick.problems.isEmpty, "\(quick.text())")
 
         // The CLI on the same archive: exit 0 and the summary line.
-        let cli = try CLIRun(stack: stack, extraSink: Self.rollover)
-        let cleanRun = try cli.verify()
+        let file = try stack.configurationFile(sink: Self.rollover)
+        defer { try? FileManager.default.removeItem(atPath: file.path) }
+        func cliVerify(_ extra: [String] = []) async throws -> (status: Int32, output: String) {
+            let run = try await CLIProcess.run(
+                ["verify", "--config", file.path] + extra, in: FileManager.default.temporaryDirectory, environment: file.environment)
+            return (run.status, run.stdout + run.stderr)
+        }
+        let cleanRun = try await cliVerify()
         #expect(cleanRun.status == 0, "\(cleanRun.output)")
         #expect(cleanRun.output.contains("verify: 2 partitions, \(objects.count) segments, 0 problems"))
 
@@ -93,23 +97,23 @@ import Testing
         let missing = "offsets \(removed.firstOffset)..\(removed.lastOffset!) are missing"
         #expect(gap.description.contains(missing), "\(gap)")
 
-        let failedRun = try cli.verify()
+        let failedRun = try await cliVerify()
         #expect(failedRun.status == 1)
         #expect(failedRun.output.contains("PROBLEM gap \(stack.topic)[1]"))
         #expect(failedRun.output.contains(missing))
-        #expect(!failedRun.output.contains(LocalStack.credentials.accessKeySecret))
-        let onlyP1 = try cli.verify(["--partition", "1", "--no-crc"])
+        #expect(!failedRun.output.contains(TestStack.credentials.accessKeySecret))
+        let onlyP1 = try await cliVerify(["--partition", "1", "--no-crc"])
         #expect(onlyP1.status == 1)
         #expect(onlyP1.output.contains("verify: 1 partitions"))
     }
 
-    @Test func configErrorsExitWithStatusTwo() throws {
+    @Test func configErrorsExitWithStatusTwo() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("verify-bad-\(UUID().uuidString).yaml").path
         try "kafka: {}\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = try CLIRun.run(["verify", "--config", path], environment: [:])
+        let run = try await CLIProcess.run(["verify", "--config", path], in: FileManager.default.temporaryDirectory)
         #expect(run.status == 2)
-        #expect(run.output.contains("bootstrap_servers"))
+        #expect(run.stderr.contains("bootstrap_servers"))
     }
 }
 
@@ -127,62 +131,5 @@ struct ByteFlippingReader: ArchiveReader {
             bytes[Int(at - offset)] ^= 0x20
         }
         return bytes
-    }
-}
-
-/// Runs the built `kafka-oss-sink` binary with a configuration file for a ``LocalStack``.
-struct CLIRun {
-    let configPath: String
-    let environment: [String: String]
-
-    static var binary: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/kafka-oss-sink").path
-    }
-
-    init(stack: LocalStack, extraSink: String) throws {
-        let yaml = """
-            kafka:
-              bootstrap_servers: "\(stack.cluster.bootstrapServers)"
-              group_id: "\(stack.group)"
-              topics: ["\(stack.topic)"]
-            oss:
-              endpoint: "\(stack.endpoint)"
-              region: "cn-hangzhou"
-              bucket: "\(stack.bucket)"
-              path_style: true
-              credentials:
-                provider: static
-                access_key_id: "\(LocalStack.credentials.accessKeyId)"
-                access_key_secret: "${E2E_SECRET}"
-            sink:
-              batch:
-                max_bytes: 64KiB
-                linger: 100ms
-            \(extraSink)
-            """
-        configPath = FileManager.default.temporaryDirectory.appendingPathComponent("verify-\(UUID().uuidString).yaml").path
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        environment = ["E2E_SECRET": LocalStack.credentials.accessKeySecret]
-    }
-
-    func verify(_ extra: [String] = []) throws -> (status: Int32, output: String) {
-        try Self.run(["verify", "--config", configPath] + extra, environment: environment)
-    }
-
-    static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-        let binary = Self.binary
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the CLI first: swift build")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

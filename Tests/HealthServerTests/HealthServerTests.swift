@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Observability
 import Prometheus
 import ServiceLifecycle
 import Testing
@@ -91,10 +92,10 @@ struct HealthServerTests {
     func metricsEndpoint() async throws {
         let registry = PrometheusCollectorRegistry()
         let metrics = SinkMetrics(registry: registry)
-        let state = HealthState(metrics: metrics)
+        let state = HealthState(onChange: { ready, configError in metrics.setHealth(ready: ready, configError: configError) })
         metrics.recordConsumed(topic: "events", partition: 0, records: 3, bytes: 300)
         metrics.recordAppend(topic: "events", partition: 0, outcome: .ok, bytes: 280, records: 3, latency: .milliseconds(12))
-        metrics.recordRollover(topic: "events", partition: 0, reason: .objectNotAppendable)
+        metrics.recordRollover(topic: "events", partition: 0, reason: "object_not_appendable")
         metrics.recordAppend(topic: "events", partition: 1, outcome: .fenced, bytes: 10, records: 1, latency: .milliseconds(5))
         try await withServer(state: state, registry: registry) { client, _ in
             let response = try await client.get("/metrics")

@@ -1,4 +1,5 @@
 import HealthServer
+import Observability
 import Prometheus
 import Testing
 
@@ -50,7 +51,7 @@ struct HealthStateTests {
     @Test("reasons are redacted and kept on one line")
     func reasonsRedacted() {
         let redactor = LogRedactor(secrets: ["s3cr3t-KEY"])
-        let state = HealthState(redactor: redactor)
+        let state = HealthState(redact: { redactor.redact($0) })
         state.reportConfigError("signature mismatch for secret s3cr3t-KEY\r\nretrying")
         let reason = state.snapshot().configError
         #expect(reason == "signature mismatch for secret *** retrying")
@@ -59,7 +60,8 @@ struct HealthStateTests {
     @Test("readiness and config-error gauges follow the state")
     func gaugesFollow() {
         let registry = PrometheusCollectorRegistry()
-        let state = HealthState(metrics: SinkMetrics(registry: registry))
+        let metrics = SinkMetrics(registry: registry)
+        let state = HealthState(onChange: { ready, configError in metrics.setHealth(ready: ready, configError: configError) })
         #expect(registry.emitToString().contains("kafka_oss_sink_ready 0"))
         state.markOSSReachable()
         state.markGroupJoined(assignedPartitions: 2)

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaBridge
 import Logging
+@_exported import SinkTesting
 import Testing
 
 /// A unique name per test run, so tests never share topics or groups.
@@ -12,16 +13,6 @@ func testLogger(_ label: String = "kafka-bridge-test") -> Logger {
     var logger = Logger(label: label)
     logger.logLevel = ProcessInfo.processInfo.environment["KAFKA_BRIDGE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
     return logger
-}
-
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
 }
 
 /// Records everything the consumer delivers. Optional hooks run on the poll thread.
@@ -54,7 +45,8 @@ final class RecordingDelegate: KafkaConsumerDelegate, @unchecked Sendable {
 
     var snapshot: Received { lock.withLock { received } }
 
-    func consumer(_ control: KafkaConsumerControl, didReceive batch: KafkaRecordBatch) {
+    func consumer(_ control: KafkaConsumerControl, didReceive messages: KafkaMessageBatch) {
+        let batch = messages.copied()
         lock.withLock {
             received.batches += 1
             for record in batch.records {

@@ -1,9 +1,10 @@
 import NIOCore
 import OSSClient
 import OSSSigning
+import SinkTesting
 import Testing
 
-@Suite("appendExactlyOnce: outcome classification per design.md section 5")
+@Suite("appendExactlyOnce: outcome classification per the append outcomes of docs/architecture.md")
 struct AppendOutcomeTests {
     let first = Array("first-chunk|".utf8)
     let second = Array("second-chunk|".utf8)
@@ -204,7 +205,8 @@ struct AppendOutcomeTests {
             let task = Task {
                 await client.appendExactlyOnce(key: "k", position: 0, data: ByteBuffer(bytes: Array("abc".utf8)), previousCRC: 0)
             }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancelled once the request reached the server (the reply is held for 5 s).
+            #expect(await eventually { !server.requests.isEmpty })
             task.cancel()
             return await task.value
         }

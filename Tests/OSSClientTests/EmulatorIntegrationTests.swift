@@ -218,7 +218,7 @@ struct EmulatorIntegrationTests {
 
     @Test("Missing bucket: one line naming the bucket and oss.bucket")
     func missingBucket() async throws {
-        try await withEmulator(bucket: "no-such-bucket") { client, _ in
+        _ = try await withEmulator(bucket: "no-such-bucket") { client, _ in
             await #expect {
                 _ = try await client.getBucketInfo()
             } throws: { error in

@@ -1,5 +1,6 @@
 import Foundation
 import OSSSigning
+import SinkTesting
 import Testing
 
 @Suite("CRC-64/XZ")

@@ -1,5 +1,6 @@
 import Foundation
 import OSSSigning
+import SinkTesting
 import Testing
 
 @Suite("RFC 1123 and ISO 8601 basic dates")

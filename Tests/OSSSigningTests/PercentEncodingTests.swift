@@ -1,4 +1,5 @@
 import OSSSigning
+import SinkTesting
 import Testing
 
 @Suite("RFC 3986 percent-encoding")

@@ -1,5 +1,6 @@
 import Foundation
 import OSSSigning
+import SinkTesting
 import Testing
 
 /// Compares our V4 and V1 Authorization headers (and, for cases with unique query names, V4 and V1 presigned

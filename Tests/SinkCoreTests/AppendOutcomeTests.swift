@@ -1,9 +1,9 @@
-import OSSChecksum
 import Foundation
-import Testing
+import OSSChecksum
 @testable import SinkCore
+import Testing
 
-/// design.md section 5, "Append outcomes": one test per row.
+/// docs/architecture.md, "Append outcomes": one test per row.
 @Suite struct AppendOutcomeTests {
     /// A partition with one successful append [0..2] (committed 3) and the next append [3..5] in flight.
     func secondAppendInFlight() throws -> (Harness, first: AppendRequest, second: AppendRequest) {

@@ -1,9 +1,9 @@
-import OSSChecksum
 import Foundation
-import Testing
+import OSSChecksum
 @testable import SinkCore
+import Testing
 
-/// design.md section 5, "Recovery": one test per row, plus the no-commit cases.
+/// docs/architecture.md, "Recovery": one test per row, plus the no-commit cases.
 @Suite struct RecoveryTests {
     let key = "events/0/events+0+00000000000000000000.jsonl"
 

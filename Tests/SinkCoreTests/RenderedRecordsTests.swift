@@ -1,5 +1,6 @@
-import Testing
 @testable import SinkCore
+import SinkTesting
+import Testing
 
 let rawRenderer = RecordRenderer(format: .raw(delimiter: [0x0A]))
 
@@ -100,7 +101,7 @@ func filled(_ range: ClosedRange<Int64>, size: Int) -> RenderedRecords {
     /// Random appends, cuts, drops and put-backs against a plain list of records.
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func randomOperationsKeepEveryRecordsBytesOffsetAndTime(seed: UInt64) {
-        var rng = SeededRandom(state: seed)
+        var rng = SplitMix64(seed: seed)
         var buffer = RenderedRecords()
         var model: [(offset: Int64, bytes: [UInt8])] = []
         var next: Int64 = 0

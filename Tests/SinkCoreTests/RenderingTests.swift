@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import SinkCore
+import SinkTesting
+import Testing
 
 @Suite struct RenderingTests {
     let jsonl = RecordRenderer(format: .jsonl(valueAsJSON: false))
@@ -181,7 +182,7 @@ import Testing
     /// Random byte strings (biased towards escapes, quotes and multi-byte sequences) either round-trip through a
     /// JSON parser as the same text, or are invalid UTF-8 and round-trip through the base64 marker.
     @Test func randomBytesRoundTrip() throws {
-        var rng = SeededRandom(state: 42)
+        var rng = SplitMix64(seed: 42)
         let alphabet: [[UInt8]] = [[0x22], [0x5C], [0x0A], [0x00], [0x1F], [0x7F], Array("abcdefgh".utf8), Array("é".utf8),
                                    Array("中".utf8), Array("😀".utf8), [0xFF], [0xC3], [0xED, 0xA0, 0x80], Array("/ <>".utf8)]
         let renderer = RecordRenderer(format: .jsonl(valueAsJSON: false))

@@ -1,19 +1,9 @@
-import OSSChecksum
 import Foundation
-import Testing
+import OSSChecksum
 @testable import SinkCore
+import SinkTesting
+import Testing
 
-/// Deterministic pseudo-random numbers (SplitMix64).
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Kafka (a log per partition, committed offsets) + `FakeOSS` + a sink that can crash and restart.
 struct Simulation {
@@ -23,7 +13,7 @@ struct Simulation {
     var committed: [TopicPartition: CommittedOffset] = [:]
     var position: [TopicPartition: Int64] = [:]
     var h: Harness
-    var rng: SeededRandom
+    var rng: SplitMix64
     /// Probability that an append is applied and the process dies before seeing the response.
     var crashAfterAppend = 0.0
     /// Probability that an applied append's response is lost (the client reports a transient failure).
@@ -38,7 +28,7 @@ struct Simulation {
     init(settings: SinkSettings, partitions: [TopicPartition], recordsPerPartition: Int, seed: UInt64) {
         self.settings = settings
         self.partitions = partitions
-        rng = SeededRandom(state: seed)
+        rng = SplitMix64(seed: seed)
         h = Harness(settings)
         for tp in partitions {
             log[tp] = (0..<recordsPerPartition).map { i in
@@ -51,7 +41,7 @@ struct Simulation {
         }
     }
 
-    func chance(_ p: Double, _ rng: inout SeededRandom) -> Bool { Double(rng.next() % 1_000_000) / 1_000_000 < p }
+    func chance(_ p: Double, _ rng: inout SplitMix64) -> Bool { Double(rng.next() % 1_000_000) / 1_000_000 < p }
 
     mutating func start() {
         let clock = h.clock

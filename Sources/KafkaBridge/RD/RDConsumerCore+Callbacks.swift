@@ -1,6 +1,7 @@
 internal import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 // C callbacks. librdkafka calls them from the poll thread (they are served by rd_kafka_consumer_poll
 // on the consumer queue, to which the main queue is forwarded), except the log callback.

@@ -1,6 +1,7 @@
 internal import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 // Operations on the handle. All run on the poll thread (through `submit` or from a delegate callback).
 

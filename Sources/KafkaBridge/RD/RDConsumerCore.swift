@@ -1,6 +1,7 @@
 internal import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// Owns one consumer `rd_kafka_t` and the thread that polls it.
 ///
@@ -31,7 +32,8 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
     var assigning: (list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, pauses: [KafkaTopicPartition])?
 
     // Shared.
-    struct Shared {
+    /// Guarded by `shared`'s lock: the closures and the thread id never leave it unguarded.
+    struct Shared: @unchecked Sendable {
         var commands: [Command] = []
         var closeRequested: (finalCommit: [KafkaCommitOffset], deadline: Duration, done: (KafkaError?) -> Void)?
         var closed = false
@@ -42,7 +44,7 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         var lag: [KafkaTopicPartition: Int64] = [:]
         var fatalError: KafkaError?
     }
-    let shared = Locked(Shared())
+    let shared = Mutex(Shared())
     /// Wakes broker threads that stopped fetching; stopped before the handle is destroyed.
     var fetchWaker: RDFetchWaker?
 
@@ -76,8 +78,7 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
         }
         self.rk = rk
         self.queue = rd_kafka_queue_get_consumer(rk)
-        let shared = self.shared
-        fetchWaker = RDFetchWaker(rk: rk, logger: logger) { shared.withLock { $0.assignment } }
+        fetchWaker = RDFetchWaker(rk: rk, logger: logger) { [weak self] in self?.shared.withLock { $0.assignment } ?? [] }
         pending.reserveCapacity(configuration.maxBatchRecords)
     }
 

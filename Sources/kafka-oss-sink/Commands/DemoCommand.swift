@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
-import HealthServer
 import KafkaBridge
+import LocalStack
 import Logging
+import Observability
 import OSSEmulator
 import OSSSigning
-import ServiceLifecycle
+import SinkApp
 import SinkConfig
 import SinkService
+import Synchronization
 import UnixSignals
 
 struct DemoCommand: AsyncParsableCommand {
@@ -61,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             await demo.stop()
             let message = (error as? DemoFailure)?.description ?? "\(error)"
-            FileHandleStderr.write("error: \(demo.redact(message))\n")
+            StandardError.write("error: \(demo.redact(message))\n")
             throw ExitCode(interrupts.interrupted ? 130 : 1)
         }
     }
@@ -71,8 +73,7 @@ struct DemoCommand: AsyncParsableCommand {
 struct DemoRun {
     let options: DemoCommand
     let interrupts: DemoInterrupts
-    private var cluster: MockKafkaCluster?
-    private var emulator: OSSEmulatorServer?
+    private var stack: SinkStack?
     private var secrets: Set<String> = []
     private var logger = Logger(label: "demo")
 
@@ -95,10 +96,8 @@ struct DemoRun {
     }
 
     mutating func stop() async {
-        if let emulator { await emulator.shutdown() }
-        cluster?.shutdown()
-        emulator = nil
-        cluster = nil
+        await stack?.shutdown()
+        stack = nil
     }
 
     mutating func run() async throws {
@@ -130,32 +129,32 @@ struct DemoRun {
         } catch {
             throw DemoFailure("cannot create \(storeDir): \(error.localizedDescription); choose another --data-dir")
         }
-        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
-        self.cluster = cluster
-        try cluster.createTopic(topic, partitions: options.partitions)
-        let emulator: OSSEmulatorServer
+        let stack: SinkStack
         do {
-            emulator = try OSSEmulatorServer(configuration: OSSEmulatorConfiguration(
-                buckets: [bucket], credentials: [OSSCredentials(accessKeyId: keyID, accessKeySecret: keySecret)],
-                storage: .directory(storeDir), faultAdminEnabled: false, logger: logger))
+            stack = try await SinkStack(
+                bucket: bucket, credentials: OSSCredentials(accessKeyId: keyID, accessKeySecret: keySecret),
+                storage: .directory(storeDir), faultAdminEnabled: false, logger: logger)
         } catch {
-            throw DemoFailure("cannot open the emulator's store in \(storeDir): \(error); remove that directory and retry")
+            throw DemoFailure("cannot start the local stack with the emulator's store in \(storeDir): \(error); remove that directory and retry")
         }
+        self.stack = stack
+        let cluster = stack.cluster
+        let emulator = stack.emulator
+        try cluster.createTopic(topic, partitions: options.partitions)
         let leftovers = emulator.store.list(bucket: bucket)
         for record in leftovers { _ = try await emulator.store.delete(bucket: bucket, key: record.key) }
-        let endpoint = try await emulator.start()
-        self.emulator = emulator
+        let endpoint = stack.endpoint
         let port = emulator.port ?? 0
 
         let loaded = try source.parse(bootstrapServers: cluster.bootstrapServers, endpoint: endpoint)
         var configuration = loaded.configuration
         // The mock coordinator rebalances within the members' session timeout: keep it short (unless the config
-        // sets it) so the short-lived offset reader and a second sink run join within seconds.
+        // sets it) so a second sink run joins within seconds.
         for (name, value) in Self.fastGroupProperties where configuration.kafka.properties[name] == nil {
             configuration.kafka.properties[name] = value
         }
         for warning in loaded.warnings {
-            FileHandleStderr.write("warning: \(warning)\n")
+            StandardError.write("warning: \(warning)\n")
         }
         let ossConfigPath = dataDir + "/demo-oss.yaml"
         do {
@@ -199,8 +198,7 @@ struct DemoRun {
         if interrupts.interrupted { throw DemoFailure("interrupted; the sink was stopped gracefully") }
         say("  archive  \(count) records in \(seconds(since: sinkStart)); sink stopped gracefully")
 
-        try await report(reader: reader, topic: topic, group: group, bootstrapServers: cluster.bootstrapServers,
-                         expected: count)
+        try await report(reader: reader, stack: stack, topic: topic, group: group, expected: count)
         say("")
         say("Look at the data (the emulator serves \(storeDir) again; `oss` reads \(ossConfigPath)):")
         let secretHint = keySecret == Self.demoAccessKeySecret ? keySecret : "\"$DEMO_ACCESS_KEY_SECRET\""
@@ -215,12 +213,11 @@ struct DemoRun {
 
         if options.keepRunning {
             try await keepRunning(configuration, generator: generator, producer: producer, reader: reader,
-                                  topic: topic, group: group, produced: count, bootstrapServers: cluster.bootstrapServers,
-                                  endpoint: endpoint, bucket: bucket)
+                                  stack: stack, topic: topic, group: group, produced: count)
         }
     }
 
-    /// Runs the sink in a ServiceGroup until `done` holds (checked every 200 ms), then stops it gracefully.
+    /// Runs the sink until `done` holds (checked every 200 ms), then stops it gracefully.
     /// - Throws: when the sink stops on its own with an error, or `done` never held within `--timeout`.
     private func runSink(
         _ configuration: SinkConfiguration,
@@ -228,46 +225,41 @@ struct DemoRun {
         until done: @escaping @Sendable () async throws -> Bool,
         onTimeout: @escaping @Sendable () async -> String
     ) async throws {
-        let service = SinkService(configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
-        let exited = DemoFlag()
-        let task = Task {
-            defer { exited.set() }
-            try await group.run()
-        }
-        let deadline = ContinuousClock.now + (timeout ?? .seconds(options.timeout))
-        var finished = false
-        var failure: (any Error)?
-        while !exited.isSet {
-            do {
-                finished = try await done()
-            } catch {
-                failure = error
-                break
-            }
-            if finished || ContinuousClock.now >= deadline { break }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        let exitedEarly = exited.isSet
-        await group.triggerGracefulShutdown()
+        let serviceConfiguration = try SinkServiceConfiguration(configuration)
+        let outcome: (finished: Bool, exitedEarly: Bool)
         do {
-            try await task.value
+            outcome = try await withSink(serviceConfiguration, logger: logger) { running in
+                var finished = false
+                do {
+                    try await eventually(timeout: timeout ?? .seconds(options.timeout), poll: .milliseconds(200)) {
+                        finished = try await done()
+                        return finished || running.hasExited
+                    }
+                } catch {
+                    throw DemoCheckFailure(error: error)
+                }
+                return (finished, running.hasExited && !finished)
+            }
+        } catch let failure as DemoCheckFailure {
+            throw failure.error
         } catch {
             throw DemoFailure("the sink stopped with an error: \(error)")
         }
-        if let failure { throw failure }
-        if !finished {
-            if exitedEarly && !interrupts.interrupted { throw DemoFailure("the sink stopped before every record was archived") }
+        if !outcome.finished {
+            if outcome.exitedEarly && !interrupts.interrupted { throw DemoFailure("the sink stopped before every record was archived") }
             if !interrupts.interrupted { throw DemoFailure(await onTimeout()) }
         }
     }
 
     /// Prints the per-partition tables and checks that objects and committed offsets agree with `expected`.
-    private func report(reader: DemoArchiveReader, topic: String, group: String, bootstrapServers: String,
-                        expected: Int) async throws {
+    private func report(reader: DemoArchiveReader, stack: SinkStack, topic: String, group: String, expected: Int) async throws {
         let objects = try await reader.objects()
-        let committed = try await demoCommittedOffsets(
-            bootstrapServers: bootstrapServers, group: group, topic: topic, partitions: options.partitions, logger: logger)
+        let committed: [Int32: KafkaCommittedOffset]
+        do {
+            committed = try await stack.committed(group: group, topic: topic, partitions: options.partitions)
+        } catch {
+            throw DemoFailure("cannot read the committed offsets of group \(group): \(error)")
+        }
         var problems: [String] = []
         var rows: [[String]] = [["PARTITION", "RECORDS", "OFFSETS", "BYTES", "CRC-64", "OBJECT"]]
         var commitRows: [[String]] = [["PARTITION", "COMMITTED", "METADATA"]]
@@ -307,13 +299,12 @@ struct DemoRun {
     /// every 10 s, and on Ctrl-C a final drain, graceful stop and report.
     private func keepRunning(
         _ configuration: SinkConfiguration, generator: DemoEventGenerator, producer: KafkaTestProducer,
-        reader: DemoArchiveReader, topic: String, group: String, produced: Int, bootstrapServers: String,
-        endpoint: String, bucket: String
+        reader: DemoArchiveReader, stack: SinkStack, topic: String, group: String, produced: Int
     ) async throws {
         say("")
         say("The stack keeps running (Ctrl-C to stop):")
-        say("  bootstrap servers  \(bootstrapServers)   (topic \(topic))")
-        say("  oss endpoint       \(endpoint)   (bucket \(bucket), path-style)")
+        say("  bootstrap servers  \(stack.cluster.bootstrapServers)   (topic \(topic))")
+        say("  oss endpoint       \(stack.endpoint)   (bucket \(stack.bucket), path-style)")
         say("  producing \(Self.producedPerTrickle) events/s; a status line every 10 s")
         let total = DemoCounter(produced)
         let trickle = Task { [logger] in
@@ -360,8 +351,7 @@ struct DemoRun {
         trickle.cancel()
         say("")
         say("sink stopped gracefully; the archive now:")
-        try await report(reader: reader, topic: topic, group: group, bootstrapServers: bootstrapServers,
-                         expected: total.value)
+        try await report(reader: reader, stack: stack, topic: topic, group: group, expected: total.value)
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> String {
@@ -405,7 +395,7 @@ final class DemoInterrupts: Sendable {
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         for await _ in signals {
             if flag.isSet {
-                FileHandleStderr.write("second interrupt: exiting at once\n")
+                StandardError.write("second interrupt: exiting at once\n")
                 Foundation.exit(130)
             }
             flag.set()
@@ -433,17 +423,20 @@ actor DemoDrain {
     }
 }
 
-final class DemoFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+final class DemoFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
-final class DemoCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Int
-    init(_ value: Int) { current = value }
-    var value: Int { lock.withLock { current } }
-    func add(_ n: Int) { lock.withLock { current += n } }
+final class DemoCounter: Sendable {
+    private let current: Mutex<Int>
+    init(_ value: Int) { current = Mutex(value) }
+    var value: Int { current.withLock { $0 } }
+    func add(_ n: Int) { current.withLock { $0 += n } }
+}
+
+/// An error of the demo's own check (not the sink's), passed through ``DemoRun/runSink`` unchanged.
+struct DemoCheckFailure: Error {
+    var error: any Error
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OSSEmulator
 import OSSSigning
+import SinkApp
 
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,17 +76,17 @@ struct EmulatorCommand: AsyncParsableCommand {
                 faultAdminEnabled: !disableFaultAdmin
             ))
         } catch {
-            FileHandleStderr.write("error: cannot open the emulator store: \(error)\n")
+            StandardError.write("error: cannot open the emulator store: \(error)\n")
             throw ExitCode(1)
         }
         let store = dataDir.map { "directory \($0)" } ?? "memory"
         do {
             try await server.run { endpoint in
                 FileHandle.standardOutput.write(Data("endpoint: \(endpoint)\n".utf8))
-                FileHandleStderr.write("OSS emulator listening on \(endpoint) (store: \(store), buckets: \(buckets.joined(separator: ", ")), access key id: \(accessKeyId))\n")
+                StandardError.write("OSS emulator listening on \(endpoint) (store: \(store), buckets: \(buckets.joined(separator: ", ")), access key id: \(accessKeyId))\n")
             }
         } catch {
-            FileHandleStderr.write("error: OSS emulator on \(host):\(port) stopped: \(error)\n")
+            StandardError.write("error: OSS emulator on \(host):\(port) stopped: \(error)\n")
             throw ExitCode(1)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import KafkaBridge
 import Logging
+import SinkApp
 
 #if canImport(Glibc)
 import Glibc
@@ -59,12 +60,12 @@ struct MockKafkaCommand: AsyncParsableCommand {
         for spec in topic {
             let (name, partitions) = try Self.parseTopic(spec)
             try cluster.createTopic(name, partitions: partitions)
-            FileHandleStderr.write("created topic \(name) with \(partitions) partition(s)\n")
+            StandardError.write("created topic \(name) with \(partitions) partition(s)\n")
         }
         MockKafkaControl.writeStdout("bootstrap: \(cluster.bootstrapServers)\n")
         if control == "stdin" { MockKafkaControl(cluster: cluster).startReadingStandardInput() }
         let signal = await Self.waitForTermination()
-        FileHandleStderr.write("received \(signal), shutting down the mock cluster\n")
+        StandardError.write("received \(signal), shutting down the mock cluster\n")
         cluster.shutdown()
     }
 

@@ -5,7 +5,7 @@ import Glibc
 import Foundation
 import OSSClient
 import SinkConfig
-import SinkService
+import SinkApp
 
 struct OSSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,7 +74,7 @@ struct OSSCommandContext {
         for secret in secrets where secret.count >= 4 {
             line = line.replacingOccurrences(of: secret, with: "***")
         }
-        FileHandleStderr.write("error: \(line)\n")
+        StandardError.write("error: \(line)\n")
         Foundation.exit(1)
     }
 

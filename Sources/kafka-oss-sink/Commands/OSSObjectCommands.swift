@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import OSSClient
 import OSSSigning
+import SinkApp
 
 struct OSSListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +39,7 @@ struct OSSListCommand: AsyncParsableCommand {
                 }
                 writeOutput(Array(lines.utf8))
             }
-            FileHandleStderr.write("\(objects) object\(objects == 1 ? "" : "s"), \(bytes) bytes under \(context.url(prefix))\n")
+            StandardError.write("\(objects) object\(objects == 1 ? "" : "s"), \(bytes) bytes under \(context.url(prefix))\n")
         }
     }
 }
@@ -239,7 +240,7 @@ struct OSSRemoveCommand: AsyncParsableCommand {
     func run() async throws {
         try await OSSCommandContext.run(config: options.config) { context in
             try await context.client.deleteObject(key: key)
-            FileHandleStderr.write("deleted \(context.url(key))\n")
+            StandardError.write("deleted \(context.url(key))\n")
         }
     }
 }

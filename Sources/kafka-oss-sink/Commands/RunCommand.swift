@@ -1,11 +1,5 @@
 import ArgumentParser
-import HealthServer
-import KafkaBridge
-import Logging
-import ServiceLifecycle
-import SinkConfig
-import SinkService
-import UnixSignals
+import SinkApp
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,36 +18,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try loadConfigurationOrExit(path: config)
-        let configuration = loaded.configuration
-        let redactor = LogRedactor(secrets: loaded.secrets)
-        SinkLogging.bootstrap(
-            level: Logger.Level(rawValue: configuration.log.level.rawValue) ?? .info,
-            format: SinkLogFormat(rawValue: configuration.log.format.rawValue) ?? .text,
-            redactor: redactor)
-        let logger = Logger(label: "kafka-oss-sink")
-
-        let registry = MetricsBootstrap.bootstrapPrometheus()
-        let metrics = SinkMetrics(registry: registry)
-        metrics.setBuildInfo(version: KafkaOSSSink.version, librdkafkaVersion: Librdkafka.versionString)
-        let health = HealthState(metrics: metrics, redactor: redactor)
-        let healthServer = HealthServer(
-            host: configuration.server.host, port: configuration.server.port, state: health, registry: registry,
-            logger: logger)
-        AllocatorSettings.fit(maxBufferedBytes: configuration.sink.maxBufferedBytes)
-        let service = SinkService(configuration: configuration, logger: logger, metrics: metrics, health: health)
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: healthServer, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
         do {
-            try await group.run()
+            try await SinkApplication(loaded: loaded, version: KafkaOSSSink.version).run()
         } catch {
-            logger.critical("sink stopped with an error: \(error)")
             throw ExitCode(1)
         }
     }

@@ -1,8 +1,11 @@
+import ArchiveReading
 import ArgumentParser
 import Foundation
+import KafkaBridge
 import OSSClient
+import SinkApp
 import SinkConfig
-import SinkService
+import SinkCore
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,9 +64,10 @@ struct VerifyCommand: AsyncParsableCommand {
             partition: partition, checkCRC: !noCrc, concurrency: jobs)
         let verifier: ArchiveVerifier
         do {
-            verifier = try ArchiveVerifier(
-                configuration: configuration, archive: OSSArchiveReader(client: client),
-                commits: noCommits ? nil : KafkaCommitReader(configuration: configuration), options: options)
+            verifier = ArchiveVerifier(
+                settings: try SinkSettings(configuration), archive: OSSArchiveReader(client: client),
+                commits: noCommits ? nil : KafkaCommitReader(configuration: KafkaConsumerConfiguration(configuration)),
+                options: options)
         } catch {
             try? await client.shutdown()
             fail("\(config): sink: \(error)", secrets: loaded.secrets, status: 2)
@@ -94,7 +98,7 @@ struct VerifyCommand: AsyncParsableCommand {
     /// Prints `error: <one line>` on stderr (secrets masked) and exits with `status`.
     func fail(_ message: String, secrets: Set<String>, status: Int32) -> Never {
         let line = Self.scrub(message.replacingOccurrences(of: "\n", with: " "), secrets: secrets)
-        FileHandleStderr.write("error: \(line)\n")
+        StandardError.write("error: \(line)\n")
         Foundation.exit(status)
     }
 }

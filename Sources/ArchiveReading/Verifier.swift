@@ -1,0 +1,227 @@
+import Foundation
+public import SinkCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Walks the archived segments of each selected partition and checks them against what the sink writes (README, Guarantees):
+///
+/// - segments, ordered by the first offset their key names, continue each other: the next segment's first
+///   offset is the previous segment's last offset + 1 (no gap, no overlap);
+/// - each object is appendable and, unless ``VerifyOptions/checkCRC`` is off, its CRC-64 computed over a full
+///   streaming read equals the CRC the store reports; during that read every jsonl record's offset is checked to
+///   follow the previous one and the first to equal the key's offset;
+/// - the group's committed offset is the last segment's last offset + 1 and its metadata names the last
+///   segment's key, length and CRC-64.
+///
+/// What it reads: one listing per topic, one HEAD per object, the last record of each jsonl object from a tail
+/// range (64 KiB first, doubled while the last line does not fit), and with the CRC check each object in full
+/// (in ``VerifyOptions/readChunk`` ranges, so memory stays bounded). Compressed objects: the last gzip member /
+/// zstd frame is found in the tail (the window doubles while none decodes); during the CRC read, objects up to
+/// ``VerifyOptions/decompressWholeLimit`` are decompressed whole to check every record (the trade-off: larger
+/// compressed objects get the CRC check and their last record from the tail, not a record-by-record check,
+/// so memory stays bounded). Raw objects carry no
+/// offsets: only key order, CRC-64, appendability and the commit metadata are checked, which the report notes.
+///
+/// - Important: run it while the sink is stopped or idle. A running sink appends beyond its last commit, which
+///   shows up as a commit that does not match the last segment.
+public struct ArchiveVerifier: Sendable {
+    public let settings: SinkSettings
+    public let pattern: SegmentKeyPattern
+    public let archive: any ArchiveReader
+    /// `nil`: commits are not checked and partitions come from the archived keys only.
+    public let commits: (any CommitReader)?
+    public let options: VerifyOptions
+
+    public init(settings: SinkSettings, archive: any ArchiveReader, commits: (any CommitReader)?, options: VerifyOptions) {
+        self.settings = settings
+        self.pattern = SegmentKeyPattern(template: settings.keyTemplate, prefix: settings.keyPrefix, ext: settings.fileExtension)
+        self.archive = archive
+        self.commits = commits
+        self.options = options
+    }
+
+    var carriesOffsets: Bool {
+        if case .jsonl = settings.format { true } else { false }
+    }
+
+    /// Verifies every selected partition.
+    /// - Throws: when the archive cannot be listed (nothing can be verified then).
+    public func run() async throws -> VerifyReport {
+        var report = VerifyReport(partitions: [], globalProblems: [], notes: [])
+        if !carriesOffsets {
+            report.notes.append("format raw: objects carry no offsets, so gaps and overlaps are checked from the first offsets in the keys only; CRC-64, appendability and the commit metadata are checked in full")
+        }
+        if !options.checkCRC {
+            report.notes.append("--no-crc: objects were not read in full; CRC-64 and the offsets inside each object were not checked")
+        }
+
+        var cluster: [String: [Int32]]?
+        var commits = self.commits
+        if let reader = commits {
+            do {
+                cluster = try await reader.topicPartitions()
+            } catch {
+                // The same cluster would not answer for commits either: report once and skip them.
+                report.globalProblems.append(VerifyProblem(.commitsUnavailable, nil,
+                    "could not read the topics from Kafka (\(error)); partitions come from the archived keys only and commits were not checked (--no-commits skips Kafka)"))
+                commits = nil
+            }
+        }
+
+        let names = options.topics.filter { !$0.hasPrefix("^") }
+        let regexes = options.topics.filter { $0.hasPrefix("^") }
+        var topics = Set(names)
+        if !regexes.isEmpty {
+            var candidates = Set(cluster?.keys.map { $0 } ?? [])
+            for object in try await archive.list(prefix: pattern.listingPrefix(topic: nil)) {
+                if let parsed = pattern.parse(object.key) { candidates.insert(parsed.topic) }
+            }
+            topics.formUnion(candidates.filter { topic in regexes.contains { Self.matches(topic, pattern: $0) } })
+        }
+
+        var segmentsByPartition: [VerifyPartitionID: [(ArchivedObject, SegmentKeyPattern.Parsed)]] = [:]
+        var ignored: [String] = []
+        for topic in topics.sorted() {
+            let prefix = pattern.listingPrefix(topic: topic, partition: options.partition)
+            for object in try await archive.list(prefix: prefix) {
+                guard let parsed = pattern.parse(object.key) else {
+                    ignored.append(object.key)
+                    continue
+                }
+                guard parsed.topic == topic, options.partition == nil || parsed.partition == options.partition else { continue }
+                segmentsByPartition[VerifyPartitionID(topic: topic, partition: parsed.partition), default: []]
+                    .append((object, parsed))
+            }
+            for partition in cluster?[topic] ?? [] where options.partition == nil || partition == options.partition {
+                segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition), default: []] += []
+            }
+        }
+        if !ignored.isEmpty {
+            let shown = ignored.prefix(5).joined(separator: ", ")
+            report.notes.append("ignored \(ignored.count) object(s) whose keys the key template does not produce: \(shown)\(ignored.count > 5 ? ", …" : "")")
+        }
+
+        var committed: [VerifyPartitionID: VerifyCommit]?
+        if let commits, !segmentsByPartition.isEmpty {
+            do {
+                committed = try await commits.committed(segmentsByPartition.keys.sorted())
+            } catch {
+                report.globalProblems.append(VerifyProblem(.commitsUnavailable, nil,
+                    "could not read the group's committed offsets (\(error)); commits were not checked"))
+            }
+        }
+
+        // Partitions are verified concurrently (at most `options.concurrency` at a time), segments of one
+        // partition in order; the report lists partitions sorted.
+        let ids = segmentsByPartition.keys.sorted()
+        var results: [VerifyPartitionID: PartitionVerification] = [:]
+        await withTaskGroup(of: PartitionVerification.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < ids.count else { return }
+                let id = ids[next]
+                next += 1
+                let segments = segmentsByPartition[id]!.sorted {
+                    ($0.1.firstOffset, $0.1.suffix, $0.0.key) < ($1.1.firstOffset, $1.1.suffix, $1.0.key)
+                }
+                let commit = committed.map { $0[id] ?? VerifyCommit(offset: nil, metadata: "") }
+                group.addTask { await self.verifyPartition(id, segments: segments, commit: commit) }
+            }
+            for _ in 0..<options.concurrency { startNext() }
+            while let done = await group.next() {
+                results[done.id] = done
+                startNext()
+            }
+        }
+        report.partitions = ids.compactMap { results[$0] }
+        return report
+    }
+
+    /// POSIX extended regular expression match, as librdkafka matches topic patterns.
+    static func matches(_ topic: String, pattern: String) -> Bool {
+        var regex = regex_t()
+        guard regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB) == 0 else { return false }
+        defer { regfree(&regex) }
+        return regexec(&regex, topic, 0, nil, 0) == 0
+    }
+
+    func verifyPartition(
+        _ id: VerifyPartitionID, segments: [(ArchivedObject, SegmentKeyPattern.Parsed)], commit: VerifyCommit?
+    ) async -> PartitionVerification {
+        var result = PartitionVerification(id: id, segments: [], commit: commit, problems: [])
+        for (object, parsed) in segments {
+            let (segment, problems) = await verifySegment(id, key: object.key, parsed: parsed, listedSize: object.size)
+            result.segments.append(segment)
+            result.problems += problems
+        }
+        result.problems += continuityProblems(id, result.segments)
+        if let commit {
+            result.problems += commitProblems(id, result.segments, commit)
+        }
+        return result
+    }
+
+    func continuityProblems(_ id: VerifyPartitionID, _ segments: [VerifiedSegment]) -> [VerifyProblem] {
+        var problems: [VerifyProblem] = []
+        for (previous, next) in zip(segments, segments.dropFirst()) {
+            guard let last = previous.lastOffset else {
+                if next.firstOffset <= previous.firstOffset {
+                    problems.append(VerifyProblem(.overlap, id, key: next.key,
+                        "starts at offset \(next.firstOffset) like \(previous.key): both hold offset \(next.firstOffset)"))
+                }
+                continue
+            }
+            if next.firstOffset > last + 1 {
+                problems.append(VerifyProblem(.gap, id, key: next.key,
+                    "offsets \(last + 1)..\(next.firstOffset - 1) are missing: \(previous.key) ends at \(last) and \(next.key) starts at \(next.firstOffset)"))
+            } else if next.firstOffset <= last {
+                let end = min(last, next.lastOffset ?? last)
+                problems.append(VerifyProblem(.overlap, id, key: next.key,
+                    "offsets \(next.firstOffset)..\(end) are archived twice: \(previous.key) ends at \(last) and \(next.key) starts at \(next.firstOffset)"))
+            }
+        }
+        return problems
+    }
+
+    func commitProblems(_ id: VerifyPartitionID, _ segments: [VerifiedSegment], _ commit: VerifyCommit) -> [VerifyProblem] {
+        guard let offset = commit.offset else {
+            if let last = segments.last {
+                return [VerifyProblem(.missingCommit, id,
+                    "the group has no committed offset but \(segments.count) segment(s) are archived, the last \(last.key)")]
+            }
+            return []
+        }
+        guard let last = segments.last else {
+            return [VerifyProblem(.commitOffsetMismatch, id,
+                "the group committed offset \(offset) (metadata \"\(commit.metadata)\") but no segment is archived for the partition")]
+        }
+        var problems: [VerifyProblem] = []
+        if let lastOffset = last.lastOffset {
+            if offset != lastOffset + 1 {
+                problems.append(VerifyProblem(.commitOffsetMismatch, id, key: last.key,
+                    "committed offset \(offset), but the last segment ends at offset \(lastOffset) (expected commit \(lastOffset + 1))"))
+            }
+        } else if !carriesOffsets, offset <= last.firstOffset {
+            problems.append(VerifyProblem(.commitOffsetMismatch, id, key: last.key,
+                "committed offset \(offset) is not past the last segment's first offset \(last.firstOffset)"))
+        }
+        guard let metadata = CommitMetadata.parse(commit.metadata) else {
+            problems.append(VerifyProblem(.commitMetadataUnparseable, id,
+                "the committed metadata \"\(commit.metadata)\" is not \"v1 key=<key> pos=<length> crc=<crc64>\""))
+            return problems
+        }
+        var differences: [String] = []
+        if metadata.key != last.key { differences.append("key \(metadata.key) (last segment: \(last.key))") }
+        if UInt64(metadata.position) != last.bytes { differences.append("pos \(metadata.position) (object length: \(last.bytes))") }
+        if let crc = last.crc64, metadata.crc64 != crc { differences.append("crc \(metadata.crc64) (object CRC-64: \(crc))") }
+        if !differences.isEmpty {
+            problems.append(VerifyProblem(.commitMetadataMismatch, id, key: last.key,
+                "the committed metadata names " + differences.joined(separator: ", ")))
+        }
+        return problems
+    }
+}

@@ -1,0 +1,60 @@
+public import Foundation
+
+/// An executable of this package built by `swift build` (`kafka-oss-sink`, `kafka-oss-sink-bench`), run in a
+/// subprocess the way a user runs it.
+public enum CLIProcess {
+    /// The executable `name` built next to the test bundle (the same build directory), or under `.build/debug`.
+    /// - Throws: ``CLIProcessError`` naming where it looked when it is not built.
+    public static func binaryURL(_ name: String = "kafka-oss-sink") throws -> URL {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name),
+            Bundle.main.bundleURL.appendingPathComponent(name),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/\(name)"),
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CLIProcessError(description: "build \(name) first: swift build (looked in \(candidates.map(\.path)))")
+        }
+        return found
+    }
+
+    /// Runs the executable `binary` with `arguments` in `directory`; returns the exit status, stdout and stderr.
+    /// Both pipes are read to the end before waiting, so a full pipe never blocks the child.
+    public static func run(
+        _ arguments: [String], in directory: URL, binary: String = "kafka-oss-sink", environment: [String: String]? = nil
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try binaryURL(binary)
+        if let environment { process.environment = environment }
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Pipes are read on threads of their own: blocking reads on the cooperative pool would starve servers
+        // running in this process (the emulator the child talks to, for one).
+        async let output = Self.readToEnd(stdout.fileHandleForReading)
+        async let errors = Self.readToEnd(stderr.fileHandleForReading)
+        let (out, err) = await (output, errors)
+        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }.start()
+        }
+        return (status, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
+    }
+}
+
+/// The executable to run is not built.
+public struct CLIProcessError: Error, CustomStringConvertible {
+    public var description: String
+}
