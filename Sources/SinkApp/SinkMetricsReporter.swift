@@ -95,6 +95,11 @@ public struct SinkMetricsReporter: SinkReporter {
         metrics?.setOpenSegments(openSegments)
     }
 
+    public func archiveFreshness(_ ages: [TopicPartition: Duration]) {
+        guard let metrics else { return }
+        for (tp, age) in ages { metrics.setArchiveFreshness(topic: tp.topic, partition: tp.partition, age: age) }
+    }
+
     public func ossReachable() { health?.markOSSReachable() }
     public func ossUnreachable(reason: String) { health?.markOSSUnreachable(reason: reason) }
     public func configurationError(_ reason: String) { health?.reportConfigError(reason) }
