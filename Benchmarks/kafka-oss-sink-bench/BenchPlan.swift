@@ -26,6 +26,8 @@ struct BenchPlan: Sendable {
     var prefaultBytes = 0
     /// The end-to-end cases (`format/compression`), each run with 1 KiB and 100 B records.
     var sinkCases = allSinkCases
+    /// Extra librdkafka properties for every sink run (`--kafka-property NAME=VALUE`).
+    var sinkKafkaProperties: [String: String] = [:]
     /// The `realistic` cases: OSS latency and bandwidth, many partitions, 1 KiB records.
     var realisticCases: [RealisticCase] = []
 

@@ -9,9 +9,9 @@ struct RealisticCase: Sendable {
     var latencyMilliseconds: Int
     var bytesPerSecond: Int
     var records: Int
-    /// The throughput the case must reach (MB/s of Kafka key + value, first record to last commit).
+    /// The throughput the case must reach (MB/s of bytes stored in OSS, first record to last commit).
     var targetMBPerSecond: Double
-    /// At most this many appends per GB of Kafka payload (nil: reported only).
+    /// At most this many appends per GB stored in OSS (nil: reported only).
     var maxAppendsPerGB: Double?
 }
 
@@ -24,8 +24,13 @@ struct RealisticResult: Codable, Sendable {
     var latencyMs: Int
     var bandwidthMBPerSecond: Double
     var seconds: Double
+    /// Bytes stored in OSS (the rendered objects) per second, first record to last commit: what OSS receives.
     var mbPerSecond: Double
+    /// Kafka key + value bytes per second over the same time.
+    var payloadMBPerSecond: Double
+    var storedBytes: Int
     var appends: Int?
+    /// Appends per GB stored in OSS (requests are billed per append).
     var appendsPerGB: Double?
     /// Stored object bytes per append.
     var meanAppendBytes: Double?
@@ -51,23 +56,24 @@ extension BenchThroughput {
             stack: stack, label: "realistic-\(topic.partitions)", topic: topic.name, settings: settings)
         let outcome = try await run.complete(
             topic: topic.name, endOffsets: topic.endOffsets, interval: .milliseconds(100), timeout: plan.sinkTimeout)
-        let stored = try await stack.inspect(prefix: outcome.prefix, countLines: true)
+        let storedObjects = try await stack.inspect(prefix: outcome.prefix, countLines: true)
         await stack.deleteObjects(prefix: outcome.prefix)
-        guard stored.lines == topic.records else {
-            throw BenchFailure("the realistic run over \(topic.partitions) partitions stored \(stored.lines) lines for \(topic.records) records")
+        guard storedObjects.lines == topic.records else {
+            throw BenchFailure("the realistic run over \(topic.partitions) partitions stored \(storedObjects.lines) lines for \(topic.records) records")
         }
-        let gigabytes = Double(topic.payloadBytes) / 1e9
+        let stored = Double(storedObjects.bytes) / 1e9
         let result = RealisticResult(
             partitions: topic.partitions, records: topic.records, recordBytes: topic.recordBytes,
             maxBufferedBytes: realCase.maxBufferedBytes, latencyMs: realCase.latencyMilliseconds,
             bandwidthMBPerSecond: Double(realCase.bytesPerSecond) / 1e6, seconds: outcome.seconds,
-            mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, appends: outcome.appends,
-            appendsPerGB: outcome.appends.map { Double($0) / gigabytes },
-            meanAppendBytes: outcome.appends.flatMap { $0 > 0 ? Double(stored.bytes) / Double($0) : nil },
+            mbPerSecond: Double(storedObjects.bytes) / outcome.seconds / 1e6,
+            payloadMBPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, storedBytes: storedObjects.bytes,
+            appends: outcome.appends, appendsPerGB: outcome.appends.map { Double($0) / stored },
+            meanAppendBytes: outcome.appends.flatMap { $0 > 0 ? Double(storedObjects.bytes) / Double($0) : nil },
             peakRSSBytes: outcome.usage.maxRSSBytes, cpuSeconds: outcome.usage.cpuSeconds,
-            cpuSecondsPerGB: outcome.usage.cpuSeconds / gigabytes, targetMBPerSecond: realCase.targetMBPerSecond,
+            cpuSecondsPerGB: outcome.usage.cpuSeconds / stored, targetMBPerSecond: realCase.targetMBPerSecond,
             maxAppendsPerGB: realCase.maxAppendsPerGB, rssLimitBytes: Int64(realCase.maxBufferedBytes) + 100 * 1_048_576)
-        progress(String(format: "  realistic %d partitions, %d MiB, %d ms: %.1f MB/s, %@ appends (%@/GB, mean %@ KB), peak RSS %.0f MiB, %.2f CPU s/GB",
+        progress(String(format: "  realistic %d partitions, %d MiB, %d ms: %.1f MB/s stored, %@ appends (%@/GB, mean %@ KB), peak RSS %.0f MiB, %.2f CPU s/GB",
                         topic.partitions, realCase.maxBufferedBytes / 1_048_576, realCase.latencyMilliseconds, result.mbPerSecond,
                         result.appends.map(String.init) ?? "-", result.appendsPerGB.map { String(format: "%.0f", $0) } ?? "-",
                         result.meanAppendBytes.map { String(format: "%.0f", $0 / 1000) } ?? "-",

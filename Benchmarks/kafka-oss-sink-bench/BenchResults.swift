@@ -157,7 +157,7 @@ extension BenchResults {
         targets = []
         for run in realistic ?? [] {
             let name = "realistic \(run.partitions) partitions, \(run.latencyMs) ms, \(run.maxBufferedBytes / 1_048_576) MiB"
-            targets.append(.init(name: "\(name): MB/s", value: run.mbPerSecond,
+            targets.append(.init(name: "\(name): stored MB/s", value: run.mbPerSecond,
                                  target: ">= \(Int(run.targetMBPerSecond))", met: run.mbPerSecond >= run.targetMBPerSecond))
             if let maximum = run.maxAppendsPerGB, let perGB = run.appendsPerGB {
                 targets.append(.init(name: "\(name): appends per GB", value: perGB, target: "<= \(Int(maximum))", met: perGB <= maximum))

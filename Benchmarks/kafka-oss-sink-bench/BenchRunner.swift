@@ -23,7 +23,7 @@ struct BenchRunner {
             progress(String(format: "faulted in %d MiB of heap for the mock cluster and the emulator (%.1f s)",
                             touched >> 20, Double(monotonicNanoseconds() - start) / 1e9))
         }
-        let stack = try await BenchStack(logger: logger)
+        let stack = try await BenchStack(logger: logger, sinkKafkaProperties: plan.sinkKafkaProperties)
         do {
             try await run(stack, into: &results)
         } catch {

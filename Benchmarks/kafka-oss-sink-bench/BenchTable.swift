@@ -9,11 +9,12 @@ extension BenchResults {
 
         if let realistic, !realistic.isEmpty {
             out += "\n## 0. Realistic: OSS latency and bandwidth, many partitions (jsonl/none, 1 KiB records, default batching)\n\n"
-            out += table(["partitions", "max_buffered_bytes", "latency", "bandwidth/conn", "records", "MB/s", "appends", "appends/GB",
-                          "mean append", "peak RSS", "CPU s/GB"], realistic.map {
+            out += "MB/s and appends per GB count the bytes stored in OSS (what OSS receives and bills by request); Kafka MB/s counts key + value.\n\n"
+            out += table(["partitions", "max_buffered_bytes", "latency", "bandwidth/conn", "records", "stored MB/s", "Kafka MB/s",
+                          "appends", "appends/GB", "mean append", "peak RSS", "CPU s/GB"], realistic.map {
                 [
                     "\($0.partitions)", mebibytes(Int64($0.maxBufferedBytes)), "\($0.latencyMs) ms", "\(fixed($0.bandwidthMBPerSecond, 0)) MB/s",
-                    "\($0.records)", fixed($0.mbPerSecond, 1), $0.appends.map(String.init) ?? "-",
+                    "\($0.records)", fixed($0.mbPerSecond, 1), fixed($0.payloadMBPerSecond, 1), $0.appends.map(String.init) ?? "-",
                     $0.appendsPerGB.map { fixed($0, 0) } ?? "-", $0.meanAppendBytes.map { "\(fixed($0 / 1000, 0)) KB" } ?? "-",
                     mebibytes($0.peakRSSBytes), fixed($0.cpuSecondsPerGB, 2),
                 ]

@@ -85,7 +85,7 @@ public struct SinkMetricsReporter: SinkReporter {
             metrics.recordIntegrityError(topic: tp.topic, partition: tp.partition)
         case .recordsExpiredBeforeArchive(let tp, _, _):
             metrics.recordRecordsExpiredBeforeArchive(topic: tp.topic, partition: tp.partition)
-        case .segmentOpened, .fenced, .keyTaken, .retryScheduled, .recordsIgnored, .commitFailed:
+        case .segmentOpened, .fenced, .keyTaken, .retryScheduled, .recordsIgnored, .commitFailed, .rotationStarted, .rotationEnded:
             break
         }
     }

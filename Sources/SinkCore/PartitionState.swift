@@ -172,6 +172,8 @@ struct PartitionState: Sendable {
     var flushNow = false
     /// When records last arrived.
     var lastIngestAt: Duration?
+    /// Rendered bytes ingested during the current rotation turn.
+    var turnBytes = 0
     /// The partition's high watermark as last delivered with its records (nil: unknown).
     var highWatermark: Int64?
     /// When the records not yet covered by an acknowledged commit were consumed, oldest first: the last offset of
@@ -193,6 +195,12 @@ struct PartitionState: Sendable {
         return n
     }
 
+    /// Whether recovery is comparing re-consumed records with an object's tail: it needs its records to go on.
+    var needsRecords: Bool {
+        if case .recovering(let r) = phase, case .proving = r.step { return true }
+        return false
+    }
+
     /// Whether every record up to the high watermark last seen has been delivered: nothing more to fetch for now.
     var caughtUp: Bool {
         guard let h = highWatermark, let n = nextOffset else { return false }
@@ -204,11 +212,13 @@ struct PartitionState: Sendable {
         uncommittedSince.first.map { now - $0.at } ?? .zero
     }
 
-    /// When the current rotation turn ends by itself: after `rotationIdle` without records, or `rotationSlice`.
+    /// When the current rotation turn ends by itself: after `rotationIdle` without records (unless the high
+    /// watermark shows more to fetch), or `rotationSlice`.
     func turnDeadline(_ env: SinkEnvironment) -> Duration? {
         guard let started = turnStartedAt else { return nil }
-        let idleFrom = max(started, lastIngestAt ?? started)
-        return min(idleFrom + env.settings.rotationIdle, started + env.settings.rotationSlice)
+        let slice = started + env.settings.rotationSlice
+        if highWatermark != nil, !caughtUp { return slice }
+        return min(max(started, lastIngestAt ?? started) + env.settings.rotationIdle, slice)
     }
 
     /// The earliest moment this partition needs a ``SinkEvent/timerFired``.

@@ -53,10 +53,21 @@ public struct Sink: Sendable {
     var filling: Set<TopicPartition> = []
     /// Partitions paused by the rotation (waiting for a turn, or caught up).
     var parked: Set<TopicPartition> = []
+    /// `heldBytes` of the partitions in `parked`, kept up to date by `step`.
+    var parkedBytes = 0
+    /// Partitions left out of the rotation while they recover: proving a tail needs their records, so they fetch
+    /// freely until they write again, then wait for a turn like the others.
+    var exempt: Set<TopicPartition> = []
     /// Parked partitions in turn order (entries of released partitions are skipped).
     var turnQueue: [TopicPartition] = []
-    /// Turns in a row that found nothing more to fetch; once every partition had such a turn, the rotation ends.
-    var caughtUpTurns = 0
+    /// Turns ended, and rendered bytes ingested, since the current cycle of turns began: a cycle in which every
+    /// partition had a turn and little came in ends the rotation.
+    var cycleTurns = 0
+    var cycleBytes = 0
+    /// What a turn brings in, on average (rendered bytes): sizes how many partitions may fill at once.
+    var turnBytesEstimate = 0
+    /// A large assignment asks for the rotation to start at once.
+    var rotateNow = false
     var shuttingDown = false
     var shutdownReported = false
 
@@ -127,6 +138,9 @@ public struct Sink: Sendable {
                 if rotating || !configErrors.isEmpty { fx.actions.append(.pause([tp])) }
                 step(tp, &fx) { p, fx in p.assigned(committed: a.committed, env, now, &fx) }
             }
+            // Many partitions at once (a start, or another member's partitions) usually come with a backlog:
+            // take turns from the first fetch instead of letting every partition fill a sliver first.
+            if !rotating, list.count > env.settings.maxFillingPartitions { rotateNow = true }
         case .records(let records):
             ingest(RenderedRun.runs(of: records, renderer: env.renderer, settings: env.settings, wallClockMs: now.wallClockMs),
                    env, now, &fx)
@@ -215,6 +229,10 @@ public struct Sink: Sendable {
             if partitions[tp] == nil {
                 fx.notice(.recordsIgnored(tp, count: run.count, reason: "partition not assigned to this member"))
             } else {
+                if rotating {
+                cycleBytes += run.renderedBytes
+                if filling.contains(tp) { partitions[tp]!.turnBytes += run.renderedBytes }
+            }
                 step(tp, &fx) { p, fx in
                     if let h = run.highWatermark { p.highWatermark = max(p.highWatermark ?? h, h) }
                     p.ingest(run.records, env, now, &fx)
@@ -237,7 +255,8 @@ public struct Sink: Sendable {
             partitions.removeValue(forKey: tp)
             heldBytes -= before
             if memoryPaused.remove(tp) != nil { memoryPausedBytes -= before }
-            parked.remove(tp)
+            if parked.remove(tp) != nil { parkedBytes -= before }
+            exempt.remove(tp)
             filling.remove(tp)
             if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(&fx) }
             return
@@ -245,6 +264,25 @@ public struct Sink: Sendable {
         let delta = Self.held(&partitions[tp]!) - before
         heldBytes += delta
         if delta != 0, !memoryPaused.isEmpty, memoryPaused.contains(tp) { memoryPausedBytes += delta }
+        if delta != 0, !parked.isEmpty, parked.contains(tp) { parkedBytes += delta }
+        if case .recovering = partitions[tp]!.phase, memoryPaused.contains(tp) {
+            // Fenced while paused for memory: the recovery needs its records to go on (and free what it holds).
+            memoryPaused.remove(tp)
+            memoryPausedBytes -= Self.held(&partitions[tp]!)
+            partitions[tp]!.memoryPaused = false
+            if !parked.contains(tp), configErrors.isEmpty { fx.actions.append(.resume([tp])) }
+        }
+        if rotating, partitions[tp]!.needsRecords, !exempt.contains(tp) {
+            // Proving a tail during the rotation: the recovery needs its records.
+            if parked.remove(tp) != nil {
+                parkedBytes -= Self.held(&partitions[tp]!)
+                if !memoryPaused.contains(tp), configErrors.isEmpty { fx.actions.append(.resume([tp])) }
+            }
+            filling.remove(tp)
+            partitions[tp]!.parked = false
+            partitions[tp]!.turnStartedAt = nil
+            exempt.insert(tp)
+        }
         if let reason = fx.configError {
             let wasHealthy = configErrors.isEmpty
             configErrors[tp] = reason
@@ -274,7 +312,8 @@ public struct Sink: Sendable {
     /// that many fetch at a time. A turn ends when the partition caught up with its high watermark, received nothing
     /// for `rotationIdle`, ran for `rotationSlice` while others wait, or was paused for memory; it then sends what
     /// it holds (one append of its whole backlog, or of what it gathered), parks, and queues for another turn.
-    /// Turns start while the memory held stays below `maxBufferedBytes`. Parked partitions keep what they hold for
+    /// Turns start while the filling partitions and the appends in flight hold less than `flushEarlyAboveBytes`
+    /// (room to fill before the watermark that pauses partitions for memory). Parked partitions keep what they hold for
     /// their next turn. Once as many turns in a row as there are partitions found nothing more to fetch, the
     /// backlog is gone: the rotation ends and every partition fetches again.
     ///
@@ -285,29 +324,53 @@ public struct Sink: Sendable {
         var toPause: [TopicPartition] = []
         var toResume: [TopicPartition] = []
         if !rotating {
-            guard heldBytes > s.rotateAboveBytes, partitions.count > s.maxFillingPartitions else { return }
+            let start = rotateNow || heldBytes > s.rotateAboveBytes
+            rotateNow = false
+            guard start, partitions.count > s.maxFillingPartitions else { return }
             rotating = true
             // Those holding most keep fetching (they are closest to full batches); the others park and queue.
             var ranked: [(TopicPartition, Int)] = []
             var i = partitions.startIndex
             while i != partitions.endIndex {
-                ranked.append((partitions.keys[i], Self.held(&partitions.values[i])))
+                if partitions.values[i].needsRecords {
+                    exempt.insert(partitions.keys[i])
+                } else {
+                    ranked.append((partitions.keys[i], Self.held(&partitions.values[i])))
+                }
                 partitions.formIndex(after: &i)
             }
             ranked.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            caughtUpTurns = 0
+            cycleTurns = 0
+            cycleBytes = 0
+            let limit = fillingLimit(s)
             for (index, (tp, _)) in ranked.enumerated() {
-                if index < s.maxFillingPartitions {
+                if index < limit {
                     filling.insert(tp)
                     partitions[tp]!.turnStartedAt = now.monotonic
                     fx.deadline(partitions[tp]!.turnDeadline(env)!)
                 } else {
                     parked.insert(tp)
+                    parkedBytes += Self.held(&partitions[tp]!)
                     partitions[tp]!.parked = true
                     turnQueue.append(tp)
                     if !memoryPaused.contains(tp) { toPause.append(tp) }
                 }
             }
+            fx.notice(.rotationStarted(filling: filling.count, waiting: parked.count, heldBytes: heldBytes))
+        }
+        // Partitions that finished recovering join the rotation at the back.
+        for tp in exempt.sorted() {
+            guard let p = partitions[tp] else {
+                exempt.remove(tp)
+                continue
+            }
+            guard !p.needsRecords else { continue }
+            exempt.remove(tp)
+            parked.insert(tp)
+            parkedBytes += Self.held(&partitions[tp]!)
+            partitions[tp]!.parked = true
+            turnQueue.append(tp)
+            if !memoryPaused.contains(tp) { toPause.append(tp) }
         }
         // Turns that ended.
         for tp in filling.sorted() {
@@ -316,50 +379,80 @@ public struct Sink: Sendable {
                 continue
             }
             let started = p.turnStartedAt ?? now.monotonic
-            let idle = now.monotonic - max(started, p.lastIngestAt ?? started) >= s.rotationIdle
+            let received = (p.lastIngestAt ?? .zero) >= started && p.lastIngestAt != nil
+            // A high watermark known to be ahead of what was delivered: more is on its way, idling is not the end.
+            let behind = p.highWatermark != nil && !p.caughtUp
+            let idle = !behind && now.monotonic - max(started, p.lastIngestAt ?? started) >= s.rotationIdle
+            let done = (p.caughtUp && received) || idle
             let sliceOver = now.monotonic - started >= s.rotationSlice
-            let nothingMore = p.caughtUp || idle
-            if sliceOver, turnQueue.isEmpty, !nothingMore, !p.memoryPaused {
+            if sliceOver, turnQueue.isEmpty, !done, !p.memoryPaused {
                 // Nobody waits: the turn goes on.
                 partitions[tp]!.turnStartedAt = now.monotonic
                 continue
             }
-            guard nothingMore || p.memoryPaused || sliceOver else { continue }
-            caughtUpTurns = nothingMore ? caughtUpTurns + 1 : 0
+            guard done || p.memoryPaused || sliceOver else { continue }
             filling.remove(tp)
             parked.insert(tp)
+            parkedBytes += Self.held(&partitions[tp]!)
             turnQueue.append(tp)
+            if !p.memoryPaused { cycleTurns += 1 }
+            if received {
+                let current = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.batchMaxBytes / 4)
+                turnBytesEstimate = max(1, (3 * current + p.turnBytes) / 4)
+            }
             if !p.memoryPaused { toPause.append(tp) }
             step(tp, &fx) { p, fx in
                 p.turnStartedAt = nil
                 p.parked = true
-                p.flushNow = !p.pending.isEmpty
+                // A turn that received nothing (its first fetch did not come in time) keeps what it holds.
+                p.flushNow = !p.pending.isEmpty && received
                 p.maybeFlush(env, now, &fx)
             }
         }
-        if caughtUpTurns >= partitions.count {
-            // Every partition had a turn that found nothing more to fetch: the backlog is gone, all fetch again.
-            rotating = false
-            caughtUpTurns = 0
-            turnQueue.removeAll()
-            for tp in filling.sorted() where partitions[tp] != nil { partitions[tp]!.turnStartedAt = nil }
-            filling.removeAll()
-            for tp in parked.sorted() where partitions[tp] != nil {
-                partitions[tp]!.parked = false
-                if let at = toPause.firstIndex(of: tp) { toPause.remove(at: at) } else if !memoryPaused.contains(tp) { toResume.append(tp) }
-                step(tp, &fx) { p, fx in p.maybeFlush(env, now, &fx) }
+        if cycleTurns >= partitions.count {
+            // Every partition had a turn since the cycle began: if they brought in little, the backlog is gone.
+            if cycleBytes < s.rotateAboveBytes, heldBytes < s.rotateAboveBytes {
+                rotating = false
+                fx.notice(.rotationEnded)
+                turnQueue.removeAll()
+                for tp in filling.sorted() where partitions[tp] != nil { partitions[tp]!.turnStartedAt = nil }
+                filling.removeAll()
+                for tp in parked.sorted() where partitions[tp] != nil {
+                    partitions[tp]!.parked = false
+                    if let at = toPause.firstIndex(of: tp) { toPause.remove(at: at) } else if !memoryPaused.contains(tp) { toResume.append(tp) }
+                    step(tp, &fx) { p, fx in p.maybeFlush(env, now, &fx) }
+                }
+                parked.removeAll()
+                parkedBytes = 0
+                exempt.removeAll()
             }
-            parked.removeAll()
-        } else {
+            cycleTurns = 0
+            cycleBytes = 0
+        }
+        if rotating {
             // Turns that start.
-            while filling.count < s.maxFillingPartitions, heldBytes < s.maxBufferedBytes, !turnQueue.isEmpty {
+            // Room for the filling partitions: what they and the appends in flight hold (parked partitions keep
+            // theirs for their turn; the memory watermark bounds the whole).
+            let limit = fillingLimit(s)
+            var looked = 0
+            let queued = turnQueue.count
+            while filling.count < limit, heldBytes - parkedBytes < s.flushEarlyAboveBytes, looked < queued,
+                  !turnQueue.isEmpty {
+                looked += 1
                 let tp = turnQueue.removeFirst()
                 guard parked.contains(tp), partitions[tp] != nil else { continue }
+                if memoryPaused.contains(tp) {
+                    // Its turn comes once memory allows it to fetch.
+                    turnQueue.append(tp)
+                    continue
+                }
                 parked.remove(tp)
+                parkedBytes -= Self.held(&partitions[tp]!)
                 filling.insert(tp)
                 partitions[tp]!.parked = false
                 partitions[tp]!.turnStartedAt = now.monotonic
                 partitions[tp]!.lastIngestAt = nil
+                partitions[tp]!.turnBytes = 0
                 if let d = partitions[tp]!.turnDeadline(env) { fx.deadline(d) }
                 if let at = toPause.firstIndex(of: tp) { toPause.remove(at: at) } else if !memoryPaused.contains(tp) { toResume.append(tp) }
             }
@@ -368,6 +461,14 @@ public struct Sink: Sendable {
             if !toPause.isEmpty { fx.actions.append(.pause(toPause.sorted())) }
             if !toResume.isEmpty { fx.actions.append(.resume(toResume.sorted())) }
         }
+    }
+
+    /// How many partitions may fill at once: as many as half the early-flush watermark holds at what a turn brings
+    /// in on average (a quarter of a batch until turns have been measured; the other half is for appends on their
+    /// way), within `maxFillingPartitions`.
+    func fillingLimit(_ s: SinkSettings) -> Int {
+        let estimate = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.batchMaxBytes / 4)
+        return max(1, min(s.maxFillingPartitions, s.flushEarlyAboveBytes / 2 / estimate))
     }
 
     /// Above `maxBufferedBytes`: pause the fullest partitions until the paused ones hold at least the excess over
@@ -379,6 +480,8 @@ public struct Sink: Sendable {
     mutating func balanceMemory(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         assert(memoryPausedBytes == memoryPaused.reduce(0) { $0 + (partitions[$1]?.heldBytes ?? 0) },
                "memoryPausedBytes must equal the held bytes of the memory-paused partitions")
+        assert(parkedBytes == parked.reduce(0) { $0 + (partitions[$1]?.heldBytes ?? 0) },
+               "parkedBytes must equal the held bytes of the parked partitions")
         let s = env.settings
         if heldBytes > s.maxBufferedBytes {
             var covered = memoryPausedBytes
@@ -390,15 +493,18 @@ public struct Sink: Sendable {
             var i = partitions.startIndex
             while i != partitions.endIndex {
                 let held = Self.held(&partitions.values[i])
-                if held > 0 || all {
-                    let tp = partitions.keys[i]
+                let tp = partitions.keys[i]
+                // A recovering partition needs its records to prove its tail and free what it holds. A parked one
+                // already fetches nothing: only the fullest are sent, to cover the excess, not every one.
+                if case .recovering = partitions.values[i].phase {
+                } else if held > 0 || (all && !parked.contains(tp)) {
                     if !memoryPaused.contains(tp) { candidates.append((tp, held)) }
                 }
                 partitions.formIndex(after: &i)
             }
             candidates.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             var newly: [TopicPartition] = []
-            for (tp, bytes) in candidates where covered < needed || all {
+            for (tp, bytes) in candidates where covered < needed || (all && !parked.contains(tp)) {
                 memoryPaused.insert(tp)
                 newly.append(tp)
                 covered += bytes

@@ -51,6 +51,11 @@ final class SinkObserver: Sendable {
                          metadata: meta(tp, ["expected_offset": "\(expected)", "first_offset": "\(first)"]))
         case .recordsIgnored(let tp, let count, let reason):
             logger.debug("records ignored", metadata: meta(tp, ["count": "\(count)", "reason": "\(reason)"]))
+        case .rotationStarted(let filling, let waiting, let held):
+            logger.info("memory is short with many partitions: partitions take turns fetching",
+                        metadata: ["filling": "\(filling)", "waiting": "\(waiting)", "held_bytes": "\(held)"])
+        case .rotationEnded:
+            logger.info("backlog drained: every partition fetches again")
         case .commitFailed(let tp, let offset, let reason):
             logger.warning("offset commit failed; it is retried", metadata: meta(tp, ["offset": "\(offset)", "reason": "\(reason)"]))
         }

@@ -129,10 +129,12 @@ struct BenchSmokeTests {
             let appends = run["appends"] as? Int ?? 0
             #expect(appends >= 1 && appends <= 5000, "\(run)")
             let perGB = run["appends_per_gb"] as? Double ?? 0, mean = run["mean_append_bytes"] as? Double ?? 0
-            #expect(abs(perGB - Double(appends) / (5000.0 * 1024 / 1e9)) < 1, "\(run)")
-            #expect(mean > 0, "\(run)")
+            let stored = Double(run["stored_bytes"] as? Int ?? 0)
+            #expect(stored > 5000 * 1024, "jsonl lines are longer than the values: \(run)")
+            #expect(abs(perGB - Double(appends) / (stored / 1e9)) < 1 && abs(mean - stored / Double(appends)) < 1, "\(run)")
             // Every append waited 30 ms in the emulator: the run cannot be faster than one round of appends.
             #expect((run["seconds"] as? Double ?? 0) > 0.03 && (run["mb_per_second"] as? Double ?? 0) > 0, "\(run)")
+            #expect((run["payload_mb_per_second"] as? Double ?? 0) < (run["mb_per_second"] as? Double ?? 0), "\(run)")
             #expect((run["cpu_seconds_per_gb"] as? Double ?? 0) > 0 && (run["peak_rss_bytes"] as? Int ?? 0) > 8 << 20, "\(run)")
         }
         let targets = try #require(json["targets"] as? [[String: Any]])

@@ -1,3 +1,4 @@
+import OSSChecksum
 import Testing
 @testable import SinkCore
 
@@ -6,10 +7,10 @@ import Testing
 @Suite struct RotationTests {
     static let partitions = (0..<6).map { TopicPartition(topic: "events", partition: Int32($0)) }
 
-    /// Six partitions, two filling at a time, rotation above 8 KB held; linger a minute, batches of 1 MiB.
+    /// Six partitions, two filling at a time, rotation above 8 KB held; linger a minute, batches of 256 KiB.
     static func settings(_ configure: (inout SinkSettings) -> Void = { _ in }) -> SinkSettings {
         testSettings {
-            $0.batchMaxRecords = 100_000; $0.batchMaxBytes = 1 << 20; $0.linger = .seconds(60)
+            $0.batchMaxRecords = 100_000; $0.batchMaxBytes = 1 << 18; $0.linger = .seconds(60)
             $0.maxBufferedBytes = 1 << 20; $0.resumeBelowBytes = 1 << 19; $0.flushEarlyAboveBytes = 1 << 19
             $0.rotateAboveBytes = 8000; $0.maxFillingPartitions = 2
             $0.rotationIdle = .milliseconds(500); $0.rotationSlice = .seconds(2)
@@ -30,10 +31,11 @@ import Testing
         return .rendered(RenderedRun.runs(of: recs, settings: settings(), wallClockMs: baseTime))
     }
 
-    /// A harness with the six partitions assigned after ``firstDelivery``: rotating, the first two filling.
+    /// A harness with the six partitions assigned one by one (no rotation yet) after ``firstDelivery``: rotating,
+    /// the first two filling.
     static func started() -> Harness {
         var h = Harness(settings())
-        h.send(.assigned(partitions.map { PartitionAssignment($0, committed: nil) }))
+        for tp in partitions { h.send(.assigned([PartitionAssignment(tp, committed: nil)])) }
         h.send(firstDelivery)
         return h
     }
@@ -41,7 +43,7 @@ import Testing
     @Test("above the rotation watermark the two partitions holding most keep fetching, the others park and keep their records")
     func rotationParksAllButTheFullest() {
         var h = Harness(Self.settings())
-        h.send(.assigned(Self.partitions.map { PartitionAssignment($0, committed: nil) }))
+        for tp in Self.partitions { #expect(h.send(.assigned([PartitionAssignment(tp, committed: nil)])).pauses.isEmpty) }
         let out = h.send(Self.firstDelivery)
         #expect(h.sink.heldBytes > 8000)
         #expect(out.pauses == Array(Self.partitions[2...]))
@@ -108,36 +110,71 @@ import Testing
         #expect(out.resumes.contains { Self.partitions[2...].contains($0) })
     }
 
-    @Test("once every partition had a turn that found nothing more to fetch, all resume and linger applies again")
-    func rotationEndsWhenEveryoneCaughtUp() throws {
+    @Test("once a whole cycle of turns brings in little, the rotation ends: all resume and linger applies again")
+    func rotationEndsWhenTheBacklogIsGone() throws {
         var h = Self.started()
         var resumed: Set<TopicPartition> = []
         var sent: [TopicPartition: Int] = [:]
         var inFlight: [AppendRequest] = []
-        // Every partition, in its turn, delivers up to offset 4 and catches up at 5.
-        for _ in 0..<10 {
-            for tp in h.sink.fillingPartitions.sorted() {
-                let out = h.send(Self.delivery(tp, (tp.partition < 2 ? 3 : 1)...4, highWatermark: 5))
-                resumed.formUnion(out.resumes)
-                inFlight += out.appends
-            }
+        var delivered: Set<TopicPartition> = []
+        func settle(_ out: [SinkAction]) {
+            resumed.formUnion(out.resumes)
+            inFlight += out.appends
             while let a = inFlight.popLast() {
                 sent[a.topicPartition, default: 0] += 1
-                let out = h.send(.appendCompleted(a.id, .success(nextPosition: a.bytes.count, crc64: a.expectedCRC64)))
-                resumed.formUnion(out.resumes)
-                inFlight += out.appends
+                let done = h.send(.appendCompleted(a.id, .success(nextPosition: a.bytes.count, crc64: a.expectedCRC64)))
+                resumed.formUnion(done.resumes)
+                inFlight += done.appends
             }
-            if h.sink.fillingPartitions.isEmpty { break }
         }
+        // Each partition, in its first turn, delivers up to offset 4 and catches up at 5; later turns get nothing
+        // and end after rotationIdle.
+        for _ in 0..<40 where !h.sink.fillingPartitions.isEmpty {
+            for tp in h.sink.fillingPartitions.sorted() where !delivered.contains(tp) {
+                delivered.insert(tp)
+                settle(h.send(Self.delivery(tp, (tp.partition < 2 ? 3 : 1)...4, highWatermark: 5)))
+            }
+            h.advance(.milliseconds(600))
+            settle(h.send(.timerFired))
+        }
+        #expect(h.sink.fillingPartitions.isEmpty && h.sink.parkedPartitions.isEmpty)
+        #expect(h.log.notices.contains(.rotationEnded))
         // One append per partition: its whole backlog.
         #expect(sent == Dictionary(uniqueKeysWithValues: Self.partitions.map { ($0, 1) }))
-        #expect(h.sink.parkedPartitions.isEmpty)
         #expect(resumed == Set(Self.partitions))
         // Out of the rotation, a record waits for linger again instead of a turn.
         let out = h.send(Self.delivery(Self.partitions[3], 5...5))
         #expect(out.pauses.isEmpty && out.appends.isEmpty)
         h.advance(.seconds(61))
         #expect(h.send(.timerFired).appends.map(\.topicPartition) == [Self.partitions[3]])
+    }
+
+    @Test("a partition proving an uncommitted tail during the rotation fetches its records, then waits for a turn")
+    func provingPartitionsAreNotParked() throws {
+        var h = Self.started()
+        let newcomer = TopicPartition(topic: "events", partition: 9)
+        let settings = Self.settings()
+        // An earlier owner appended records 0...4 and committed 0...2 (offset 3).
+        let key = "events/9/events+9+00000000000000000000.jsonl"
+        let committed = rendered(records(newcomer, 0...2), settings)
+        let tail = rendered(records(newcomer, 3...4), settings)
+        let meta = CommitMetadata(key: key, position: committed.count, crc64: CRC64.checksum(committed))
+        let assigned = h.send(.assigned([PartitionAssignment(newcomer, committed: CommittedOffset(offset: 3, metadata: meta.encoded))]))
+        #expect(assigned.pauses.contains(newcomer), "during the rotation a newcomer waits for a turn")
+        let head = try #require(assigned.heads.first)
+        let ranged = h.send(.headCompleted(head.id, .found(ObjectInfo(
+            length: committed.count + tail.count, crc64: CRC64.checksum(committed + tail), appendable: true))))
+        let range = try #require(ranged.ranges.first)
+        let proving = h.send(.rangeCompleted(range.id, .success(tail)))
+        // Proving the tail needs records 3...4 from Kafka: it fetches again.
+        #expect(try #require(h.sink.partitions[newcomer]).needsRecords)
+        #expect(proving.resumes.contains(newcomer))
+        #expect(!h.sink.parkedPartitions.contains(newcomer) && !h.sink.fillingPartitions.contains(newcomer))
+        // Proven: it waits for a turn like the others.
+        let proven = h.send(.records(records(newcomer, 3...4)))
+        #expect(proven.recoveries == [.tailProven])
+        #expect(proven.pauses.contains(newcomer))
+        #expect(h.sink.parkedPartitions.contains(newcomer))
     }
 
     @Test("OSS recovering from a configuration error resumes the filling partitions, not the parked ones")
@@ -172,10 +209,18 @@ import Testing
         #expect(h.sink.parkedPartitions.contains(newcomer))
     }
 
+    @Test("a large assignment takes turns from the start: only the filling partitions fetch")
+    func largeAssignmentRotatesAtOnce() {
+        var h = Harness(Self.settings())
+        let out = h.send(.assigned(Self.partitions.map { PartitionAssignment($0, committed: nil) }))
+        #expect(h.sink.fillingPartitions.count == 2)
+        #expect(Set(out.pauses) == Set(Self.partitions).subtracting(h.sink.fillingPartitions))
+    }
+
     @Test("with few partitions there is no rotation")
     func fewPartitionsDoNotRotate() {
         var h = Harness(Self.settings { $0.maxFillingPartitions = 6 })
-        h.send(.assigned(Self.partitions.map { PartitionAssignment($0, committed: nil) }))
+        #expect(h.send(.assigned(Self.partitions.map { PartitionAssignment($0, committed: nil) })).pauses.isEmpty)
         for tp in Self.partitions { #expect(h.send(Self.delivery(tp, 0...2)).pauses.isEmpty) }
         #expect(h.sink.heldBytes > 8000)
         #expect(h.sink.parkedPartitions.isEmpty && h.sink.fillingPartitions.isEmpty)
