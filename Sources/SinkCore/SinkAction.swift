@@ -169,6 +169,9 @@ public enum SinkNotice: Sendable, Hashable {
     case recordsIgnored(TopicPartition, count: Int, reason: String)
     /// A commit failed; it is retried.
     case commitFailed(TopicPartition, offset: Int64, reason: String)
+    /// Shutdown completed without flushing this partition: OSS refuses the sink's requests (`reason`), so its
+    /// uncommitted records are left to be consumed again by the next owner.
+    case leftUnflushedAtShutdown(TopicPartition, reason: String)
 }
 
 /// Health as `/readyz` should report it.
