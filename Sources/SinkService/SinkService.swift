@@ -36,7 +36,8 @@ public final class SinkService: Service, Sendable {
         let bridge = ConsumerBridge(
             revokeTimeout: settings.revokeTimeout + .seconds(5), budget: driver.budget, settings: settings, logger: logger,
             emit: { driver.emit($0) }, emitRendered: { driver.emitRendered($0, bytes: $1) }, onLag: { observer.lag($0) },
-            onFatal: { error in driver.abort(SinkServiceError(message: "Kafka consumer failed: \(error)")) })
+            onFatal: { error in driver.abort(SinkServiceError(message: "Kafka consumer failed: \(error)")) },
+            onError: { observer.kafkaError($0) }, onStatus: { observer.kafkaStatus($0) })
         driver.gate = bridge.gate
         let consumer: KafkaConsumer
         do {
