@@ -40,20 +40,57 @@ struct YAMLSyntaxProblem {
         self.lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
-    /// One message: position and libyaml's words, the line with a caret, the opening line, and a hint.
+    /// One message: position and libyaml's words, the lines involved (the one where the failing construct began,
+    /// a line missing its ':', the line of the error with a caret under the column), and a hint.
     var message: String {
         var text = "line \(line), column \(column): \(problem)"
         if let context { text += " (\(context.text) at line \(context.line))" }
-        if let shown = shownLine(line) {
-            text += "\n      \(line) | \(shown)"
-            text += "\n      \(String(repeating: " ", count: String(line).count)) | "
-                + String(repeating: " ", count: max(0, min(column - 1, shown.unicodeScalars.count))) + "^"
-        }
-        if let context, context.line != line, let opening = shownLine(context.line) {
-            text += "\n      \(context.line) | \(opening)"
+        var shown: [Int] = []
+        if let context, context.line != line { shown.append(context.line) }
+        if let missing = lineMissingColon, !shown.contains(missing) { shown.append(missing) }
+        shown.append(line)
+        let width = String(shown.max() ?? line).count
+        for number in shown.sorted() {
+            guard let lineText = shownLine(number) else { continue }
+            let label = String(repeating: " ", count: width - String(number).count) + String(number)
+            text += "\n      \(label) | \(lineText)"
+            if number == line {
+                text += "\n      \(String(repeating: " ", count: width)) | "
+                    + String(repeating: " ", count: max(0, min(column - 1, lineText.unicodeScalars.count))) + "^"
+            }
         }
         if let hint { text += "\n    hint: \(hint)" }
         return text
+    }
+
+    /// For "mapping values are not allowed": the line before the error when it has no ':' (a key written
+    /// without its colon makes the next line's key look like part of its value).
+    var lineMissingColon: Int? {
+        guard problem.contains("mapping values are not allowed") else { return nil }
+        var number = line - 1
+        while number >= 1, let text = lineText(number), text.trimmingCharacters(in: .whitespaces).isEmpty
+            || text.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
+            number -= 1
+        }
+        guard number >= 1, let text = lineText(number), !Self.unquoted(text).contains(":"),
+              !text.trimmingCharacters(in: .whitespaces).hasPrefix("-") else { return nil }
+        return number
+    }
+
+    /// `text` without its quoted parts (a ':' inside a quoted value is not a key's colon).
+    static func unquoted(_ text: String) -> String {
+        var out = ""
+        var quote: Character?
+        for character in text {
+            if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "\"" || character == "'" {
+                quote = character
+            } else {
+                out.append(character)
+            }
+        }
+        return out
     }
 
     /// The usual mistakes behind libyaml's messages.
@@ -75,6 +112,9 @@ struct YAMLSyntaxProblem {
         }
         if contextText.contains("simple key") || problem.contains("expected ':'") {
             return "a key needs ':' and a space before its value (for example: group_id: kafka-oss-sink)"
+        }
+        if let missing = lineMissingColon {
+            return "line \(missing) has no ':' after its key (for example: group_id: kafka-oss-sink)"
         }
         if problem.contains("mapping values are not allowed") {
             return "a value that contains ': ' must be quoted (for example: endpoint: \"http://127.0.0.1:9000\"), "

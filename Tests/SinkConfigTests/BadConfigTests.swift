@@ -169,6 +169,13 @@ let badConfigs: [BadConfig] = [
         #expect(found.contains("hint: a key needs ':' and a space before its value"), "\(found)")
     }
 
+    @Test func aKeyWithoutItsColonIsFoundOnTheLineBefore() throws {
+        let yaml = variant(replacing: "bootstrap_servers", with: "  bootstrap_servers \"127.0.0.1:9092\"")
+        let found = try #require(problems(yaml).first)
+        #expect(found.contains("      2 |   bootstrap_servers \"127.0.0.1:9092\"\n      3 |   group_id: \"archiver\""), "\(found)")
+        #expect(found.contains("hint: line 2 has no ':' after its key"), "\(found)")
+    }
+
     @Test func aSecretOnTheBrokenLineIsNotShown() throws {
         let yaml = variant(replacing: "access_key_secret", with: "    access_key_secret: \"LTAI-literal-secret-value")
         let found = try #require(problems(yaml).first)
