@@ -63,6 +63,12 @@ public struct OSSEmulatorConfiguration: Sendable {
     }
 }
 
+/// The emulator's certificate or key cannot be used.
+public struct OSSEmulatorTLSError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// The emulator's HTTPS identity: PEM files of the certificate chain (leaf first) and of its private key.
 public struct OSSEmulatorTLS: Sendable, Equatable {
     public var certificateChainFile: String
@@ -74,22 +80,22 @@ public struct OSSEmulatorTLS: Sendable, Equatable {
     }
 
     /// The server side of TLS 1.2/1.3 with the files' certificate chain and key.
-    /// - Throws: ``OSSEmulatorStorageError`` naming the file that cannot be read or parsed.
+    /// - Throws: ``OSSEmulatorTLSError`` naming the file that cannot be read or parsed.
     func serverConfiguration() throws -> TLSConfiguration {
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile)
         } catch {
-            throw OSSEmulatorStorageError("cannot read the TLS certificate \(certificateChainFile) (a PEM certificate chain, leaf first): \(error)")
+            throw OSSEmulatorTLSError("cannot read the TLS certificate \(certificateChainFile) (a PEM certificate chain, leaf first): \(error)")
         }
         guard !chain.isEmpty else {
-            throw OSSEmulatorStorageError("the TLS certificate file \(certificateChainFile) holds no PEM certificate")
+            throw OSSEmulatorTLSError("the TLS certificate file \(certificateChainFile) holds no PEM certificate")
         }
         let key: NIOSSLPrivateKey
         do {
             key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
         } catch {
-            throw OSSEmulatorStorageError("cannot read the TLS private key \(privateKeyFile) (an unencrypted PEM key): \(error)")
+            throw OSSEmulatorTLSError("cannot read the TLS private key \(privateKeyFile) (an unencrypted PEM key): \(error)")
         }
         return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
