@@ -15,7 +15,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Path to the YAML configuration file (or give it with --config).", valueName: "file"))
     var file: String?
 
-    @Option(name: .long, help: "Path to the YAML configuration file, as for run, oss and verify.")
+    @Option(name: .long, help: ArgumentHelp("Path to the YAML configuration file, as for run, oss and verify.", valueName: "file"))
     var config: String?
 
     @Flag(name: .shortAndLong, help: "Print nothing on success; only the exit status tells.")
