@@ -95,6 +95,10 @@ struct SinkProcess {
         process = try RunningProcess(["run", "--config", config])
     }
 
+    init(process: RunningProcess) {
+        self.process = process
+    }
+
     func port() async throws -> Int {
         let line = try await process.waitForLine(on: .stderr) { $0.contains("health server listening") }
         guard let range = line.range(of: "port="), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {

@@ -42,6 +42,7 @@ import Glibc
             let log = first.process.stderr
             #expect(log.components(separatedBy: "listening").count - 1 == 1, "\(log)")
             #expect(!log.contains("Server started"))
+            #expect(log.components(separatedBy: "partitions assigned").count - 1 == 1, "\(log)")
         } catch {
             for process in processes { await process.stop() }
             await stack.stop()
