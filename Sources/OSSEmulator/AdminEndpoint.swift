@@ -13,6 +13,8 @@ import NIOCore
 ///   - `latency`: `milliseconds`, `count` (omit for every request)
 ///   - `chaos`: `p_drop_after_apply`, `p_503`, `latency_ms` [min, max], `seed`; `{"action":"chaos"}` alone turns it off
 ///   - `foreign-append`: `bucket`, `key`, and `data` (UTF-8 text) or `size` (that many `x` bytes)
+///   - `network`: `latency_ms` (one number: added to every request), `bytes_per_second` (request bodies arrive no
+///     faster; omit for unlimited); `{"action":"network"}` alone turns both off. Not removed by `reset`.
 ///   - `reset`
 ///   Every rule action also accepts the filters `method`, `bucket`, `key_prefix`.
 struct AdminEndpoint {
@@ -37,6 +39,7 @@ struct AdminEndpoint {
         var key: String?
         var data: String?
         var size: Int?
+        var bytes_per_second: Int?
 
         var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix) }
     }
@@ -106,10 +109,19 @@ struct AdminEndpoint {
                 throw AdminError(message: "foreign-append failed: \(outcome)")
             }
             return json(builder, .ok, ["length": String(record.length), "crc64": String(record.crc64)])
+        case "network":
+            let latency = command.latency_ms?.first ?? 0
+            guard latency >= 0, (command.latency_ms?.count ?? 1) == 1 else {
+                throw AdminError(message: "network takes 'latency_ms' as one number of milliseconds (>= 0)")
+            }
+            if let rate = command.bytes_per_second, rate <= 0 {
+                throw AdminError(message: "bytes_per_second must be positive (omit it for unlimited)")
+            }
+            faults.setNetworkConditions(OSSNetworkConditions(latencyMilliseconds: latency, bytesPerSecond: command.bytes_per_second))
         case "reset":
             faults.reset()
         default:
-            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append or reset")
+            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append, network or reset")
         }
         return json(builder, .ok, counters())
     }

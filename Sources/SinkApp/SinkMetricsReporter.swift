@@ -100,6 +100,11 @@ public struct SinkMetricsReporter: SinkReporter {
     public func kafkaBrokersUp() { health?.markKafkaBrokersUp() }
     public func groupWaiting(_ detail: String?) { health?.setGroupWait(detail) }
 
+    public func archiveFreshness(_ ages: [TopicPartition: Duration]) {
+        guard let metrics else { return }
+        for (tp, age) in ages { metrics.setArchiveFreshness(topic: tp.topic, partition: tp.partition, age: age) }
+    }
+
     public func ossReachable() { health?.markOSSReachable() }
     public func ossUnreachable(reason: String) { health?.markOSSUnreachable(reason: reason) }
     public func configurationError(_ reason: String) { health?.reportConfigError(reason) }

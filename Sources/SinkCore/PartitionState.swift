@@ -163,6 +163,20 @@ struct PartitionState: Sendable {
     var flushAll = false
     /// Paused for memory: buffered records are sent without waiting for `linger`.
     var memoryPaused = false
+    /// Paused by intake rotation (waiting for a turn, or done for now): keeps what it holds, neither `linger` nor an
+    /// early-flush share sends it, so its turn appends it together with the rest of its backlog.
+    var parked = false
+    /// When its current turn of intake rotation started (nil: not filling in a rotation).
+    var turnStartedAt: Duration?
+    /// Send what is buffered without waiting for a full batch or `linger` (a rotation turn ended).
+    var flushNow = false
+    /// When records last arrived.
+    var lastIngestAt: Duration?
+    /// The partition's high watermark as last delivered with its records (nil: unknown).
+    var highWatermark: Int64?
+    /// When the records not yet covered by an acknowledged commit were consumed, oldest first: the last offset of
+    /// each ingested run and the moment it arrived. Read by ``freshness(at:)``.
+    var uncommittedSince: [(lastOffset: Int64, at: Duration)] = []
 
     init(tp: TopicPartition) {
         self.tp = tp
@@ -179,6 +193,24 @@ struct PartitionState: Sendable {
         return n
     }
 
+    /// Whether every record up to the high watermark last seen has been delivered: nothing more to fetch for now.
+    var caughtUp: Bool {
+        guard let h = highWatermark, let n = nextOffset else { return false }
+        return n >= h
+    }
+
+    /// The age of the oldest record consumed and not yet covered by an acknowledged commit (zero when none).
+    func freshness(at now: Duration) -> Duration {
+        uncommittedSince.first.map { now - $0.at } ?? .zero
+    }
+
+    /// When the current rotation turn ends by itself: after `rotationIdle` without records, or `rotationSlice`.
+    func turnDeadline(_ env: SinkEnvironment) -> Duration? {
+        guard let started = turnStartedAt else { return nil }
+        let idleFrom = max(started, lastIngestAt ?? started)
+        return min(idleFrom + env.settings.rotationIdle, started + env.settings.rotationSlice)
+    }
+
     /// The earliest moment this partition needs a ``SinkEvent/timerFired``.
     func deadline(_ env: SinkEnvironment) -> Duration? {
         var d: Duration?
@@ -187,6 +219,7 @@ struct PartitionState: Sendable {
         }
         consider(commitRetryAt)
         consider(seekGuard?.expires)
+        consider(turnDeadline(env))
         switch phase {
         case .revoking(let deadline):
             consider(deadline)
@@ -195,7 +228,7 @@ struct PartitionState: Sendable {
         case .writing:
             if let f = inFlight {
                 if case .waitingRetry(let at, _) = f.stage { consider(at) }
-            } else if !pending.isEmpty, let start = lingerStart {
+            } else if !pending.isEmpty, !parked, let start = lingerStart {
                 consider(start + env.settings.linger)
             }
         }

@@ -48,6 +48,17 @@ public struct Sink: Sendable {
     /// `heldBytes` of the partitions in `memoryPaused`, kept up to date by `step`.
     var memoryPausedBytes = 0
     var configErrors: [TopicPartition: String] = [:]
+    /// Intake rotation (``SinkSettings/maxFillingPartitions``): on while memory is short and more partitions are
+    /// assigned than may fill at once.
+    var rotating = false
+    /// Partitions filling in their rotation turn.
+    var filling: Set<TopicPartition> = []
+    /// Partitions paused by the rotation (waiting for a turn, or caught up).
+    var parked: Set<TopicPartition> = []
+    /// Parked partitions in turn order (entries of released partitions are skipped).
+    var turnQueue: [TopicPartition] = []
+    /// Turns in a row that found nothing more to fetch; once every partition had such a turn, the rotation ends.
+    var caughtUpTurns = 0
     var shuttingDown = false
     var shutdownReported = false
 
@@ -64,6 +75,18 @@ public struct Sink: Sendable {
 
     /// Partitions paused because of memory pressure.
     public var memoryPausedPartitions: Set<TopicPartition> { memoryPaused }
+
+    /// Partitions paused by intake rotation (waiting for their turn, or caught up for now).
+    public var parkedPartitions: Set<TopicPartition> { parked }
+
+    /// Partitions filling in their intake rotation turn.
+    public var fillingPartitions: Set<TopicPartition> { filling }
+
+    /// Per assigned partition, the age of its oldest record consumed but not yet covered by an acknowledged
+    /// commit (zero when none): how far the archive trails what was consumed.
+    public func freshness(at now: Duration) -> [TopicPartition: Duration] {
+        partitions.mapValues { $0.freshness(at: now) }
+    }
 
     /// `false` while OSS answers with configuration errors.
     public var isHealthy: Bool { configErrors.isEmpty }
@@ -97,7 +120,13 @@ public struct Sink: Sendable {
                     }
                 }
                 partitions[tp] = PartitionState(tp: tp)
-                if !configErrors.isEmpty { fx.actions.append(.pause([tp])) }
+                if rotating {
+                    // It waits for a turn like the others.
+                    partitions[tp]!.parked = true
+                    parked.insert(tp)
+                    turnQueue.append(tp)
+                }
+                if rotating || !configErrors.isEmpty { fx.actions.append(.pause([tp])) }
                 step(tp, &fx) { p, fx in p.assigned(committed: a.committed, env, now, &fx) }
             }
         case .records(let records):
@@ -157,6 +186,7 @@ public struct Sink: Sendable {
                 }
             }
         }
+        rotate(env, now, &fx)
         balanceMemory(env, now, &fx)
         if let d = fx.earliestDeadline.map(Self.coalesce), scheduledTimer.map({ d < $0 }) ?? true {
             scheduledTimer = d
@@ -195,7 +225,10 @@ public struct Sink: Sendable {
             if partitions[tp] == nil {
                 fx.notice(.recordsIgnored(tp, count: run.count, reason: "partition not assigned to this member"))
             } else {
-                step(tp, &fx) { p, fx in p.ingest(run.records, env, now, &fx) }
+                step(tp, &fx) { p, fx in
+                    if let h = run.highWatermark { p.highWatermark = max(p.highWatermark ?? h, h) }
+                    p.ingest(run.records, env, now, &fx)
+                }
             }
         }
     }
@@ -214,6 +247,8 @@ public struct Sink: Sendable {
             partitions.removeValue(forKey: tp)
             heldBytes -= before
             if memoryPaused.remove(tp) != nil { memoryPausedBytes -= before }
+            parked.remove(tp)
+            filling.remove(tp)
             if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(&fx) }
             return
         }
@@ -225,7 +260,7 @@ public struct Sink: Sendable {
             configErrors[tp] = reason
             if wasHealthy {
                 fx.actions.append(.health(.unhealthy(reason: "OSS configuration error on \(tp): \(reason)")))
-                let toPause = partitions.keys.filter { !memoryPaused.contains($0) }.sorted()
+                let toPause = partitions.keys.filter { !memoryPaused.contains($0) && !parked.contains($0) }.sorted()
                 if !toPause.isEmpty { fx.actions.append(.pause(toPause)) }
             }
         } else if fx.ossReachable, configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty {
@@ -235,7 +270,7 @@ public struct Sink: Sendable {
 
     mutating func setHealthy(_ fx: inout Effects) {
         fx.actions.append(.health(.healthy))
-        let toResume = partitions.keys.filter { !memoryPaused.contains($0) }.sorted()
+        let toResume = partitions.keys.filter { !memoryPaused.contains($0) && !parked.contains($0) }.sorted()
         if !toResume.isEmpty { fx.actions.append(.resume(toResume)) }
     }
 
@@ -244,6 +279,106 @@ public struct Sink: Sendable {
 
     /// A partition's next deadline, read in place.
     static func deadline(_ partition: inout PartitionState, _ env: SinkEnvironment) -> Duration? { partition.deadline(env) }
+
+    /// Intake rotation: while memory is short and more than `maxFillingPartitions` partitions are assigned, only
+    /// that many fetch at a time. A turn ends when the partition caught up with its high watermark, received nothing
+    /// for `rotationIdle`, ran for `rotationSlice` while others wait, or was paused for memory; it then sends what
+    /// it holds (one append of its whole backlog, or of what it gathered), parks, and queues for another turn.
+    /// Turns start while the memory held stays below `maxBufferedBytes`. Parked partitions keep what they hold for
+    /// their next turn. Once as many turns in a row as there are partitions found nothing more to fetch, the
+    /// backlog is gone: the rotation ends and every partition fetches again.
+    ///
+    /// Exactly-once does not depend on it: it only decides pauses, resumes and when batches go out.
+    mutating func rotate(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        let s = env.settings
+        guard !shuttingDown else { return }
+        var toPause: [TopicPartition] = []
+        var toResume: [TopicPartition] = []
+        if !rotating {
+            guard heldBytes > s.rotateAboveBytes, partitions.count > s.maxFillingPartitions else { return }
+            rotating = true
+            // Those holding most keep fetching (they are closest to full batches); the others park and queue.
+            var ranked: [(TopicPartition, Int)] = []
+            var i = partitions.startIndex
+            while i != partitions.endIndex {
+                ranked.append((partitions.keys[i], Self.held(&partitions.values[i])))
+                partitions.formIndex(after: &i)
+            }
+            ranked.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            caughtUpTurns = 0
+            for (index, (tp, _)) in ranked.enumerated() {
+                if index < s.maxFillingPartitions {
+                    filling.insert(tp)
+                    partitions[tp]!.turnStartedAt = now.monotonic
+                    fx.deadline(partitions[tp]!.turnDeadline(env)!)
+                } else {
+                    parked.insert(tp)
+                    partitions[tp]!.parked = true
+                    turnQueue.append(tp)
+                    if !memoryPaused.contains(tp) { toPause.append(tp) }
+                }
+            }
+        }
+        // Turns that ended.
+        for tp in filling.sorted() {
+            guard let p = partitions[tp] else {
+                filling.remove(tp)
+                continue
+            }
+            let started = p.turnStartedAt ?? now.monotonic
+            let idle = now.monotonic - max(started, p.lastIngestAt ?? started) >= s.rotationIdle
+            let sliceOver = now.monotonic - started >= s.rotationSlice
+            let nothingMore = p.caughtUp || idle
+            if sliceOver, turnQueue.isEmpty, !nothingMore, !p.memoryPaused {
+                // Nobody waits: the turn goes on.
+                partitions[tp]!.turnStartedAt = now.monotonic
+                continue
+            }
+            guard nothingMore || p.memoryPaused || sliceOver else { continue }
+            caughtUpTurns = nothingMore ? caughtUpTurns + 1 : 0
+            filling.remove(tp)
+            parked.insert(tp)
+            turnQueue.append(tp)
+            if !p.memoryPaused { toPause.append(tp) }
+            step(tp, &fx) { p, fx in
+                p.turnStartedAt = nil
+                p.parked = true
+                p.flushNow = !p.pending.isEmpty
+                p.maybeFlush(env, now, &fx)
+            }
+        }
+        if caughtUpTurns >= partitions.count {
+            // Every partition had a turn that found nothing more to fetch: the backlog is gone, all fetch again.
+            rotating = false
+            caughtUpTurns = 0
+            turnQueue.removeAll()
+            for tp in filling.sorted() where partitions[tp] != nil { partitions[tp]!.turnStartedAt = nil }
+            filling.removeAll()
+            for tp in parked.sorted() where partitions[tp] != nil {
+                partitions[tp]!.parked = false
+                if let at = toPause.firstIndex(of: tp) { toPause.remove(at: at) } else if !memoryPaused.contains(tp) { toResume.append(tp) }
+                step(tp, &fx) { p, fx in p.maybeFlush(env, now, &fx) }
+            }
+            parked.removeAll()
+        } else {
+            // Turns that start.
+            while filling.count < s.maxFillingPartitions, heldBytes < s.maxBufferedBytes, !turnQueue.isEmpty {
+                let tp = turnQueue.removeFirst()
+                guard parked.contains(tp), partitions[tp] != nil else { continue }
+                parked.remove(tp)
+                filling.insert(tp)
+                partitions[tp]!.parked = false
+                partitions[tp]!.turnStartedAt = now.monotonic
+                partitions[tp]!.lastIngestAt = nil
+                if let d = partitions[tp]!.turnDeadline(env) { fx.deadline(d) }
+                if let at = toPause.firstIndex(of: tp) { toPause.remove(at: at) } else if !memoryPaused.contains(tp) { toResume.append(tp) }
+            }
+        }
+        if configErrors.isEmpty {
+            if !toPause.isEmpty { fx.actions.append(.pause(toPause.sorted())) }
+            if !toResume.isEmpty { fx.actions.append(.resume(toResume.sorted())) }
+        }
+    }
 
     /// Above `maxBufferedBytes`: pause the fullest partitions until the paused ones hold at least the excess over
     /// the low watermark. Above `pauseAllAboveBytes`: pause every partition not paused yet. Below
@@ -280,7 +415,8 @@ public struct Sink: Sendable {
             }
             memoryPausedBytes = covered
             newly.sort()
-            if !newly.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(newly)) }
+            let toPause = newly.filter { !parked.contains($0) }
+            if !toPause.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(toPause)) }
             for tp in newly {
                 step(tp, &fx) { p, fx in
                     p.memoryPaused = true
@@ -292,7 +428,8 @@ public struct Sink: Sendable {
             memoryPaused.removeAll()
             memoryPausedBytes = 0
             for tp in list { partitions[tp]!.memoryPaused = false }
-            if !list.isEmpty, configErrors.isEmpty { fx.actions.append(.resume(list)) }
+            let toResume = list.filter { !parked.contains($0) }
+            if !toResume.isEmpty, configErrors.isEmpty { fx.actions.append(.resume(toResume)) }
         }
     }
 }

@@ -76,6 +76,7 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
                            time: settings.placementTime(timestampMs: ms, timestampType: type, wallClockMs: wallClockMs),
                            renderer: renderer)
             }
+            run.highWatermark = control.cachedHighWatermark(KafkaTopicPartition(topic: topic, partition: first.partition))
             runs.append(run)
             i = end
         }

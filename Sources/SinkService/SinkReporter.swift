@@ -40,6 +40,9 @@ public protocol SinkReporter: Sendable {
     func notice(_ notice: SinkNotice)
     /// Bytes of records held by the sink, and segments open, after each event.
     func sinkState(bufferedBytes: Int, openSegments: Int)
+    /// Every few seconds, per assigned partition: the age of its oldest record consumed but not yet covered by an
+    /// acknowledged commit (zero when none).
+    func archiveFreshness(_ ages: [TopicPartition: Duration])
 
     // MARK: Readiness
 
@@ -71,6 +74,7 @@ extension SinkReporter {
     public func appendFinished(_ request: AppendRequest, outcome: OSSAppendOutcome, latency: Duration) {}
     public func notice(_ notice: SinkNotice) {}
     public func sinkState(bufferedBytes: Int, openSegments: Int) {}
+    public func archiveFreshness(_ ages: [TopicPartition: Duration]) {}
     public func ossReachable() {}
     public func ossUnreachable(reason: String) {}
     public func configurationError(_ reason: String) {}

@@ -3,6 +3,7 @@ import Foundation
 import OSSEmulator
 import OSSSigning
 import SinkApp
+import SinkConfig
 
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,6 +56,32 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The PEM private key of --tls-cert (unencrypted).", valueName: "file"))
     var tlsKey: String?
 
+    @Option(help: "Latency added to every request, like a real OSS endpoint's (for example 30ms).")
+    var latency: String?
+
+    @Option(help: "Bandwidth of each connection for request bodies, like a real endpoint's (for example 100MiB, per second).")
+    var bandwidth: String?
+
+    /// `--latency` and `--bandwidth` as conditions (validated in `validate`).
+    var networkConditions: OSSNetworkConditions {
+        get throws {
+            var conditions = OSSNetworkConditions()
+            if let latency {
+                guard let value = DurationText.parse(latency) else {
+                    throw ValidationError("--latency '\(latency)' is not a duration (for example 30ms, 1s)")
+                }
+                conditions.latencyMilliseconds = Int(value.components.seconds * 1000 + value.components.attoseconds / 1_000_000_000_000_000)
+            }
+            if let bandwidth {
+                guard let value = ByteSize.parse(bandwidth), value > 0 else {
+                    throw ValidationError("--bandwidth '\(bandwidth)' is not a positive size per second (for example 100MiB)")
+                }
+                conditions.bytesPerSecond = Int(clamping: value)
+            }
+            return conditions
+        }
+    }
+
     func validate() throws {
         guard !buckets.isEmpty else { throw ValidationError("Give at least one --bucket NAME.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
@@ -72,6 +99,7 @@ struct EmulatorCommand: AsyncParsableCommand {
                 throw ValidationError("\(option) \(path): no such readable file.")
             }
         }
+        _ = try networkConditions
     }
 
     func run() async throws {
@@ -96,6 +124,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             StandardError.write("error: cannot start the emulator: \(error)\n")
             throw ExitCode(1)
         }
+        server.faults.setNetworkConditions(try networkConditions)
         let store = dataDir.map { "directory \($0)" } ?? "memory"
         do {
             try await server.run { endpoint in
