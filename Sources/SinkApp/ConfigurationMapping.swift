@@ -31,7 +31,8 @@ extension OSSClientConfiguration {
     /// The client configuration for the `oss:` section of a validated configuration file.
     ///
     /// - Throws: `OSSError` `.credentialsUnavailable` when `provider: oidc` lacks its role, provider ARN
-    ///   or token file (from the file or the `ALIBABA_CLOUD_*` environment).
+    ///   or token file (from the file or the `ALIBABA_CLOUD_*` environment); `.invalidConfiguration` for a proxy
+    ///   URL (`oss.proxy`, `HTTPS_PROXY`) that cannot be used.
     public init(
         _ oss: SinkConfiguration.OSS, maxConnections: Int = 16,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -65,10 +66,13 @@ extension OSSClientConfiguration {
                 provider = try OIDCRoleCredentialsProvider.fromEnvironment(merged)
             }
         }
+        let endpoint = try OSSEndpoint(parsing: oss.endpoint, pathStyle: oss.pathStyle)
         self.init(
             endpoint: oss.endpoint, region: oss.region, bucket: oss.bucket,
             signatureVersion: oss.signatureVersion == .v1 ? .v1 : .v4, pathStyle: oss.pathStyle,
-            credentialsProvider: provider, requestTimeout: oss.requestTimeout, maxConnections: maxConnections)
+            credentialsProvider: provider, requestTimeout: oss.requestTimeout, maxConnections: maxConnections,
+            caFile: oss.caFile,
+            proxy: try OSSProxy.resolve(configured: oss.proxy, endpoint: endpoint, environment: environment))
     }
 }
 

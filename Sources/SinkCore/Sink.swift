@@ -27,7 +27,9 @@
 ///   partition (the core bounds that wait by `revokeTimeout`), then let the rebalance proceed. `.lost` releases at
 ///   once and never commits.
 /// - `.shutdown` (after the consumer stopped fetching) → `.shutdownComplete` once every buffer is appended and every
-///   commit acknowledged: close the consumer (leave the group) and exit 0. Enforce `shutdown_timeout` in the shell.
+///   commit acknowledged, or at once for partitions held up by an OSS configuration error (they cannot flush;
+///   `.leftUnflushedAtShutdown` names each): close the consumer (leave the group) and exit 0. Enforce
+///   `shutdown_timeout` in the shell.
 /// - `.health`: report on `/readyz`. `.notice`: log and count (rollovers by reason, recoveries by outcome,
 ///   `records_expired_before_archive`, integrity alerts, fencing). `.fail`: stop the service with the message.
 ///
@@ -204,9 +206,17 @@ public struct Sink: Sendable {
             scheduledTimer = d
             fx.actions.append(.scheduleTimer(at: d))
         }
-        if shuttingDown, !shutdownReported, partitions.values.allSatisfy(\.isDrained) {
-            shutdownReported = true
-            fx.actions.append(.shutdownComplete)
+        if shuttingDown, !shutdownReported {
+            // A partition held up by an OSS configuration error has nothing it can flush: waiting for it would
+            // only keep a member that can do nothing in the group until shutdown_timeout.
+            let blocked = partitions.filter { !$0.value.isDrained }.keys
+            if blocked.allSatisfy({ configErrors[$0] != nil }) {
+                shutdownReported = true
+                for tp in blocked.sorted() {
+                    fx.notice(.leftUnflushedAtShutdown(tp, reason: configErrors[tp] ?? ""))
+                }
+                fx.actions.append(.shutdownComplete)
+            }
         }
         nextID = fx.nextID
         return fx.actions

@@ -173,6 +173,9 @@ public enum SinkNotice: Sendable, Hashable {
     case rotationStarted(filling: Int, waiting: Int, heldBytes: Int)
     /// The backlog is gone: every partition fetches again.
     case rotationEnded
+    /// Shutdown completed without flushing this partition: OSS refuses the sink's requests (`reason`), so its
+    /// uncommitted records are left to be consumed again by the next owner.
+    case leftUnflushedAtShutdown(TopicPartition, reason: String)
 }
 
 /// Health as `/readyz` should report it.

@@ -24,6 +24,13 @@ public protocol SinkReporter: Sendable {
     func recordsConsumed(_ partition: TopicPartition, records: Int, bytes: Int)
     /// One offset commit finished.
     func commitFinished(_ request: CommitRequest, succeeded: Bool, latency: Duration)
+    /// No Kafka broker can be reached (librdkafka keeps trying); `reason` is librdkafka's.
+    func kafkaBrokersDown(reason: String)
+    /// A Kafka broker is reachable (reported with every statistics update while one is).
+    func kafkaBrokersUp()
+    /// What the group membership waits for (joining, the assignment), from librdkafka's group state; `nil` when
+    /// it waits for nothing. Reported with every statistics update.
+    func groupWaiting(_ detail: String?)
 
     // MARK: OSS and the archive
 
@@ -61,6 +68,9 @@ extension SinkReporter {
     public func consumerLag(_ lag: [TopicPartition: Int64]) {}
     public func recordsConsumed(_ partition: TopicPartition, records: Int, bytes: Int) {}
     public func commitFinished(_ request: CommitRequest, succeeded: Bool, latency: Duration) {}
+    public func kafkaBrokersDown(reason: String) {}
+    public func kafkaBrokersUp() {}
+    public func groupWaiting(_ detail: String?) {}
     public func appendFinished(_ request: AppendRequest, outcome: OSSAppendOutcome, latency: Duration) {}
     public func notice(_ notice: SinkNotice) {}
     public func sinkState(bufferedBytes: Int, openSegments: Int) {}

@@ -14,6 +14,8 @@ struct EmulatorCommand: AsyncParsableCommand {
             GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
             virtual-hosted (BUCKET.HOST) addressing. Prints one line 'endpoint: http://HOST:PORT' on stdout \
             once listening and runs until SIGINT or SIGTERM. Objects live in memory unless --data-dir is given. \
+            With --tls-cert and --tls-key it serves HTTPS instead ('endpoint: https://HOST:PORT'); give the sink \
+            the CA that signed the certificate with oss.ca_file. \
             Fault injection for tests: POST a JSON command to http://HOST:PORT/-/faults.
             """
     )
@@ -47,6 +49,12 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     @Flag(help: "Do not serve the /-/faults fault-injection endpoint.")
     var disableFaultAdmin = false
+
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert (unencrypted).", valueName: "file"))
+    var tlsKey: String?
 
     @Option(help: "Latency added to every request, like a real OSS endpoint's (for example 30ms).")
     var latency: String?
@@ -83,6 +91,14 @@ struct EmulatorCommand: AsyncParsableCommand {
         for entry in stsCredentials where entry.split(separator: ":", maxSplits: 2).count != 3 {
             throw ValidationError("--sts-credential must be ID:SECRET:TOKEN.")
         }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together: give both to serve HTTPS, or neither for HTTP.")
+        }
+        for (option, path) in [("--tls-cert", tlsCert), ("--tls-key", tlsKey)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw ValidationError("\(option) \(path): no such readable file.")
+            }
+        }
         _ = try networkConditions
     }
 
@@ -101,10 +117,11 @@ struct EmulatorCommand: AsyncParsableCommand {
                 credentials: credentials,
                 storage: dataDir.map { .directory($0) } ?? .memory,
                 region: region,
-                faultAdminEnabled: !disableFaultAdmin
+                faultAdminEnabled: !disableFaultAdmin,
+                tls: tlsCert.flatMap { cert in tlsKey.map { OSSEmulatorTLS(certificateChainFile: cert, privateKeyFile: $0) } }
             ))
         } catch {
-            StandardError.write("error: cannot open the emulator store: \(error)\n")
+            StandardError.write("error: cannot start the emulator: \(error)\n")
             throw ExitCode(1)
         }
         server.faults.setNetworkConditions(try networkConditions)
