@@ -9,8 +9,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         commandName: "emulator",
         abstract: "Run the local OSS-compatible emulator.",
         discussion: """
-            Serves AppendObject, PutObject, GetObject, HeadObject, DeleteObject, ListObjects(V2) and \
-            GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
+            Serves AppendObject, SealAppendObject, PutObject, GetObject, HeadObject, DeleteObject, \
+            Put/Get/DeleteObjectTagging, ListObjects(V2) and GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
             virtual-hosted (BUCKET.HOST) addressing. Prints one line 'endpoint: http://HOST:PORT' on stdout \
             once listening and runs until SIGINT or SIGTERM. Objects live in memory unless --data-dir is given. \
             Fault injection for tests: POST a JSON command to http://HOST:PORT/-/faults.
@@ -47,6 +47,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve the /-/faults fault-injection endpoint.")
     var disableFaultAdmin = false
 
+    @Flag(help: "Answer SealAppendObject with 400 OperationNotSupported, as OSS does for accounts without the feature.")
+    var sealDisabled = false
+
     func validate() throws {
         guard !buckets.isEmpty else { throw ValidationError("Give at least one --bucket NAME.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
@@ -73,7 +76,8 @@ struct EmulatorCommand: AsyncParsableCommand {
                 credentials: credentials,
                 storage: dataDir.map { .directory($0) } ?? .memory,
                 region: region,
-                faultAdminEnabled: !disableFaultAdmin
+                faultAdminEnabled: !disableFaultAdmin,
+                sealEnabled: !sealDisabled
             ))
         } catch {
             StandardError.write("error: cannot open the emulator store: \(error)\n")
@@ -83,7 +87,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         do {
             try await server.run { endpoint in
                 FileHandle.standardOutput.write(Data("endpoint: \(endpoint)\n".utf8))
-                StandardError.write("OSS emulator listening on \(endpoint) (store: \(store), buckets: \(buckets.joined(separator: ", ")), access key id: \(accessKeyId))\n")
+                StandardError.write("OSS emulator listening on \(endpoint) (store: \(store), buckets: \(buckets.joined(separator: ", ")), access key id: \(accessKeyId)\(sealDisabled ? ", SealAppendObject disabled" : ""))\n")
             }
         } catch {
             StandardError.write("error: OSS emulator on \(host):\(port) stopped: \(error)\n")
