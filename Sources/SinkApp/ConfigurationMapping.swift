@@ -109,6 +109,7 @@ extension SinkSettings {
             format: format, compression: compression,
             batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
             maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
+            sealOnRollover: sink.rollover.seal,
             maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: sink.memoryBudget.sinkBytes,
             pauseAllAboveBytes: sink.memoryBudget.sinkPauseAllBytes)
         try validate()

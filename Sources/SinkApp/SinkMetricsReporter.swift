@@ -59,6 +59,7 @@ public struct SinkMetricsReporter: SinkReporter {
                 attempts = result.attempts
             case .fenced: label = .fenced
             case .notAppendable: label = .notAppendable
+            case .sealed: label = .sealed
             case .integrityMismatch, .configurationError, .unresolved: label = .error
             }
             for _ in 1..<max(1, attempts) {
@@ -68,7 +69,7 @@ public struct SinkMetricsReporter: SinkReporter {
                                  records: request.recordCount, latency: latency)
         }
         switch outcome {
-        case .appended, .landedEarlier, .fenced, .notAppendable: health?.markOSSReachable()
+        case .appended, .landedEarlier, .fenced, .notAppendable, .sealed: health?.markOSSReachable()
         case .unresolved(let error, _): health?.markOSSUnreachable(reason: error.message)
         case .integrityMismatch, .configurationError: break
         }
@@ -85,9 +86,20 @@ public struct SinkMetricsReporter: SinkReporter {
             metrics.recordIntegrityError(topic: tp.topic, partition: tp.partition)
         case .recordsExpiredBeforeArchive(let tp, _, _):
             metrics.recordRecordsExpiredBeforeArchive(topic: tp.topic, partition: tp.partition)
-        case .segmentOpened, .fenced, .keyTaken, .retryScheduled, .recordsIgnored, .commitFailed:
+        case .segmentFinished(let tp, _, let outcome, _):
+            metrics.recordSegmentFinished(topic: tp.topic, partition: tp.partition, outcome: outcome.rawValue)
+        case .segmentOpened, .fenced, .keyTaken, .retryScheduled, .recordsIgnored, .commitFailed, .sealNotEnabled,
+             .finishingNotCommitted:
             break
         }
+    }
+
+    public func finishingSegments(_ count: Int) {
+        metrics?.setFinishingSegments(count)
+    }
+
+    public func sealingEnabled(_ enabled: Bool) {
+        metrics?.setSealingEnabled(enabled)
     }
 
     public func sinkState(bufferedBytes: Int, openSegments: Int) {

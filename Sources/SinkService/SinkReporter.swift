@@ -33,6 +33,11 @@ public protocol SinkReporter: Sendable {
     func notice(_ notice: SinkNotice)
     /// Bytes of records held by the sink, and segments open, after each event.
     func sinkState(bufferedBytes: Int, openSegments: Int)
+    /// Finished segments not yet sealed and tagged, after each event.
+    func finishingSegments(_ count: Int)
+    /// Whether finished segments are sealed: `sink.rollover.seal` at start, false once OSS said SealAppendObject
+    /// is not enabled.
+    func sealingEnabled(_ enabled: Bool)
 
     // MARK: Readiness
 
@@ -61,6 +66,8 @@ extension SinkReporter {
     public func appendFinished(_ request: AppendRequest, outcome: OSSAppendOutcome, latency: Duration) {}
     public func notice(_ notice: SinkNotice) {}
     public func sinkState(bufferedBytes: Int, openSegments: Int) {}
+    public func finishingSegments(_ count: Int) {}
+    public func sealingEnabled(_ enabled: Bool) {}
     public func ossReachable() {}
     public func ossUnreachable(reason: String) {}
     public func configurationError(_ reason: String) {}

@@ -28,6 +28,7 @@ public final class SinkService: Service, Sendable {
         let sink = try Sink(settings: settings)
         let client = try OSSClient(configuration: configuration.oss, logger: logger)
         let observer = SinkObserver(logger: logger, reporter: reporter)
+        reporter.sealingEnabled(settings.sealOnRollover)
         let store = OSSSegmentStore(client: client, createOptions: configuration.createOptions, observer: observer)
         await probe(client)
         let driver = SinkDriver(

@@ -24,15 +24,16 @@ public final class TestStack: Sendable {
     public var endpoint: String { stack.endpoint }
     public var bucket: String { stack.bucket }
 
-    /// A stack with topic `<name>-<random>` of `partitions` partitions.
-    public init(partitions: Int, name: String) async throws {
+    /// A stack with topic `<name>-<random>` of `partitions` partitions (and an emulator whose SealAppendObject
+    /// answers `OperationNotSupported` unless `sealEnabled`).
+    public init(partitions: Int, name: String, sealEnabled: Bool = true) async throws {
         var logger = Logger(label: "e2e")
         logger.logLevel = .warning
         self.logger = logger
         let suffix = UInt32.random(in: 0...UInt32.max)
         topic = "\(name)-\(suffix)"
         group = "\(name)-group-\(suffix)"
-        stack = try await SinkStack(bucket: "e2e-archive", credentials: Self.credentials, logger: logger)
+        stack = try await SinkStack(bucket: "e2e-archive", credentials: Self.credentials, sealEnabled: sealEnabled, logger: logger)
         do {
             try stack.cluster.createTopic(topic, partitions: partitions)
         } catch {
