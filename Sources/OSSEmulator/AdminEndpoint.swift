@@ -14,7 +14,8 @@ import NIOCore
 ///   - `chaos`: `p_drop_after_apply`, `p_503`, `latency_ms` [min, max], `seed`; `{"action":"chaos"}` alone turns it off
 ///   - `foreign-append`: `bucket`, `key`, and `data` (UTF-8 text) or `size` (that many `x` bytes)
 ///   - `reset`
-///   Every rule action also accepts the filters `method`, `bucket`, `key_prefix`.
+///   Every rule action also accepts the filters `method`, `bucket`, `key_prefix`, `query` (a query parameter the
+///   request must carry, such as `seal`).
 struct AdminEndpoint {
     let store: OSSObjectStore
     let faults: OSSFaultInjector
@@ -30,6 +31,7 @@ struct AdminEndpoint {
         var method: String?
         var bucket: String?
         var key_prefix: String?
+        var query: String?
         var p_drop_after_apply: Double?
         var p_503: Double?
         var latency_ms: [Int]?
@@ -38,7 +40,7 @@ struct AdminEndpoint {
         var data: String?
         var size: Int?
 
-        var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix) }
+        var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix, query: query) }
     }
 
     func handle(method: String, request: inout Request, builder: ResponseBuilder) async -> Response {

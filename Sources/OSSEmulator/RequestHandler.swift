@@ -37,7 +37,7 @@ struct RequestHandler: HTTPResponder {
             return await AdminEndpoint(store: store, faults: faults).handle(method: method, request: &request, builder: builder)
         }
 
-        let plan = faults.plan(method: method, bucket: target.bucket, key: target.key)
+        let plan = faults.plan(method: method, bucket: target.bucket, key: target.key, query: target.query.map(\.name))
         if plan.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(plan.delayMilliseconds)) }
         if let failure = plan.failure { return builder.error(failure, method: method) }
 

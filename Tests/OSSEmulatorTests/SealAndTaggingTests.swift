@@ -101,6 +101,18 @@ struct SealAndTaggingTests {
         }
     }
 
+    @Test func faultsCanTargetSealRequestsOnly() async throws {
+        try await withEmulator { server, client in
+            server.faults.failNext(1, status: 503, code: "ServiceUnavailable", match: OSSFaultMatch(method: "POST", query: "seal"))
+            let append = try await client.append("test-bucket", "a", position: 0, [1])
+            #expect(append.status == 200)
+            let refused = try await Self.seal(client, "a", position: "1")
+            #expect(refused.status == 503)
+            let sealed = try await Self.seal(client, "a", position: "1")
+            #expect(sealed.status == 200)
+        }
+    }
+
     @Test func sealDisabledAnswersOperationNotSupported() async throws {
         try await withEmulator(sealEnabled: false) { server, client in
             _ = try await client.append("test-bucket", "a", position: 0, [1])
