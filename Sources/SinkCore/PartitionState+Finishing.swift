@@ -59,8 +59,7 @@ extension PartitionState {
     }
 
     /// Reports finished segments that did not fit into a commit's metadata (when that set changes).
-    mutating func noteUncommittedFinishing(_ metadata: CommitMetadata, _ fx: inout Effects) {
-        let included = metadata.encode().finishingIncluded
+    mutating func noteUncommittedFinishing(_ metadata: CommitMetadata, included: Int, _ fx: inout Effects) {
         let left = metadata.finishing.dropFirst(included).map(\.key)
         if left != uncommittedFinishing {
             uncommittedFinishing = left

@@ -99,7 +99,7 @@ extension PartitionState {
         }
         let unackedBytes = appendedTotal - ackedTotal
         if unackedBytes > 0 && unackedBytes + bytes > s.maxUncommittedBytes { return }  // resumes on commit ack
-        let lingered0 = lingerStart
+        let lingerBefore = lingerStart
         let batch = pending.takeFirst(k)
         lingerStart = pending.isEmpty ? nil : now.monotonic
         let payload = s.compression == .none
@@ -109,7 +109,7 @@ extension PartitionState {
             if closing != nil {
                 // The batch opens the next segment once the close commit is acknowledged.
                 pending.prepend(batch)
-                lingerStart = lingered0
+                lingerStart = lingerBefore
                 return
             }
         }
@@ -329,9 +329,10 @@ extension PartitionState {
     }
 
     mutating func requestCommit(_ point: CommitPoint, _ fx: inout Effects) {
-        noteUncommittedFinishing(point.metadata, &fx)
+        let (metadata, finishingIncluded) = point.metadata.encode()
+        noteUncommittedFinishing(point.metadata, included: finishingIncluded, &fx)
         commitPoint = point
-        fx.actions.append(.commit(CommitRequest(topicPartition: tp, offset: point.offset, metadata: point.metadata.encoded)))
+        fx.actions.append(.commit(CommitRequest(topicPartition: tp, offset: point.offset, metadata: metadata)))
     }
 
     /// Another writer owns the object: stop writing, drop everything, seek back and recover from the commit.

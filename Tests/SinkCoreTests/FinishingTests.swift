@@ -191,6 +191,40 @@ import Testing
         #expect(failed.shutdownComplete)
     }
 
+    @Test func finishedSegmentsBeyondTheMetadataBoundAreReported() throws {
+        var h = Harness(testSettings {
+            $0.keyTemplate = try! KeyTemplate("{prefix}{topic}/{partition}/{offset:020}{ext}")
+            $0.keyPrefix = String(repeating: "p", count: 600) + "/"
+            $0.batchMaxRecords = 1; $0.batchMaxBytes = 300; $0.maxObjectBytes = 400; $0.sealOnRollover = true
+        })
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
+        // Every record fills a segment; every seal fails, so the finished segments pile up.
+        var queue = h.send(.records(records(tp0, 0...9, size: 100)))
+        var commits: [CommitRequest] = []
+        while !queue.isEmpty {
+            var next: [SinkAction] = []
+            for action in queue {
+                switch action {
+                case .append(let a): next += h.send(.appendCompleted(a.id, .success(nextPosition: a.position + a.bytes.count, crc64: a.expectedCRC64)))
+                case .commit(let c):
+                    commits.append(c)
+                    next += h.send(.commitCompleted(tp0, offset: c.offset, .success))
+                case .seal(let r): next += h.send(.sealCompleted(r.id, .transientFailure("HTTP 503")))
+                default: break
+                }
+            }
+            queue = next
+        }
+        #expect(h.sink.finishingSegments == 9)
+        #expect(commits.allSatisfy { $0.metadata.utf8.count <= CommitMetadata.maxEncodedBytes })
+        let left = h.log.notices.compactMap { if case .finishingNotCommitted(_, let keys) = $0 { keys } else { nil } }
+        let notCommitted = try #require(left.last)
+        let metadata = try #require(CommitMetadata.parse(commits.last?.metadata))
+        // The oldest ones stay in the metadata; the newest that do not fit are named.
+        #expect(!metadata.finishing.isEmpty && !notCommitted.isEmpty)
+        #expect(metadata.finishing.map(\.key) + notCommitted == h.sink.finishingSegments(tp0).map(\.key).filter { $0 != metadata.key })
+    }
+
     // MARK: Restarts
 
     func closedMetadata(_ r: Rolled) throws -> CommitMetadata { try #require(CommitMetadata.parse(r.close.metadata)) }
