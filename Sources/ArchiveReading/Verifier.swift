@@ -15,9 +15,14 @@ import Darwin
 ///   streaming read equals the CRC the store reports; during that read every jsonl record's offset is checked to
 ///   follow the previous one and the first to equal the key's offset;
 /// - the group's committed offset is the last segment's last offset + 1 and its metadata names the last
-///   segment's key, length and CRC-64.
+///   segment's key, length and CRC-64;
+/// - a segment's `segment.*` tags (``SegmentTags``), when it carries them, agree with the object: first and last
+///   offset, record count, CRC-64 (so a sealed segment holds exactly what was committed), format, and
+///   `segment.sealed: true` only on a sealed object. Finished segments (all but the last of a partition, and
+///   the last when its commit says `closed`) without tags are counted in a note: they were written before
+///   segments were tagged, or their tagging is still pending.
 ///
-/// What it reads: one listing per topic, one HEAD per object, the last record of each jsonl object from a tail
+/// What it reads: one listing per topic, one HEAD and one GetObjectTagging per object, the last record of each jsonl object from a tail
 /// range (64 KiB first, doubled while the last line does not fit), and with the CRC check each object in full
 /// (in ``VerifyOptions/readChunk`` ranges, so memory stays bounded). Compressed objects: the last gzip member /
 /// zstd frame is found in the tail (the window doubles while none decodes); during the CRC read, objects up to
@@ -138,6 +143,15 @@ public struct ArchiveVerifier: Sendable {
             }
         }
         report.partitions = ids.compactMap { results[$0] }
+        var untagged: [String] = []
+        for partition in report.partitions {
+            let closed = partition.commit.flatMap { CommitMetadata.parse($0.metadata) }?.closed ?? false
+            let finished = closed ? partition.segments[...] : partition.segments.dropLast()
+            untagged += finished.filter { $0.tags == nil }.map(\.key)
+        }
+        if !untagged.isEmpty {
+            report.notes.append("\(untagged.count) finished segment(s) carry no segment.* tags (written before segments were tagged, or tagging is still pending; a running sink finishes them): \(untagged.prefix(5).joined(separator: ", "))\(untagged.count > 5 ? ", …" : "")")
+        }
         return report
     }
 
@@ -211,7 +225,7 @@ public struct ArchiveVerifier: Sendable {
         }
         guard let metadata = CommitMetadata.parse(commit.metadata) else {
             problems.append(VerifyProblem(.commitMetadataUnparseable, id,
-                "the committed metadata \"\(commit.metadata)\" is not \"v1 key=<key> pos=<length> crc=<crc64>\""))
+                "the committed metadata \"\(commit.metadata)\" is not the sink's (\"v2 key=<key> pos=<length> crc=<crc64> …\" or \"v1 key=<key> pos=<length> crc=<crc64>\")"))
             return problems
         }
         var differences: [String] = []

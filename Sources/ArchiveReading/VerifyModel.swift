@@ -1,3 +1,5 @@
+public import SinkCore
+
 /// One object of a listing: its key and size.
 public struct ArchivedObject: Sendable, Hashable {
     public var key: String
@@ -18,12 +20,31 @@ public struct ArchivedObjectHead: Sendable, Hashable {
     public var crc64: UInt64?
     /// The object type as the store names it (for messages).
     public var typeName: String
+    /// `x-oss-sealed-time` is present: the object was sealed (SealAppendObject) and never grows again.
+    public var sealed: Bool
+    /// `x-oss-storage-class` (`Standard`, `IA`, `Archive`, `ColdArchive`, `DeepColdArchive`), when reported.
+    public var storageClass: String?
+    /// `x-oss-restore`, when reported: `ongoing-request="true"` while a restore runs, `ongoing-request="false",
+    /// expiry-date="…"` once the restored copy is readable. Absent for an Archive-class object that is not restored.
+    public var restore: String?
 
-    public init(length: UInt64, appendable: Bool, crc64: UInt64?, typeName: String = "Appendable") {
+    public init(length: UInt64, appendable: Bool, crc64: UInt64?, typeName: String = "Appendable", sealed: Bool = false,
+                storageClass: String? = nil, restore: String? = nil) {
         self.length = length
         self.appendable = appendable
         self.crc64 = crc64
         self.typeName = typeName
+        self.sealed = sealed
+        self.storageClass = storageClass
+        self.restore = restore
+    }
+
+    /// The object's bytes cannot be read until it is restored: Archive, Cold Archive or Deep Cold Archive
+    /// storage without a finished restore. (An Archive bucket with real-time access reads it anyway.)
+    public var needsRestore: Bool {
+        guard let storageClass, ["Archive", "ColdArchive", "DeepColdArchive"].contains(storageClass) else { return false }
+        guard let restore else { return true }
+        return !restore.contains("ongoing-request=\"false\"")
     }
 }
 
@@ -35,6 +56,17 @@ public protocol ArchiveReader: Sendable {
     func head(key: String) async throws -> ArchivedObjectHead
     /// Bytes `[offset, offset + count)` of the object (fewer only at its end).
     func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8]
+    /// The object's tags (GetObjectTagging), in the store's order.
+    func tags(key: String) async throws -> [SegmentTag]
+}
+
+extension ArchiveReader {
+    /// What the sink's `segment.*` tags say about a finished segment, without reading it; `nil` when it carries
+    /// none (an open segment, one still being finished, or one written before segments were tagged).
+    /// - Throws: the store's error, or `SegmentTagsError` when the tags are present but malformed.
+    public func segmentTags(key: String) async throws -> SegmentTags.Parsed? {
+        try SegmentTags.parse(try await tags(key: key))
+    }
 }
 
 /// A topic-partition, as `verify` names it.
@@ -120,6 +152,10 @@ public struct VerifiedSegment: Sendable, Hashable {
     /// `true`/`false` after a CRC check; `nil` when skipped.
     public var crcOK: Bool?
     public var appendable: Bool
+    /// The object is sealed.
+    public var sealed: Bool = false
+    /// The sink's `segment.*` tags, when the segment carries them.
+    public var tags: SegmentTags.Parsed?
 }
 
 /// A problem `verify` found. Its description names the partition, key and offsets.
@@ -130,6 +166,10 @@ public struct VerifyProblem: Sendable, Hashable, CustomStringConvertible {
         case commitOffsetMismatch = "commit_offset_mismatch", commitMetadataMismatch = "commit_metadata_mismatch"
         case commitMetadataUnparseable = "commit_metadata_unparseable", missingCommit = "missing_commit"
         case commitsUnavailable = "commits_unavailable", unknownKey = "unknown_key"
+        /// The `segment.*` tags disagree with the object (offsets, record count, CRC-64, format, sealed).
+        case tagMismatch = "tag_mismatch"
+        /// The object must be restored from Archive, Cold Archive or Deep Cold Archive before it can be read.
+        case needsRestore = "needs_restore"
     }
 
     public var kind: Kind

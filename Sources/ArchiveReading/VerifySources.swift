@@ -1,6 +1,7 @@
 public import KafkaBridge
 import NIOCore
 public import OSSClient
+public import SinkCore
 
 /// ``ArchiveReader`` over an OSS bucket: ListObjectsV2, HeadObject and ranged GetObject.
 public struct OSSArchiveReader: ArchiveReader {
@@ -20,7 +21,12 @@ public struct OSSArchiveReader: ArchiveReader {
         let metadata = try await client.headObject(key: key)
         let type = metadata.objectType ?? OSSObjectType(rawValue: "unknown")
         return ArchivedObjectHead(
-            length: metadata.contentLength, appendable: type == .appendable, crc64: metadata.crc64, typeName: type.rawValue)
+            length: metadata.contentLength, appendable: type == .appendable, crc64: metadata.crc64, typeName: type.rawValue,
+            sealed: metadata.isSealed, storageClass: metadata.storageClass, restore: metadata.headers["x-oss-restore"])
+    }
+
+    public func tags(key: String) async throws -> [SegmentTag] {
+        try await client.getObjectTagging(key: key).map { SegmentTag($0.key, $0.value) }
     }
 
     public func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {

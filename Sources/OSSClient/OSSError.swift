@@ -26,6 +26,12 @@ public struct OSSError: Error, Sendable, CustomStringConvertible {
         public static let noSuchKey: Code = "NoSuchKey"
         public static let positionNotEqualToLength: Code = "PositionNotEqualToLength"
         public static let objectNotAppendable: Code = "ObjectNotAppendable"
+        /// 409: an append to a sealed object, or SealAppendObject on a Normal object.
+        public static let appendSealedObjectNotAllowed: Code = "AppendSealedObjectNotAllowed"
+        /// 400 "SealAppendable is not supported.": SealAppendObject is not enabled for the account or bucket.
+        public static let operationNotSupported: Code = "OperationNotSupported"
+        /// 403: a read of an Archive, Cold Archive or Deep Cold Archive object that is not restored.
+        public static let invalidObjectState: Code = "InvalidObjectState"
         public static let fileImmutable: Code = "FileImmutable"
         public static let invalidArgument: Code = "InvalidArgument"
         public static let invalidRange: Code = "InvalidRange"
@@ -202,6 +208,15 @@ extension OSSError {
         case .accessDenied:
             return "OSS denied \(operation) on \(target) (AccessDenied: \(message)\(request)): "
                 + "grant the access key's RAM user or role the needed oss: permissions on the bucket"
+        case .invalidObjectState:
+            return "OSS refused \(operation) on \(target) (InvalidObjectState: \(message)\(request)): the object is in Archive, "
+                + "Cold Archive or Deep Cold Archive storage and must be restored before it can be read "
+                + "(RestoreObject; Cold Archive takes 1-12 hours depending on the tier, Deep Cold Archive 12-48 hours), "
+                + "or its restored copy expired"
+        case .operationNotSupported where context.operation == "SealAppendObject":
+            return "OSS does not allow SealAppendObject on \(target) (OperationNotSupported: \(message)\(request)): "
+                + "the feature is enabled per account on request (submit a ticket to Alibaba Cloud), "
+                + "or set sink.rollover.seal: false"
         case .integrityMismatch, .invalidConfiguration, .credentialsUnavailable, .invalidResponse, .cancelled:
             return message
         default:
