@@ -4,8 +4,9 @@ import SinkCore
 extension ArchiveVerifier {
     /// HEAD, the optional full CRC read, and the last offset of one segment.
     func verifySegment(
-        _ id: VerifyPartitionID, key: String, parsed: SegmentKeyPattern.Parsed, listedSize: UInt64
+        _ id: VerifyPartitionID, key: String, parsed: SegmentKeyPattern.Parsed, listedSize: UInt64, layout: TopicLayout
     ) async -> (VerifiedSegment, [VerifyProblem]) {
+        let carriesOffsets = layout.carriesOffsets
         var segment = VerifiedSegment(
             key: key, firstOffset: parsed.firstOffset, suffix: parsed.suffix, lastOffset: nil, records: nil,
             bytes: listedSize, crc64: nil, crcOK: nil, appendable: true)
@@ -42,10 +43,10 @@ extension ArchiveVerifier {
         }
         do {
             if options.checkCRC {
-                problems += try await fullRead(id, &segment)
+                problems += try await fullRead(id, &segment, layout.settings)
             }
             if carriesOffsets, segment.lastOffset == nil, !problems.contains(where: { $0.kind == .unreadable }) {
-                problems += try await readLastOffset(id, &segment)
+                problems += try await readLastOffset(id, &segment, layout.settings)
             }
         } catch {
             problems.append(VerifyProblem(.unreadable, id, key: key, "GET failed: \(error)"))
@@ -56,13 +57,14 @@ extension ArchiveVerifier {
                 "the last record has offset \(last), before the first offset \(segment.firstOffset) the key names"))
         }
         if let tags = segment.tags {
-            problems += tagProblems(id, segment, tags)
+            problems += tagProblems(id, segment, tags, layout.settings)
         }
         return (segment, problems)
     }
 
     /// The `segment.*` tags against what the object holds: each tag that disagrees is one problem.
-    func tagProblems(_ id: VerifyPartitionID, _ segment: VerifiedSegment, _ tags: SegmentTags.Parsed) -> [VerifyProblem] {
+    func tagProblems(_ id: VerifyPartitionID, _ segment: VerifiedSegment, _ tags: SegmentTags.Parsed,
+                     _ settings: TopicSettings) -> [VerifyProblem] {
         var differences: [String] = []
         if let first = tags.firstOffset, first != segment.firstOffset {
             differences.append("\(SegmentTags.firstOffset) is \(first) but the key names \(segment.firstOffset)")
@@ -87,8 +89,10 @@ extension ArchiveVerifier {
     }
 
     /// Reads the whole object in ranges: CRC-64, and for jsonl the offset of every record.
-    private func fullRead(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment) async throws -> [VerifyProblem] {
+    private func fullRead(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment,
+                          _ settings: TopicSettings) async throws -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
+        let carriesOffsets = if case .jsonl = settings.format { true } else { false }
         var crc: UInt64 = 0
         var position: UInt64 = 0
         var scan = carriesOffsets ? JSONLScan(id: id, key: segment.key) : nil
@@ -126,7 +130,7 @@ extension ArchiveVerifier {
                 scan?.feed(try AppendCompression.decompress(whole, settings.compression)[...])
             } catch {
                 problems.append(VerifyProblem(.unreadable, id, key: segment.key,
-                    "the object is not a valid sequence of \(unitName): \(error)"))
+                    "the object is not a valid sequence of \(Self.unitName(settings)): \(error)"))
                 return problems
             }
         }
@@ -143,7 +147,7 @@ extension ArchiveVerifier {
         return problems
     }
 
-    var unitName: String {
+    static func unitName(_ settings: TopicSettings) -> String {
         switch settings.compression {
         case .none: "records"
         case .gzip: "gzip members"
@@ -152,7 +156,8 @@ extension ArchiveVerifier {
     }
 
     /// Reads the last record's offset from a tail range, doubling the range until the last record is in it.
-    private func readLastOffset(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment) async throws -> [VerifyProblem] {
+    private func readLastOffset(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment,
+                                _ settings: TopicSettings) async throws -> [VerifyProblem] {
         var window = UInt64(options.tailWindow)
         while true {
             window = min(window, segment.bytes)
@@ -169,7 +174,7 @@ extension ArchiveVerifier {
             }
             guard let decoded else {
                 return [VerifyProblem(.unreadable, id, key: segment.key,
-                    "none of \(unitName) decodes at the end of the object: it is truncated or corrupt")]
+                    "none of \(Self.unitName(settings)) decodes at the end of the object: it is truncated or corrupt")]
             }
             guard let (line, whole) = JSONLOffsets.lastLine(decoded[...]) else {
                 return [VerifyProblem(.unreadable, id, key: segment.key,

@@ -7,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Walks the archived segments of each selected partition and checks them against what the sink writes (README, Guarantees):
+/// Walks the archived segments of each selected partition and checks them against what the sink writes (README, Guarantees),
+/// each topic with its own settings (``SinkSettings/topicSettings(for:)``: key template, prefix, format, compression):
 ///
 /// - segments, ordered by the first offset their key names, continue each other: the next segment's first
 ///   offset is the previous segment's last offset + 1 (no gap, no overlap);
@@ -35,7 +36,6 @@ import Darwin
 ///   shows up as a commit that does not match the last segment.
 public struct ArchiveVerifier: Sendable {
     public let settings: SinkSettings
-    public let pattern: SegmentKeyPattern
     public let archive: any ArchiveReader
     /// `nil`: commits are not checked and partitions come from the archived keys only.
     public let commits: (any CommitReader)?
@@ -43,23 +43,43 @@ public struct ArchiveVerifier: Sendable {
 
     public init(settings: SinkSettings, archive: any ArchiveReader, commits: (any CommitReader)?, options: VerifyOptions) {
         self.settings = settings
-        self.pattern = SegmentKeyPattern(template: settings.keyTemplate, prefix: settings.keyPrefix, ext: settings.fileExtension)
         self.archive = archive
         self.commits = commits
         self.options = options
     }
 
-    var carriesOffsets: Bool {
-        if case .jsonl = settings.format { true } else { false }
+    /// How one topic's segments are named and written.
+    public struct TopicLayout: Sendable {
+        public var settings: TopicSettings
+        public var pattern: SegmentKeyPattern
+
+        public var carriesOffsets: Bool {
+            if case .jsonl = settings.format { true } else { false }
+        }
+    }
+
+    /// The layout of `topic`'s segments: the settings of the first rule that matches it (else the default).
+    public func layout(forTopic topic: String) -> TopicLayout {
+        if let index = settings.topicRuleIndex(for: topic) {
+            let rule = settings.topicRules[index]
+            let single: String? = if case .name(let name) = rule.selector { name } else { nil }
+            return TopicLayout(settings: rule.settings, pattern: SegmentKeyPattern(rule.settings, topic: single))
+        }
+        return TopicLayout(settings: settings.defaultTopic, pattern: SegmentKeyPattern(settings.defaultTopic))
+    }
+
+    /// The key patterns of every rule and the default, each with the topic it serves alone (if any).
+    var allPatterns: [SegmentKeyPattern] {
+        settings.topicRules.map { rule in
+            let single: String? = if case .name(let name) = rule.selector { name } else { nil }
+            return SegmentKeyPattern(rule.settings, topic: single)
+        } + [SegmentKeyPattern(settings.defaultTopic)]
     }
 
     /// Verifies every selected partition.
     /// - Throws: when the archive cannot be listed (nothing can be verified then).
     public func run() async throws -> VerifyReport {
         var report = VerifyReport(partitions: [], globalProblems: [], notes: [])
-        if !carriesOffsets {
-            report.notes.append("format raw: objects carry no offsets, so gaps and overlaps are checked from the first offsets in the keys only; CRC-64, appendability and the commit metadata are checked in full")
-        }
         if !options.checkCRC {
             report.notes.append("--no-crc: objects were not read in full; CRC-64 and the offsets inside each object were not checked")
         }
@@ -80,21 +100,34 @@ public struct ArchiveVerifier: Sendable {
         let names = options.topics.filter { !$0.hasPrefix("^") }
         let regexes = options.topics.filter { $0.hasPrefix("^") }
         var topics = Set(names)
+        let patterns = allPatterns
         if !regexes.isEmpty {
             var candidates = Set(cluster?.keys.map { $0 } ?? [])
-            for object in try await archive.list(prefix: pattern.listingPrefix(topic: nil)) {
-                if let parsed = pattern.parse(object.key) { candidates.insert(parsed.topic) }
+            for pattern in patterns { if let topic = pattern.topic { candidates.insert(topic) } }
+            // Every layout's keys, listed once per distinct listing prefix (a prefix inside another is covered).
+            let prefixes = Set(patterns.map { $0.listingPrefix(topic: nil) })
+            for prefix in prefixes.sorted() where !prefixes.contains(where: { $0 != prefix && prefix.hasPrefix($0) }) {
+                for object in try await archive.list(prefix: prefix) {
+                    for pattern in patterns {
+                        if let parsed = pattern.parse(object.key) { candidates.insert(parsed.topic) }
+                    }
+                }
             }
             topics.formUnion(candidates.filter { topic in regexes.contains { Self.matches(topic, pattern: $0) } })
         }
 
         var segmentsByPartition: [VerifyPartitionID: [(ArchivedObject, SegmentKeyPattern.Parsed)]] = [:]
         var ignored: [String] = []
+        var rawTopics: [String] = []
         for topic in topics.sorted() {
+            let layout = layout(forTopic: topic)
+            let pattern = layout.pattern
+            if !layout.carriesOffsets { rawTopics.append(topic) }
             let prefix = pattern.listingPrefix(topic: topic, partition: options.partition)
             for object in try await archive.list(prefix: prefix) {
                 guard let parsed = pattern.parse(object.key) else {
-                    ignored.append(object.key)
+                    // Another topic's segment under this listing prefix is not this topic's business.
+                    if !patterns.contains(where: { $0.parse(object.key) != nil }) { ignored.append(object.key) }
                     continue
                 }
                 guard parsed.topic == topic, options.partition == nil || parsed.partition == options.partition else { continue }
@@ -105,9 +138,13 @@ public struct ArchiveVerifier: Sendable {
                 segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition), default: []] += []
             }
         }
+        if !rawTopics.isEmpty {
+            report.notes.append("format raw (\(rawTopics.joined(separator: ", "))): objects carry no offsets, so gaps and overlaps are checked from the first offsets in the keys only; CRC-64, appendability and the commit metadata are checked in full")
+        }
+        ignored = Array(Set(ignored)).sorted()
         if !ignored.isEmpty {
             let shown = ignored.prefix(5).joined(separator: ", ")
-            report.notes.append("ignored \(ignored.count) object(s) whose keys the key template does not produce: \(shown)\(ignored.count > 5 ? ", …" : "")")
+            report.notes.append("ignored \(ignored.count) object(s) whose keys no key template of the configuration produces: \(shown)\(ignored.count > 5 ? ", …" : "")")
         }
 
         var committed: [VerifyPartitionID: VerifyCommit]?
@@ -166,15 +203,17 @@ public struct ArchiveVerifier: Sendable {
     func verifyPartition(
         _ id: VerifyPartitionID, segments: [(ArchivedObject, SegmentKeyPattern.Parsed)], commit: VerifyCommit?
     ) async -> PartitionVerification {
+        let layout = layout(forTopic: id.topic)
         var result = PartitionVerification(id: id, segments: [], commit: commit, problems: [])
         for (object, parsed) in segments {
-            let (segment, problems) = await verifySegment(id, key: object.key, parsed: parsed, listedSize: object.size)
+            let (segment, problems) = await verifySegment(id, key: object.key, parsed: parsed, listedSize: object.size,
+                                                          layout: layout)
             result.segments.append(segment)
             result.problems += problems
         }
         result.problems += continuityProblems(id, result.segments)
         if let commit {
-            result.problems += commitProblems(id, result.segments, commit)
+            result.problems += commitProblems(id, result.segments, commit, carriesOffsets: layout.carriesOffsets)
         }
         return result
     }
@@ -201,7 +240,8 @@ public struct ArchiveVerifier: Sendable {
         return problems
     }
 
-    func commitProblems(_ id: VerifyPartitionID, _ segments: [VerifiedSegment], _ commit: VerifyCommit) -> [VerifyProblem] {
+    func commitProblems(_ id: VerifyPartitionID, _ segments: [VerifiedSegment], _ commit: VerifyCommit,
+                        carriesOffsets: Bool) -> [VerifyProblem] {
         guard let offset = commit.offset else {
             if let last = segments.last {
                 return [VerifyProblem(.missingCommit, id,

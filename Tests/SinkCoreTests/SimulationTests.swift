@@ -198,7 +198,7 @@ struct Simulation {
     func checkFinished(_ tp: TopicPartition) {
         let keys = oss.objects.keys.filter { $0.hasPrefix("\(tp.topic)/\(tp.partition)/") }.sorted()
         let closed = CommitMetadata.parse(committed[tp]?.metadata)?.closed ?? false
-        let format = SegmentTags.formatValue(settings)
+        let format = SegmentTags.formatValue(settings.defaultTopic)
         var next: Int64 = 0
         for (index, key) in keys.enumerated() {
             let object = oss.objects[key]!
