@@ -46,7 +46,7 @@ import Testing
         #expect(consumer.properties["fetch.max.bytes"] == String(8 << 20))
         // Records reach the sink in batches of at most 1 MiB, so its watermarks are checked at least that often.
         #expect(consumer.maxBatchBytes == 1 << 20)
-        #expect(consumer.properties["fetch.wait.max.ms"] == "50")
+        #expect(consumer.properties["fetch.wait.max.ms"] == "25")
         let settings = try SinkSettings(config)
         #expect(settings.maxBufferedBytes == 32 << 20)
         #expect(settings.pauseAllAboveBytes == 40 << 20)
@@ -55,13 +55,15 @@ import Testing
     }
 
     @Test func explicitPropertiesWinAndTheFetchWaitIsClamped() throws {
+        let set = KafkaConsumerConfiguration(try Self.configuration(sink: "", properties: "  properties:\n    fetch.wait.max.ms: \"300\""))
+        #expect(set.properties["fetch.wait.max.ms"] == "300")
         let config = try Self.configuration(
             sink: "  batch:\n    linger: 10s",
             properties: "  properties:\n    queued.max.messages.kbytes: \"4096\"\n    fetch.max.bytes: \"2097152\"")
         let consumer = KafkaConsumerConfiguration(config)
         #expect(consumer.properties["queued.max.messages.kbytes"] == "4096")
         #expect(consumer.properties["fetch.max.bytes"] == "2097152")
-        #expect(consumer.properties["fetch.wait.max.ms"] == "500")
+        #expect(consumer.properties["fetch.wait.max.ms"] == "25")
         let quick = KafkaConsumerConfiguration(try Self.configuration(sink: "  batch:\n    linger: 0ms"))
         #expect(quick.properties["fetch.wait.max.ms"] == "10")
     }
