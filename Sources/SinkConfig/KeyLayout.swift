@@ -76,6 +76,8 @@ struct KeyLayout {
 
     /// The key without and with a `~N` suffix.
     let variants: [[Unit]]
+    /// The bytes every key starts with (up to the first unit that varies).
+    let lead: [UInt8]
 
     /// The layout of `template` (already checked by ``KeyTemplateCheck``) for a `name` entry (`topic`) or a
     /// pattern entry (`pattern`'s automaton; nil when the pattern is not modelled: then any topic name).
@@ -143,12 +145,24 @@ struct KeyLayout {
         add(literal(text))
         if !suffixPlaced { suffixed += literal("~") + number(width: 1) }
         variants = [plain, suffixed]
+        func fixed(_ units: [Unit]) -> [UInt8] {
+            var bytes: [UInt8] = []
+            for unit in units {
+                guard case .bytes(let set, false, _) = unit, set.bytes.count == 1 else { break }
+                bytes.append(set.bytes[0])
+            }
+            return bytes
+        }
+        let plainLead = fixed(plain), suffixedLead = fixed(suffixed)
+        lead = Array(zip(plainLead, suffixedLead).prefix { $0 == $1 }.map(\.0))
     }
 
     /// A key both layouts can produce for two different topics (the shortest one), or nil when there is none.
     /// - Parameter limit: states explored before giving up (then the answer is nil as well: the layouts are
     ///   too intricate to tell; real templates stay far below it).
     func collision(with other: KeyLayout, limit: Int = 200_000) -> String? {
+        // Keys that start differently never meet (most pairs of names end here).
+        if zip(lead, other.lead).contains(where: { $0 != $1 }) { return nil }
         for a in variants {
             for b in other.variants {
                 if let key = Self.collision(a, b, limit: limit) { return key }
@@ -189,7 +203,10 @@ struct KeyLayout {
             case .bytes(let set, let repeats, let first):
                 out.append((set, Cursor(unit: repeats ? position.unit : position.unit + 1, topic: nil), first, nil))
             case .patternTopic(let regex, let first):
-                out.append((topicBytes, Cursor(unit: position.unit, topic: position.topic ?? regex.initial), first, regex))
+                let states = position.topic ?? regex.initial
+                let readable = regex.readable(states)
+                let bytes = ByteSet(TopicRegex.alphabet.enumerated().filter { readable.contains($0.offset) }.map(\.element))
+                out.append((bytes, Cursor(unit: position.unit, topic: states), first, regex))
             }
         }
         return out

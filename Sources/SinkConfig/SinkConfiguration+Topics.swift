@@ -279,8 +279,9 @@ struct TopicRouting {
                     }
                 case .pattern:
                     guard let a = automata[earlier], let b = automata[later] else { continue }
-                    let before = (0..<earlier).compactMap { automata[$0] }
-                    guard before.count == earlier,
+                    // Only entries that share topics with `later` can take one of them first.
+                    let before = overlapping.compactMap { automata[$0] }
+                    guard before.count == overlapping.count,
                           case .found(let topic) = TopicRegex.topic(matchedBy: [a, b], notMatchedBy: before),
                           matches(selectors[earlier], topic), matches(selector, topic) else { continue }
                     overlapping.append(earlier)
@@ -289,9 +290,11 @@ struct TopicRouting {
                 }
             }
             // A pattern whose every topic an earlier entry takes.
-            if case .pattern = selector, !overlapping.isEmpty, let automaton = automata[later] {
-                let before = (0..<later).compactMap { automata[$0] }
-                if before.count == later, TopicRegex.topic(matchedBy: [automaton], notMatchedBy: before) == .none {
+            if case .pattern = selector, !overlapping.isEmpty, let automaton = automata[later],
+               (0..<later).allSatisfy({ automata[$0] != nil || dead.contains($0) }) {
+                // The entries that share no topic with it cannot take any of its topics.
+                let before = overlapping.compactMap { automata[$0] }
+                if TopicRegex.topic(matchedBy: [automaton], notMatchedBy: before) == .none {
                     neverApplies.append(Shadowed(entry: later, by: overlapping))
                     overlaps.removeAll { $0.later == later }
                 }

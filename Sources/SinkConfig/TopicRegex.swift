@@ -75,6 +75,9 @@ struct TopicRegex: Sendable {
     /// Outgoing edges per state; state 0 starts, `accept` accepts.
     private(set) var edges: [[Edge]] = []
     private(set) var accept = 0
+    /// States from which `accept` can still be reached once a character was read (`^` edges can no longer be
+    /// taken): sets keep only these, so that a pattern that can no longer match has no state left.
+    private(set) var live = States(count: 0)
     let source: String
 
     /// The automaton of `pattern` with search semantics; nil when the pattern uses syntax the analysis does not
@@ -91,6 +94,7 @@ struct TopicRegex: Sendable {
         edges[end].append(.chars(.all, end))
         accept = end
         guard edges.count <= 4096 else { return nil }
+        live = liveStates()
     }
 
     /// The automaton of exactly one topic name.
@@ -105,6 +109,28 @@ struct TopicRegex: Sendable {
             state = next
         }
         accept = state
+        live = liveStates()
+    }
+
+    /// The states that reach `accept` over character, ε and `$` edges.
+    private func liveStates() -> States {
+        var incoming = [[Int]](repeating: [], count: edges.count)
+        for (from, list) in edges.enumerated() {
+            for edge in list {
+                switch edge {
+                case .chars(let set, let to) where !set.isEmpty: incoming[to].append(from)
+                case .epsilon(let to), .end(let to): incoming[to].append(from)
+                case .chars, .start: break
+                }
+            }
+        }
+        var result = States(count: edges.count)
+        _ = result.insert(accept)
+        var stack = [accept]
+        while let state = stack.popLast() {
+            for from in incoming[state] where result.insert(from) { stack.append(from) }
+        }
+        return result
     }
 
     private mutating func newState() -> Int {
@@ -169,6 +195,12 @@ struct TopicRegex: Sendable {
 
         init(count: Int) { words = [UInt64](repeating: 0, count: (count + 63) / 64) }
 
+        func intersection(_ other: States) -> States {
+            var out = self
+            for index in out.words.indices { out.words[index] &= other.words[index] }
+            return out
+        }
+
         mutating func insert(_ state: Int) -> Bool {
             let (word, bit) = (state / 64, UInt64(1) << UInt64(state % 64))
             if words[word] & bit != 0 { return false }
@@ -192,11 +224,25 @@ struct TopicRegex: Sendable {
         }
     }
 
+    /// The characters some state of `states` can read.
+    func readable(_ states: States) -> CharSet {
+        var set = CharSet()
+        states.forEach { state in
+            for edge in edges[state] {
+                if case .chars(let chars, _) = edge {
+                    set.low |= chars.low
+                    set.high |= chars.high
+                }
+            }
+        }
+        return set
+    }
+
     /// The states before any character.
     var initial: States {
         var states = States(count: edges.count)
         _ = states.insert(0)
-        return closure(states, atStart: true, atEnd: false)
+        return closure(states, atStart: true, atEnd: false).intersection(live)
     }
 
     /// The states after one more character (alphabet index `char`), not the last one.
@@ -207,7 +253,7 @@ struct TopicRegex: Sendable {
                 if case .chars(let set, let target) = edge, set.contains(char) { _ = next.insert(target) }
             }
         }
-        return closure(next, atStart: false, atEnd: false)
+        return closure(next, atStart: false, atEnd: false).intersection(live)
     }
 
     /// Whether the characters read so far (at least one) form a topic the pattern matches.
@@ -271,7 +317,13 @@ struct TopicRegex: Sendable {
             var next: [([States], [UInt8])] = []
             for (states, text) in frontier {
                 guard text.count < maxTopicLength else { continue }
-                for char in 0..<alphabet.count {
+                var readable = CharSet.all
+                for (automaton, set) in zip(matchedBy, states) {
+                    let chars = automaton.readable(set)
+                    readable.low &= chars.low
+                    readable.high &= chars.high
+                }
+                for char in 0..<alphabet.count where readable.contains(char) {
                     let stepped = zip(all, states).map { $0.step($1, char) }
                     if stepped.prefix(wanted).contains(where: \.isEmpty) { continue }
                     guard seen.insert(stepped).inserted else { continue }

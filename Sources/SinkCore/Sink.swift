@@ -299,7 +299,7 @@ public struct Sink: Sendable {
         fx.configError = nil
         fx.ossReachable = false
         fx.release = false
-        fx.sealing = !sealRefused && partitions[tp]!.topic.settings.sealOnRollover
+        fx.sealing = !sealRefused && Self.seals(&partitions[tp]!)
         let before = Self.held(&partitions[tp]!)
         let finishingBefore = Self.finishing(&partitions[tp]!)
         if shuttingDown { partitions[tp]!.flushAll = true }
@@ -366,6 +366,9 @@ public struct Sink: Sendable {
 
     /// A partition's held bytes, read in place (a plain dictionary read would copy the whole state).
     static func held(_ partition: inout PartitionState) -> Int { partition.heldBytes }
+
+    /// Whether a partition's topic seals its finished segments, read in place.
+    static func seals(_ partition: inout PartitionState) -> Bool { partition.topic.settings.sealOnRollover }
 
     /// A partition's finished segments not done yet, read in place.
     static func finishing(_ partition: inout PartitionState) -> Int { partition.finishing.count }
