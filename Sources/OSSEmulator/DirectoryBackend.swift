@@ -112,6 +112,10 @@ final class DirectoryBackend: StorageBackend, @unchecked Sendable {
         if let old, old.generation != new.generation { unlink(dataPath(bucket, old)) }
     }
 
+    func update(bucket: String, record: OSSObjectRecord) throws {
+        try publish(bucket: bucket, record: record)
+    }
+
     func delete(bucket: String, record: OSSObjectRecord) throws {
         let path = recordPath(bucket, record.key)
         guard unlink(path) == 0 || errno == ENOENT else {

@@ -68,6 +68,8 @@ final class MemoryBackend: StorageBackend, @unchecked Sendable {
         lock.withLock { objects[bucket, default: [:]][new.key] = chunks }
     }
 
+    func update(bucket: String, record: OSSObjectRecord) throws {}
+
     func delete(bucket: String, record: OSSObjectRecord) throws {
         _ = lock.withLock { objects[bucket]?.removeValue(forKey: record.key) }
     }

@@ -75,6 +75,9 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
     public var attributes: OSSObjectAttributes
     /// Directory store: which data file generation holds the bytes. Zero in the memory store.
     public var generation: UInt64
+    /// Until when a restored copy of an object in cold storage (Archive, ColdArchive, DeepColdArchive) can be
+    /// read; `nil` when it was never restored. Restores finish at once in the emulator.
+    public var restoredUntil: Date?
 
     public init(
         key: String,
@@ -85,7 +88,8 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         contentMD5: String? = nil,
         lastModified: Date,
         attributes: OSSObjectAttributes,
-        generation: UInt64 = 0
+        generation: UInt64 = 0,
+        restoredUntil: Date? = nil
     ) {
         self.key = key
         self.type = type
@@ -96,5 +100,16 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         self.lastModified = lastModified
         self.attributes = attributes
         self.generation = generation
+        self.restoredUntil = restoredUntil
+    }
+
+    /// Storage classes whose objects must be restored before GET.
+    public static let coldStorageClasses: Set<String> = ["Archive", "ColdArchive", "DeepColdArchive"]
+
+    /// Whether GET must refuse the object at `now` (cold storage without a restored copy).
+    public func needsRestore(at now: Date) -> Bool {
+        guard Self.coldStorageClasses.contains(attributes.storageClass) else { return false }
+        guard let restoredUntil else { return true }
+        return restoredUntil <= now
     }
 }

@@ -104,8 +104,9 @@ struct RequestHandler: HTTPResponder {
         try ObjectOperations.validateKey(key)
         switch request.method {
         case "POST":
+            if request.target.has("restore") { return try await operations.restore(request, bucket: bucket, key: key) }
             guard request.target.has("append") else {
-                throw OSSServiceError.notImplemented("POST on an object without ?append")
+                throw OSSServiceError.notImplemented("POST on an object without ?append or ?restore")
             }
             return try await operations.append(request, bucket: bucket, key: key)
         case "PUT":

@@ -21,6 +21,8 @@ protocol StorageBackend: AnyObject, Sendable {
     func append(bucket: String, old: OSSObjectRecord?, new: OSSObjectRecord, body: ByteBuffer) throws
     /// Replaces the object with `body` and publishes `new` (old bytes are gone once this returns).
     func replace(bucket: String, old: OSSObjectRecord?, new: OSSObjectRecord, body: ByteBuffer) throws
+    /// Publishes `record` for an object whose bytes stay as they are (a storage class or restore change).
+    func update(bucket: String, record: OSSObjectRecord) throws
     /// Removes the object.
     func delete(bucket: String, record: OSSObjectRecord) throws
     /// Bytes `range` of the object described by `record` (a published record).
