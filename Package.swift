@@ -99,11 +99,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Reading the archive back: segment listing and ordering, decoding, CRC-64 checks, verify.
+        // Reading the archive back: segment listing and ordering, streaming decoding, CRC-64 checks, verify.
         .target(
             name: "ArchiveReading",
             dependencies: [
-                "SinkCore", "KafkaBridge", "OSSClient", "OSSChecksum",
+                "SinkCore", "KafkaBridge", "OSSClient", "OSSChecksum", "CZlib", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict

@@ -2,7 +2,8 @@ public import KafkaBridge
 import NIOCore
 public import OSSClient
 
-/// ``ArchiveReader`` over an OSS bucket: ListObjectsV2, HeadObject and ranged GetObject.
+/// ``ArchiveReader`` over an OSS bucket: ListObjectsV2, HeadObject and ranged GetObject (403 `InvalidObjectState`
+/// becomes ``ArchiveObjectNeedsRestore``).
 public struct OSSArchiveReader: ArchiveReader {
     public let client: OSSClient
 
@@ -12,7 +13,7 @@ public struct OSSArchiveReader: ArchiveReader {
 
     public func list(prefix: String) async throws -> [ArchivedObject] {
         try await client.listAllObjects(prefix: prefix.isEmpty ? nil : prefix).objects.map {
-            ArchivedObject(key: $0.key, size: $0.size)
+            ArchivedObject(key: $0.key, size: $0.size, storageClass: $0.storageClass)
         }
     }
 
@@ -20,12 +21,21 @@ public struct OSSArchiveReader: ArchiveReader {
         let metadata = try await client.headObject(key: key)
         let type = metadata.objectType ?? OSSObjectType(rawValue: "unknown")
         return ArchivedObjectHead(
-            length: metadata.contentLength, appendable: type == .appendable, crc64: metadata.crc64, typeName: type.rawValue)
+            length: metadata.contentLength, appendable: type == .appendable, crc64: metadata.crc64, typeName: type.rawValue,
+            storageClass: metadata.storageClass, restore: metadata.headers["x-oss-restore"])
     }
 
     public func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {
         if count == 0 { return [] }
-        var body = try await client.getObject(key: key, range: .bounded(first: offset, last: offset + count - 1)).body
+        let result: OSSGetResult
+        do {
+            result = try await client.getObject(key: key, range: .bounded(first: offset, last: offset + count - 1))
+        } catch {
+            guard error.code == .invalidObjectState else { throw error }
+            let head = try? await head(key: key)
+            throw ArchiveObjectNeedsRestore(key: key, storageClass: head?.storageClass, inProgress: head?.restoreInProgress ?? false)
+        }
+        var body = result.body
         return body.readBytes(length: body.readableBytes) ?? []
     }
 }

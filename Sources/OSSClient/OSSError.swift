@@ -29,6 +29,8 @@ public struct OSSError: Error, Sendable, CustomStringConvertible {
         public static let fileImmutable: Code = "FileImmutable"
         public static let invalidArgument: Code = "InvalidArgument"
         public static let invalidRange: Code = "InvalidRange"
+        /// GET of an object in Archive, ColdArchive or DeepColdArchive storage that is not restored (403).
+        public static let invalidObjectState: Code = "InvalidObjectState"
         /// The server answered with an error status but no parseable error document.
         public static let badErrorResponse: Code = "BadErrorResponse"
 
@@ -195,6 +197,9 @@ extension OSSError {
         case .accessDenied:
             return "OSS denied \(operation) on \(target) (AccessDenied: \(message)\(request)): "
                 + "grant the access key's RAM user or role the needed oss: permissions on the bucket"
+        case .invalidObjectState:
+            return "OSS cannot read \(target) in its storage class (InvalidObjectState: \(message)\(request)): an object in "
+                + "Archive, ColdArchive or DeepColdArchive storage must be restored (RestoreObject) before it can be read"
         case .integrityMismatch, .invalidConfiguration, .credentialsUnavailable, .invalidResponse, .cancelled:
             return message
         default:
