@@ -108,6 +108,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Reading an archive back into Kafka: planning, resume from provenance headers, the idempotent producer.
+        .target(
+            name: "Replay",
+            dependencies: [
+                "ArchiveReading", "SinkCore", "KafkaBridge",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Logs (text/JSON lines, redaction) and metrics (the sink's series, Prometheus).
         .target(
             name: "Observability",
@@ -218,6 +227,7 @@ let package = Package(
         ),
         .testTarget(name: "SinkServiceTests", dependencies: ["SinkService", "SinkCore", "SinkTesting", "CMalloc"], swiftSettings: strict),
         .testTarget(name: "ArchiveReadingTests", dependencies: ["ArchiveReading", "SinkCore", "OSSChecksum"], swiftSettings: strict),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "ArchiveReading", "SinkCore", "KafkaBridge", "OSSChecksum"], swiftSettings: strict),
         .testTarget(
             name: "ObservabilityTests",
             dependencies: ["Observability", "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus")],
