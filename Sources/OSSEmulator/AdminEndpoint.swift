@@ -13,6 +13,7 @@ import NIOCore
 ///   - `latency`: `milliseconds`, `count` (omit for every request)
 ///   - `chaos`: `p_drop_after_apply`, `p_503`, `latency_ms` [min, max], `seed`; `{"action":"chaos"}` alone turns it off
 ///   - `foreign-append`: `bucket`, `key`, and `data` (UTF-8 text) or `size` (that many `x` bytes)
+///   - `corrupt`: `bucket`, `key`, `offset` — flips bits of that stored byte; HEAD keeps the CRC-64 written (bit rot)
 ///   - `reset`
 ///   Every rule action also accepts the filters `method`, `bucket`, `key_prefix`.
 struct AdminEndpoint {
@@ -37,6 +38,7 @@ struct AdminEndpoint {
         var key: String?
         var data: String?
         var size: Int?
+        var offset: UInt64?
 
         var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix) }
     }
@@ -106,10 +108,17 @@ struct AdminEndpoint {
                 throw AdminError(message: "foreign-append failed: \(outcome)")
             }
             return json(builder, .ok, ["length": String(record.length), "crc64": String(record.crc64)])
+        case "corrupt":
+            guard let bucket = command.bucket, let key = command.key, let offset = command.offset else {
+                throw AdminError(message: "corrupt needs 'bucket', 'key' and 'offset'")
+            }
+            guard try await store.corrupt(bucket: bucket, key: key, at: offset) else {
+                throw AdminError(message: "no object '\(key)' in bucket '\(bucket)'")
+            }
         case "reset":
             faults.reset()
         default:
-            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append or reset")
+            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append, corrupt or reset")
         }
         return json(builder, .ok, counters())
     }

@@ -251,6 +251,17 @@ public final class OSSObjectStore: @unchecked Sendable {
         }
     }
 
+    /// Bit rot at rest, for tests: flips bits of the byte at `offset` and changes nothing else, so GET returns the
+    /// changed byte while HEAD still reports the CRC-64 of what was written. Returns whether the object exists.
+    @discardableResult
+    public func corrupt(bucket: String, key: String, at offset: UInt64) async throws -> Bool {
+        try await serialized(bucket: bucket, key: key) {
+            guard let record = self.head(bucket: bucket, key: key) else { return false }
+            try self.backend.corrupt(bucket: bucket, record: record, offset: offset)
+            return true
+        }
+    }
+
     /// DeleteObject: removes `key` if present. Returns whether it existed.
     @discardableResult
     public func delete(bucket: String, key: String) async throws -> Bool {

@@ -23,6 +23,8 @@ protocol StorageBackend: AnyObject, Sendable {
     func replace(bucket: String, old: OSSObjectRecord?, new: OSSObjectRecord, body: ByteBuffer) throws
     /// Publishes `record` for an object whose bytes stay as they are (a storage class or restore change).
     func update(bucket: String, record: OSSObjectRecord) throws
+    /// Flips the bits of the byte at `offset` (0x20) in the stored bytes, leaving the record as it is.
+    func corrupt(bucket: String, record: OSSObjectRecord, offset: UInt64) throws
     /// Removes the object.
     func delete(bucket: String, record: OSSObjectRecord) throws
     /// Bytes `range` of the object described by `record` (a published record).

@@ -88,3 +88,25 @@ final class TestClock: @unchecked Sendable {
     var now: Date { lock.withLock { current } }
     func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }
+
+/// Bit rot at rest: the stored byte changes, the recorded CRC-64 does not.
+@Suite("Emulator: corruption at rest")
+struct CorruptionTests {
+    @Test(arguments: [false, true])
+    func aFlippedByteKeepsTheWrittenCRC(directory: Bool) async throws {
+        let path = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try OSSObjectStore(storage: directory ? .directory(path) : .memory)
+        try store.createBucket("bkt")
+        for part in ["hello ", "world"] {
+            let position = store.head(bucket: "bkt", key: "k")?.length ?? 0
+            _ = try await store.append(bucket: "bkt", key: "k", position: position, body: ByteBuffer(string: part), attributes: .init())
+        }
+        let before = try #require(store.head(bucket: "bkt", key: "k"))
+        #expect(try await store.corrupt(bucket: "bkt", key: "k", at: 7))
+        #expect(store.head(bucket: "bkt", key: "k") == before)
+        let read = try #require(try await store.read(bucket: "bkt", key: "k"))
+        #expect(String(buffer: read.body.reduce(into: ByteBuffer()) { $0.writeImmutableBuffer($1) }) == "hello wOrld")
+        #expect(try await store.corrupt(bucket: "bkt", key: "missing", at: 0) == false)
+    }
+}
