@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "SinkApp",
             dependencies: [
-                "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "KafkaBridge", "OSSClient", "Observability",
+                "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "Replay", "KafkaBridge", "OSSClient", "Observability",
                 "HealthServer", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-oss-sink",
             dependencies: [
-                "SinkApp", "LocalStack", "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "KafkaBridge",
+                "SinkApp", "LocalStack", "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "Replay", "KafkaBridge",
                 "OSSClient", "OSSEmulator", "Observability", "HealthServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -51,27 +51,21 @@ public struct KafkaProducerConfiguration: Sendable {
         }
     }
 
-    /// Properties that cannot be combined with the delivery mode, and why.
-    static func forbidden(_ delivery: Delivery) -> [String: String] {
-        switch delivery {
-        case .acknowledged: [:]
-        case .idempotentGapless: [
-            "transactional.id": "the producer is idempotent, not transactional",
-            "acks": "the idempotent producer always uses acks=all",
-        ]
-        }
-    }
-
-    /// Why `name = value` cannot be combined with `delivery`, or `nil` when it can (librdkafka checks the rest).
+    /// Why `name = value` cannot be combined with `delivery` (a phrase that follows the property's name, such as
+    /// "must be all: …"), or `nil` when it can (librdkafka checks the rest).
     public static func conflict(name: String, value: String, delivery: Delivery) -> String? {
         if let enforced = enforced(delivery).first(where: { $0.0 == name }), value != enforced.1 {
-            return "\(name) must be \(enforced.1): records must reach each partition exactly once and in order"
-        }
-        if let reason = forbidden(delivery)[name], !(name == "acks" && (value == "all" || value == "-1")) {
-            return "\(name) cannot be set: \(reason)"
+            return "must be \(enforced.1): records must reach each partition exactly once and in order"
         }
         if name == "bootstrap.servers" || name == "metadata.broker.list" {
-            return "\(name) is set from the configuration's bootstrap servers"
+            return "is set from the configuration's bootstrap servers"
+        }
+        guard delivery == .idempotentGapless else { return nil }
+        if name == "acks", value != "all", value != "-1" {
+            return "must be all: the idempotent producer waits for every in-sync replica"
+        }
+        if name == "transactional.id" {
+            return "cannot be set: the producer is idempotent, not transactional"
         }
         return nil
     }
@@ -82,7 +76,7 @@ public struct KafkaProducerConfiguration: Sendable {
         result.append(contentsOf: Self.defaults(delivery))
         for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
             if let reason = Self.conflict(name: name, value: value, delivery: delivery) {
-                throw KafkaError(code: .configuration, message: "librdkafka property \(name)=\(value) is not allowed: \(reason)")
+                throw KafkaError(code: .configuration, message: "librdkafka property \(name) \(reason)")
             }
             result.append((name, value))
         }

@@ -142,14 +142,23 @@ public final class ReplayEngine: Sendable {
             notes.append("\(c.targetTopic) has \(targetPartitions) partitions, more than the archive's \((sources.last ?? 0) + 1): the extra ones receive nothing")
         }
 
-        let retentionMs: Int64?
-        do {
-            let values = try await reader.topicConfiguration(c.targetTopic, names: ["retention.ms"], timeout: c.clusterTimeout)
-            retentionMs = values["retention.ms"].flatMap { Int64($0) }
-        } catch {
-            retentionMs = nil
-            notes.append("could not read retention.ms of \(c.targetTopic) (\(error.message)): make sure it keeps records as old as the ones replayed, or the broker deletes them soon after they are written")
-        }
+        // retention.ms, asked on a handle of its own while the rest of the planning goes on (a cluster without the
+        // Admin API, such as librdkafka's mock, only answers after the timeout).
+        let servers = c.targetBootstrapServers
+        let properties = c.producerProperties
+        let targetTopic = c.targetTopic
+        let logger = logger
+        let retentionTimeout = min(c.clusterTimeout, .seconds(5))
+        async let retention: Result<Int64?, KafkaError> = {
+            do throws(KafkaError) {
+                let configReader = try KafkaPartitionReader(bootstrapServers: servers, properties: properties, logger: logger)
+                defer { configReader.close() }
+                let values = try await configReader.topicConfiguration(targetTopic, names: ["retention.ms"], timeout: retentionTimeout)
+                return .success(values["retention.ms"].flatMap { Int64($0) })
+            } catch {
+                return .failure(error)
+            }
+        }()
 
         // Where earlier runs stopped.
         let resume = try await resumePositions(reader: reader, sources: sources, mapping: mapping, targetPartitions: targetPartitions)
@@ -197,6 +206,14 @@ public final class ReplayEngine: Sendable {
             if !isRaw, let first = planned.first, first.blocked == nil, let stamp = try? await firstRecordTimestamp(first) {
                 oldest = min(oldest ?? stamp, stamp)
             }
+        }
+        let retentionMs: Int64?
+        switch await retention {
+        case .success(let value):
+            retentionMs = value
+        case .failure(let error):
+            retentionMs = nil
+            notes.append("could not read retention.ms of \(c.targetTopic) (\(error.message)): make sure it keeps records as old as the ones replayed, or the broker deletes them soon after they are written")
         }
         if let from = c.selection.fromTimeMs, let value = oldest { oldest = max(value, from) }
         if let warning = RetentionCheck.warning(

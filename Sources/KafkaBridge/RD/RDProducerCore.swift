@@ -61,6 +61,11 @@ final class RDProducerCore: RDHandleOwner, @unchecked Sendable {
         thread.start()
     }
 
+    /// librdkafka calls `enable.gapless.guarantee` experimental at every start; the producer sets it on purpose.
+    override func accepts(facility: String, message: String) -> Bool {
+        !(facility == "CONFWARN" && message.contains("enable.gapless.guarantee is experimental"))
+    }
+
     // MARK: - Any thread
 
     /// Enqueues one record; `false` when librdkafka's queue is full.
