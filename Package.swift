@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SinkTesting", "LocalStack", "SinkApp", "SinkService", "ArchiveReading", "OSSEmulator", "KafkaBridge",
+                "SinkTesting", "LocalStack", "SinkApp", "SinkService", "ArchiveReading", "Replay", "OSSEmulator", "KafkaBridge",
                 "OSSClient", "SinkConfig", "SinkCore", "OSSSigning", "HealthServer", "Observability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -30,6 +30,9 @@ public struct ReplayConfiguration: Sendable {
     public var clusterTimeout: Duration
     /// How long a stop (SIGTERM) waits for outstanding records to be acknowledged.
     public var shutdownTimeout: Duration
+    /// How long planning waits for the target topic's `retention.ms` (Admin API DescribeConfigs; clusters without
+    /// it, such as librdkafka's mock, answer only with this timeout). It runs beside the rest of the planning.
+    public var adminTimeout: Duration = .seconds(5)
 
     public init(
         settings: SinkSettings, archive: any ArchiveReader, sourceTopic: String, targetTopic: String? = nil,

@@ -148,7 +148,7 @@ public final class ReplayEngine: Sendable {
         let properties = c.producerProperties
         let targetTopic = c.targetTopic
         let logger = logger
-        let retentionTimeout = min(c.clusterTimeout, .seconds(5))
+        let retentionTimeout = c.adminTimeout
         async let retention: Result<Int64?, KafkaError> = {
             do throws(KafkaError) {
                 let configReader = try KafkaPartitionReader(bootstrapServers: servers, properties: properties, logger: logger)
