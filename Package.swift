@@ -197,8 +197,8 @@ let package = Package(
         .executableTarget(
             name: "kafka-oss-sink-bench",
             dependencies: [
-                "CBenchSupport", "LocalStack", "SinkApp", "SinkConfig", "SinkService", "KafkaBridge", "OSSClient",
-                "OSSEmulator", "OSSSigning", "Observability",
+                "CBenchSupport", "LocalStack", "SinkApp", "SinkConfig", "SinkService", "SinkCore", "KafkaBridge", "OSSClient",
+                "OSSEmulator", "OSSSigning", "Observability", "Replay", "ArchiveReading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -242,7 +242,7 @@ let package = Package(
             name: "SinkAppTests",
             dependencies: [
                 "SinkApp", "SinkConfig", "SinkCore", "SinkService", "KafkaBridge", "OSSClient", "Observability", "HealthServer",
-                "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus"),
+                "Replay", "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
