@@ -48,7 +48,6 @@ extension ArchiveVerifier {
     private func fullRead(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment) async throws -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
         var crc: UInt64 = 0
-        var position: UInt64 = 0
         var scan = carriesOffsets ? JSONLScan(id: id, key: segment.key) : nil
         let decoder = StreamingDecoder(settings.compression)
         let lines = LineCursor()
@@ -66,7 +65,6 @@ extension ArchiveVerifier {
             }
             guard let chunk = next else { break }
             crc = CRC64.update(crc, chunk.bytes)
-            position += UInt64(chunk.bytes.count)
             guard scan != nil, decodeFailure == nil else { continue }
             decoder.setInput(chunk.bytes)
             do {

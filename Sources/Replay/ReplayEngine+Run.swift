@@ -239,7 +239,7 @@ struct PartitionReplay {
                         if engine.isStopping { throw Stopped(state: .stopped) }
                         let step: Step
                         if raw {
-                            step = try await produceRaw(record, offset: position)
+                            step = try await produceRaw(record, offset: position, segment: segment)
                             position += 1
                         } else {
                             step = try await produceJSONL(record, segment: segment, line: cursor.lines, retentionCutoff: retentionCutoff)
@@ -312,25 +312,11 @@ struct PartitionReplay {
         try await rateLimit(size)
         let token = UInt64(UInt32(bitPattern: partition.source))
         while true {
-            let enqueued: Bool = try parsed.bytes.withUnsafeBytes { bytes in
-                try provenance.withUnsafeBytes { source in
-                    try Provenance.headerNameBytes.withUnsafeBytes { name in
-                        var headers: [KafkaHeaderView] = []
-                        headers.reserveCapacity(parsed.headers.count + 1)
-                        for header in parsed.headers {
-                            headers.append(KafkaHeaderView(
-                                name: UnsafeRawBufferPointer(rebasing: bytes[header.name]),
-                                value: header.value.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }))
-                        }
-                        headers.append(KafkaHeaderView(name: name, value: source))
-                        return try producer.enqueue(
-                            KafkaOutgoingRecord(
-                                partition: target, key: parsed.key.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
-                                value: parsed.value.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }, headers: headers,
-                                timestampMilliseconds: parsed.timestampMs),
-                            topic: targetTopic, token: token)
-                    }
-                }
+            let enqueued: Bool
+            do {
+                enqueued = try enqueueParsed(target: target, token: token)
+            } catch {
+                throw ReplayError(.produceFailed, "\(segment.key): the record at offset \(offset) cannot be produced to \(targetTopic)[\(target)]: \(error)")
             }
             if enqueued { break }
             flushCounts()
@@ -345,8 +331,33 @@ struct PartitionReplay {
         return .next
     }
 
+    /// Enqueues the parsed record and its provenance header; `false` when the producer's queue is full.
+    func enqueueParsed(target: Int32, token: UInt64) throws -> Bool {
+        try parsed.bytes.withUnsafeBytes { bytes in
+            try provenance.withUnsafeBytes { source in
+                try Provenance.headerNameBytes.withUnsafeBytes { name in
+                    var headers: [KafkaHeaderView] = []
+                    headers.reserveCapacity(parsed.headers.count + 1)
+                    for header in parsed.headers {
+                        headers.append(KafkaHeaderView(
+                            name: UnsafeRawBufferPointer(rebasing: bytes[header.name]),
+                            value: header.value.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }))
+                    }
+                    headers.append(KafkaHeaderView(name: name, value: source))
+                    return try producer.enqueue(
+                        KafkaOutgoingRecord(
+                            partition: target, key: parsed.key.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                            value: parsed.value.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }, headers: headers,
+                            timestampMilliseconds: parsed.timestampMs),
+                        topic: targetTopic, token: token)
+                }
+            }
+        }
+    }
+
     /// A raw segment's record: the value alone, its offset the segment's first offset plus its position.
-    mutating func produceRaw(_ value: UnsafeRawBufferPointer, offset: Int64) async throws -> Step {
+    mutating func produceRaw(_ value: UnsafeRawBufferPointer, offset: Int64, segment: ReplayPlan.Segment) async throws -> Step {
+        if let end = segment.endOffset, offset >= end { return .endSegment }
         if offset <= lastOffset {
             counts.duplicates += 1
             return .next
@@ -370,14 +381,19 @@ struct PartitionReplay {
         try await rateLimit(size)
         let token = UInt64(UInt32(bitPattern: partition.source))
         while true {
-            let enqueued: Bool = try provenance.withUnsafeBytes { source in
-                try Provenance.headerNameBytes.withUnsafeBytes { name in
-                    try producer.enqueue(
-                        KafkaOutgoingRecord(
-                            partition: target, key: nil, value: value, headers: [KafkaHeaderView(name: name, value: source)],
-                            timestampMilliseconds: nil),
-                        topic: targetTopic, token: token)
+            let enqueued: Bool
+            do {
+                enqueued = try provenance.withUnsafeBytes { source in
+                    try Provenance.headerNameBytes.withUnsafeBytes { name in
+                        try producer.enqueue(
+                            KafkaOutgoingRecord(
+                                partition: target, key: nil, value: value, headers: [KafkaHeaderView(name: name, value: source)],
+                                timestampMilliseconds: nil),
+                            topic: targetTopic, token: token)
+                    }
                 }
+            } catch {
+                throw ReplayError(.produceFailed, "the value at position \(offset) cannot be produced to \(targetTopic)[\(target)]: \(error)")
             }
             if enqueued { break }
             flushCounts()

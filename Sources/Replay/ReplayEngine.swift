@@ -179,34 +179,31 @@ public final class ReplayEngine: Sendable {
             }
         }
 
-        // Segments to read, with what proves their bytes.
-        var partitions: [ReplayPlan.Partition] = []
-        var oldest: Int64?
-        for source in sources {
-            let segments = archived[source]!
-            let resumeAfter = Self.resumeFloor(resume[source], mapping: mapping, source: source)
-            var lastOffset: Int64?
-            if !isRaw, let last = segments.last {
-                lastOffset = try? await lastRecordOffset(last)
+        // Segments to read, with what proves their bytes: the partitions planned side by side (their reads are
+        // HEADs and small ranged GETs, each a round trip).
+        var planned: [Int32: PartitionPlanning] = [:]
+        await withTaskGroup(of: PartitionPlanning.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < sources.count else { return }
+                let source = sources[next]
+                next += 1
+                let segments = archived[source]!
+                let resumeAfter = Self.resumeFloor(resume[source], mapping: mapping, source: source)
+                let commit = commits[source]
+                group.addTask {
+                    await self.planPartition(source, segments: segments, resumeAfter: resumeAfter, mapping: mapping, commit: commit)
+                }
             }
-            let (selected, skipped) = ReplayPlanner.select(segments, lastOffset: lastOffset, selection: c.selection, resumeAfter: resumeAfter)
-            var planned: [ReplayPlan.Segment] = []
-            for (segment, endOffset) in selected {
-                planned.append(await planSegment(segment, endOffset: endOffset, commit: commits[source]))
-            }
-            if let commit = commits[source], !segments.contains(where: { $0.key == commit.metadata.key }) {
-                notes.append("the sink's commit for \(c.sourceTopic)[\(source)] (offset \(commit.offset)) names \(commit.metadata.key), which is not archived: run verify")
-            }
-            let range = ReplayPlanner.offsetRange(read: selected, lastOffset: lastOffset, selection: c.selection, resumeAfter: resumeAfter)
-            var target: Int32?
-            if case .samePartition = mapping { target = source }
-            partitions.append(ReplayPlan.Partition(
-                source: source, target: target, resumeAfter: resumeAfter, segments: planned, skippedSegments: skipped,
-                firstOffset: range.first, lastOffset: range.last, records: range.count))
-            if !isRaw, let first = planned.first, first.blocked == nil, let stamp = try? await firstRecordTimestamp(first) {
-                oldest = min(oldest ?? stamp, stamp)
+            for _ in 0..<Self.planningConcurrency { startNext() }
+            while let done = await group.next() {
+                planned[done.partition.source] = done
+                startNext()
             }
         }
+        let partitions = sources.map { planned[$0]!.partition }
+        notes += sources.flatMap { planned[$0]!.notes }
+        var oldest = sources.compactMap { planned[$0]!.firstTimestamp }.min()
         let retentionMs: Int64?
         switch await retention {
         case .success(let value):
@@ -225,6 +222,48 @@ public final class ReplayEngine: Sendable {
         }
         prepared.withLock { $0 = Prepared(mapping: mapping, retentionMs: retentionMs, resume: resume) }
         return ReplayPlan(sourceTopic: c.sourceTopic, targetTopic: c.targetTopic, partitions: partitions, notes: notes)
+    }
+
+    /// Partitions planned at the same time.
+    static let planningConcurrency = 16
+
+    /// One partition's plan, with its notes and the timestamp of its first record to produce.
+    struct PartitionPlanning: Sendable {
+        var partition: ReplayPlan.Partition
+        var notes: [String]
+        var firstTimestamp: Int64?
+    }
+
+    func planPartition(
+        _ source: Int32, segments: [ArchivedSegment], resumeAfter: Int64?, mapping: TargetMapping,
+        commit: (offset: Int64, metadata: CommitMetadata)?
+    ) async -> PartitionPlanning {
+        let c = configuration
+        var notes: [String] = []
+        var lastOffset: Int64?
+        if !isRaw, let last = segments.last {
+            lastOffset = try? await lastRecordOffset(last)
+        }
+        let (selected, skipped) = ReplayPlanner.select(segments, lastOffset: lastOffset, selection: c.selection, resumeAfter: resumeAfter)
+        var planned: [ReplayPlan.Segment] = []
+        for (segment, endOffset) in selected {
+            planned.append(await planSegment(segment, endOffset: endOffset, commit: commit))
+        }
+        if let commit, !segments.contains(where: { $0.key == commit.metadata.key }) {
+            notes.append("the sink's commit for \(c.sourceTopic)[\(source)] (offset \(commit.offset)) names \(commit.metadata.key), which is not archived: run verify")
+        }
+        let range = ReplayPlanner.offsetRange(read: selected, lastOffset: lastOffset, selection: c.selection, resumeAfter: resumeAfter)
+        var target: Int32?
+        if case .samePartition = mapping { target = source }
+        var firstTimestamp: Int64?
+        if !isRaw, let first = planned.first, first.blocked == nil {
+            firstTimestamp = try? await firstRecordTimestamp(first)
+        }
+        return PartitionPlanning(
+            partition: ReplayPlan.Partition(
+                source: source, target: target, resumeAfter: resumeAfter, segments: planned, skippedSegments: skipped,
+                firstOffset: range.first, lastOffset: range.last, records: range.count),
+            notes: notes, firstTimestamp: firstTimestamp)
     }
 
     /// Records of `source` up to this offset are in every target partition they go to: none needs reading.

@@ -32,24 +32,39 @@ public enum ReplayReport {
         return out
     }
 
-    /// One line per partition still running (and a total line): records, MB/s of segment bytes read, ETA.
-    public static func progress(_ status: ReplayStatus, now: ContinuousClock.Instant, rates: [Int32: Double], maxLines: Int = 20) -> [String] {
+    /// Rates of one partition over the last seconds.
+    public struct Rate: Sendable {
+        public var recordsPerSecond: Double
+        /// Key, value and header bytes produced per second (what `--max-rate` limits).
+        public var bytesPerSecond: Double
+
+        public init(recordsPerSecond: Double, bytesPerSecond: Double) {
+            self.recordsPerSecond = recordsPerSecond
+            self.bytesPerSecond = bytesPerSecond
+        }
+    }
+
+    /// One line per partition still running (records acknowledged of planned, MB/s produced, ETA), and a total.
+    public static func progress(_ status: ReplayStatus, now: ContinuousClock.Instant, rates: [Int32: Rate], maxLines: Int = 20) -> [String] {
         var lines: [String] = []
         let active = status.partitions.filter { $0.state == .running }
         for partition in active.prefix(maxLines) {
-            let rate = rates[partition.source] ?? 0
-            var line = "  \(status.sourceTopic)[\(partition.source)] "
-            line += "\(partition.delivered)"
+            let rate = rates[partition.source] ?? Rate(recordsPerSecond: 0, bytesPerSecond: 0)
+            var line = "  \(status.sourceTopic)[\(partition.source)] \(partition.delivered)"
             if let planned = partition.plannedRecords { line += "/\(planned)" }
-            line += " records  \(format1(rate / 1_000_000)) MB/s"
-            let left = partition.plannedBytes > partition.bytesRead ? partition.plannedBytes - partition.bytesRead : 0
-            if rate > 0 { line += "  ETA \(eta(Double(left) / rate))" }
+            line += " records  \(format1(rate.bytesPerSecond / 1_000_000)) MB/s"
+            if let planned = partition.plannedRecords, rate.recordsPerSecond > 0 {
+                let left = max(0, planned - partition.delivered - partition.outsideRange - partition.duplicates)
+                line += "  ETA \(eta(Double(left) / rate.recordsPerSecond))"
+            }
+            if let key = partition.currentKey { line += "  \(key)" }
             lines.append(line)
         }
         if active.count > maxLines { lines.append("  … and \(active.count - maxLines) more partition(s) running") }
         let done = status.partitions.filter(\.isDone).count
-        let seconds = max(0.001, Double((now - status.startedAt).components.seconds) + Double((now - status.startedAt).components.attoseconds) / 1e18)
-        let total = rates.values.reduce(0, +)
+        let elapsed = now - status.startedAt
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let total = rates.values.reduce(0) { $0 + $1.bytesPerSecond }
         lines.append("replay \(status.sourceTopic) -> \(status.targetTopic): \(status.delivered) records acknowledged, "
             + "\(done)/\(status.partitions.count) partitions done, \(format1(total / 1_000_000)) MB/s, \(eta(seconds)) elapsed")
         return lines

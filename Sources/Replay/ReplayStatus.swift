@@ -76,6 +76,13 @@ public struct ReplayStatus: Sendable {
     /// A fatal producer error (every partition stopped).
     public var fatal: String?
 
+    public init(sourceTopic: String, targetTopic: String, partitions: [Partition], startedAt: ContinuousClock.Instant) {
+        self.sourceTopic = sourceTopic
+        self.targetTopic = targetTopic
+        self.partitions = partitions
+        self.startedAt = startedAt
+    }
+
     public var delivered: Int64 { partitions.reduce(0) { $0 + $1.delivered } }
     public var enqueued: Int64 { partitions.reduce(0) { $0 + $1.enqueued } }
     public var bytesRead: UInt64 { partitions.reduce(0) { $0 + $1.bytesRead } }

@@ -129,7 +129,7 @@ public struct ReplayApplication: Sendable {
             // The last counts, so /metrics holds the totals until the process exits.
             if let metrics, let status = engine.status { updateMetrics(metrics, status: status, previous: previous) }
         }
-        var rateWindow: [(at: ContinuousClock.Instant, read: [Int32: UInt64])] = []
+        var rateWindow: [(at: ContinuousClock.Instant, counts: [Int32: (records: Int64, bytes: UInt64)])] = []
         var lastLog = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
@@ -137,13 +137,19 @@ public struct ReplayApplication: Sendable {
             let now = ContinuousClock.now
             if let metrics { updateMetrics(metrics, status: status, previous: previous) }
             previous = status
-            // MB/s of segment bytes read over the last five seconds.
-            rateWindow.append((now, Dictionary(uniqueKeysWithValues: status.partitions.map { ($0.source, $0.bytesRead) })))
+            // Records and produced bytes per second over the last five seconds.
+            rateWindow.append((now, Dictionary(uniqueKeysWithValues: status.partitions.map { ($0.source, ($0.delivered, $0.producedBytes)) })))
             if rateWindow.count > 6 { rateWindow.removeFirst() }
-            var rates: [Int32: Double] = [:]
+            var rates: [Int32: ReplayReport.Rate] = [:]
             if let first = rateWindow.first, let last = rateWindow.last, first.at < last.at {
-                let seconds = Double((last.at - first.at).components.seconds) + Double((last.at - first.at).components.attoseconds) / 1e18
-                for (partition, read) in last.read { rates[partition] = Double(read - (first.read[partition] ?? 0)) / seconds }
+                let span = last.at - first.at
+                let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+                for (partition, counts) in last.counts {
+                    let before = first.counts[partition] ?? (0, 0)
+                    rates[partition] = ReplayReport.Rate(
+                        recordsPerSecond: Double(counts.records - before.records) / seconds,
+                        bytesPerSecond: Double(counts.bytes - before.bytes) / seconds)
+                }
             }
             let lines = ReplayReport.progress(status, now: now, rates: rates)
             if terminal.isTTY {
@@ -211,10 +217,13 @@ final class ReplayTerminal: Sendable {
         }
     }
 
-    /// Replaces the progress block with `lines`.
+    /// Replaces the progress block with `lines`, each cut to the terminal's width (a wrapped line would throw off
+    /// the redraw).
     func show(_ lines: [String]) {
+        var size = winsize()
+        let width = ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 1 ? Int(size.ws_col) - 1 : 200
         shown.withLock { count in
-            let text = erase(count) + lines.map { $0 + "\n" }.joined()
+            let text = erase(count) + lines.map { String($0.prefix(width)) + "\n" }.joined()
             count = lines.count
             FileHandle.standardError.write(Data(text.utf8))
         }

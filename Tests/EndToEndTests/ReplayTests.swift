@@ -74,7 +74,7 @@ import Testing
 
     /// Runs a replay in this process through the same mapping the CLI uses.
     func replay(
-        _ archived: Archived, to target: String, _ options: (inout ReplayOptions) -> Void = { _ in }
+        _ archived: Archived, to target: String, memory: ReplayMemory? = nil, _ options: (inout ReplayOptions) -> Void = { _ in }
     ) async throws -> (plan: ReplayPlan, status: ReplayStatus) {
         var replayOptions = ReplayOptions(topic: archived.topic, toTopic: target)
         options(&replayOptions)
@@ -84,6 +84,7 @@ import Testing
             archived.configuration, options: replayOptions, archive: OSSArchiveReader(client: client),
             commits: KafkaCommitReader(configuration: KafkaConsumerConfiguration(archived.configuration)))
         configuration.adminTimeout = .milliseconds(200)
+        if let memory { configuration.memory = memory }
         let engine = ReplayEngine(configuration: configuration, logger: archived.stack.logger)
         let plan = try await engine.plan()
         let status = try await engine.run(plan)
@@ -155,6 +156,21 @@ import Testing
         #expect(try await archived.stack.watermarks(partition: 0).high == 500)
         let targetMarks = try await archived.stack.stack.watermarks(topic: target, partition: 2)
         #expect(targetMarks.high == 500)
+    }
+
+    @Test func segmentsLargerThanTheMemoryShareAreReadTwiceInRanges() async throws {
+        let archived = try await archive(partitions: 1, count: 12_000)
+        defer { Task { await archived.stack.shutdown() } }
+        let target = archived.topic + "-restored"
+        try archived.stack.cluster.createTopic(target, partitions: 1)
+        let segment = try #require(try await archived.stack.objects().first)
+        #expect(segment.record.length > 1 << 20)
+        // 16 MiB over 8 jobs: segments above 1 MiB are read twice, in 512 KiB ranges.
+        let memory = ReplayMemory(maxBufferedBytes: 16 << 20, jobs: 8)
+        #expect(memory.inMemoryLimit == 1 << 20 && memory.chunkSize == 512 << 10)
+        let (_, status) = try await replay(archived, to: target, memory: memory)
+        #expect(status.partitions[0].bytesRead == 2 * segment.record.length)
+        expectReplayed(try await read(archived.stack, topic: target, partitions: 1), archived.expected, sourceTopic: archived.topic) { _ in 0..<12_000 }
     }
 
     @Test func offsetAndTimeRangesSelectExactlyTheirRecords() async throws {
