@@ -265,7 +265,10 @@ struct PartitionReplay {
     static func describe(_ failure: SegmentReadFailure) -> String {
         switch failure {
         case .integrity(let key, let integrity):
-            return "\(key): \(integrity); the partition stops before the first record in them (records up to byte \(integrity.badRange.lowerBound) were produced)"
+            let produced = integrity.badRange.lowerBound == 0
+                ? "no record of this segment was produced"
+                : "its records in bytes 0..<\(integrity.badRange.lowerBound) were produced, none after"
+            return "\(key): \(integrity); the partition stops here: \(produced)"
         default:
             return "\(failure)"
         }
