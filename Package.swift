@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // C libraries from Debian.
@@ -46,8 +47,11 @@ let package = Package(
 
         // Pure decisions: the per-partition writer state machine, batching, key templates, formats, recovery.
         .target(name: "SinkCore", dependencies: ["OSSChecksum", "CJSONEscape", "CZlib", "CZstd"], swiftSettings: strict),
-        // YAML -> validated, typed configuration.
-        .target(name: "SinkConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // YAML -> validated, typed configuration (secrets masked with Observability's redactor).
+        .target(
+            name: "SinkConfig", dependencies: ["Observability", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         // librdkafka: the group consumer on its own poll thread, offsets, metadata, the mock cluster.
         .target(
             name: "KafkaBridge",
@@ -70,6 +74,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -81,6 +86,9 @@ let package = Package(
                 "OSSSigning",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

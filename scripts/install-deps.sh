@@ -8,6 +8,7 @@ pkg-config --exists libzstd 2>/dev/null || missing+=(libzstd-dev)
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
 command -v zstd >/dev/null || missing+=(zstd)
 command -v kcat >/dev/null || missing+=(kcat)
+command -v openssl >/dev/null || missing+=(openssl)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -197,4 +197,5 @@ struct ProbingReporter: SinkReporter {
 
     func notice(_ notice: SinkNotice) { wrapped.notice(notice) }
     func sinkState(bufferedBytes: Int, openSegments: Int) { wrapped.sinkState(bufferedBytes: bufferedBytes, openSegments: openSegments) }
+    func archiveFreshness(_ ages: [TopicPartition: Duration]) { wrapped.archiveFreshness(ages) }
 }

@@ -84,6 +84,8 @@ final class BenchStack: Sendable {
     let stack: SinkStack
     let logger: Logger
     let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    /// Extra librdkafka properties for every sink run (`--kafka-property`).
+    let sinkKafkaProperties: [String: String]
     static let credentials = OSSCredentials(accessKeyId: "bench-key-id", accessKeySecret: "bench-secret-not-real")
 
     var cluster: MockKafkaCluster { stack.cluster }
@@ -91,8 +93,9 @@ final class BenchStack: Sendable {
     var endpoint: String { stack.endpoint }
     var bucket: String { stack.bucket }
 
-    init(logger: Logger) async throws {
+    init(logger: Logger, sinkKafkaProperties: [String: String] = [:]) async throws {
         self.logger = logger
+        self.sinkKafkaProperties = sinkKafkaProperties
         stack = try await SinkStack(bucket: "bench-archive", credentials: Self.credentials, faultAdminEnabled: false, logger: logger)
     }
 

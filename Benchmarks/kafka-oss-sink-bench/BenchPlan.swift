@@ -30,6 +30,10 @@ struct BenchPlan: Sendable {
     var prefaultBytes = 0
     /// The end-to-end cases (`format/compression`), each run with 1 KiB and 100 B records.
     var sinkCases = allSinkCases
+    /// Extra librdkafka properties for every sink run (`--kafka-property NAME=VALUE`).
+    var sinkKafkaProperties: [String: String] = [:]
+    /// The `realistic` cases: OSS latency and bandwidth, many partitions, 1 KiB records.
+    var realisticCases: [RealisticCase] = []
 
     static let allSinkCases = ["jsonl/none", "raw/none", "jsonl/gzip", "jsonl/zstd"]
 
@@ -38,14 +42,24 @@ struct BenchPlan: Sendable {
         records1KiB: 600_000, partitions1KiB: 64, records100B: 2_000_000, partitions100B: 32, consumeRounds: 5, sinkRounds: 3,
         memoryRecords: 300_000, latencyRate: 5000, latencySeconds: 20, crcBufferBytes: 64 * 1_048_576, crcRounds: 8,
         emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300), replayRecords: 600_000,
-        replayPartitions: 64, replayRounds: 3, prefaultBytes: 1536 << 20)
+        replayPartitions: 64, replayRounds: 3, prefaultBytes: 1536 << 20,
+        realisticCases: [
+            RealisticCase(partitions: 1000, maxBufferedBytes: 64 << 20, latencyMilliseconds: 30, bytesPerSecond: 100_000_000,
+                          records: 600_000, targetMBPerSecond: 150, maxAppendsPerGB: 1500),
+            RealisticCase(partitions: 200, maxBufferedBytes: 256 << 20, latencyMilliseconds: 30, bytesPerSecond: 100_000_000,
+                          records: 600_000, targetMBPerSecond: 250, maxAppendsPerGB: nil),
+        ])
 
     /// A smoke run: every section with small counts (well under a minute, also in a debug build).
     static let quick = BenchPlan(
         records1KiB: 8000, partitions1KiB: 4, records100B: 8000, partitions100B: 4, consumeRounds: 1,
         memoryRecords: 4000, latencyRate: 500, latencySeconds: 2, crcBufferBytes: 4 * 1_048_576, crcRounds: 2,
         emulatorAppends1KiB: 160, emulatorAppends1MiB: 16, sinkTimeout: .seconds(60), replayRecords: 8000, replayPartitions: 4,
-        replayRounds: 1)
+        replayRounds: 1,
+        realisticCases: [
+            RealisticCase(partitions: 50, maxBufferedBytes: 16 << 20, latencyMilliseconds: 30, bytesPerSecond: 100_000_000,
+                          records: 5000, targetMBPerSecond: 150, maxAppendsPerGB: 1500),
+        ])
 
     /// `--records` scales the 1 KiB and 100 B topics (the 100 B topic gets 10/3 as many records).
     mutating func scale(records1KiB records: Int) {
@@ -58,5 +72,5 @@ struct BenchPlan: Sendable {
 
 /// The sections `--only` selects.
 enum BenchSection: String, CaseIterable, Sendable {
-    case consume, throughput, memory, latency, crc, emulator, replay
+    case realistic, consume, throughput, memory, latency, crc, emulator, replay
 }

@@ -8,6 +8,7 @@ struct BenchResults: Codable, Sendable {
     var librdkafka: String
     var quick: Bool
     var sections: [String]
+    var realistic: [RealisticResult]?
     var consume: [ConsumeResult]?
     var endToEnd: [SinkRunResult]?
     /// The floor measured between the end-to-end runs, one round before each round of runs: the basis of their
@@ -67,6 +68,9 @@ struct SinkRunResult: Codable, Sendable {
     var cpuSeconds: Double
     /// CPU seconds per GB of Kafka payload.
     var cpuSecondsPerGB: Double
+    /// The median run's CPU seconds per GB over the floor's (median of its rounds) in the same run: the stable
+    /// efficiency figure where wall clock is not.
+    var cpuRatioToFloor: Double?
     var maxRSSBytes: Int64
     /// Minor page faults of the sink process (fresh pages the kernel zeroed for it).
     var minorFaults: Int?
@@ -152,6 +156,16 @@ extension BenchResults {
     /// Evaluates the benchmark targets from whatever sections ran.
     mutating func evaluateTargets() {
         targets = []
+        for run in realistic ?? [] {
+            let name = "realistic \(run.partitions) partitions, \(run.latencyMs) ms, \(run.maxBufferedBytes / 1_048_576) MiB"
+            targets.append(.init(name: "\(name): stored MB/s", value: run.mbPerSecond,
+                                 target: ">= \(Int(run.targetMBPerSecond))", met: run.mbPerSecond >= run.targetMBPerSecond))
+            if let maximum = run.maxAppendsPerGB, let perGB = run.appendsPerGB {
+                targets.append(.init(name: "\(name): appends per GB", value: perGB, target: "<= \(Int(maximum))", met: perGB <= maximum))
+                targets.append(.init(name: "\(name): peak RSS (MiB)", value: Double(run.peakRSSBytes) / 1_048_576,
+                                     target: "<= \(run.rssLimitBytes / 1_048_576)", met: run.peakRSSBytes <= run.rssLimitBytes))
+            }
+        }
         if let consume {
             for bridge in consume where bridge.consumer == BenchConsumerName.bridge {
                 if let ratio = bridge.ratioToFloor {
@@ -165,6 +179,11 @@ extension BenchResults {
             if let ratio = run.ratioToFloor {
                 targets.append(.init(name: "end-to-end \(run.format)/none / floor (1 KiB)", value: ratio,
                                      target: ">= \(String(format: "%.2f", minimum))", met: ratio >= minimum))
+            }
+            let maximum = run.format == "raw" ? 2.0 : 2.5
+            if let ratio = run.cpuRatioToFloor {
+                targets.append(.init(name: "CPU s/GB \(run.format)/none / floor (1 KiB)", value: ratio,
+                                     target: "<= \(String(format: "%.1f", maximum))", met: ratio <= maximum))
             }
         }
         if let memory {

@@ -23,7 +23,7 @@ struct BenchRunner {
             progress(String(format: "faulted in %d MiB of heap for the mock cluster and the emulator (%.1f s)",
                             touched >> 20, Double(monotonicNanoseconds() - start) / 1e9))
         }
-        let stack = try await BenchStack(logger: logger)
+        let stack = try await BenchStack(logger: logger, sinkKafkaProperties: plan.sinkKafkaProperties)
         do {
             try await run(stack, into: &results)
         } catch {
@@ -38,6 +38,16 @@ struct BenchRunner {
     private func run(_ stack: BenchStack, into results: inout BenchResults) async throws {
         let throughput = BenchThroughput(stack: stack, plan: plan, logger: logger, progress: progress)
         let wants = Set(sections)
+        if wants.contains(.realistic) {
+            progress("0. realistic: OSS latency and bandwidth, many partitions")
+            var realistic: [RealisticResult] = []
+            for realCase in plan.realisticCases {
+                let topic = try await stack.produceTopic(
+                    "real\(realCase.partitions)", partitions: realCase.partitions, records: realCase.records, recordBytes: 1024)
+                realistic.append(try await throughput.realistic(topic, realCase))
+            }
+            results.realistic = realistic
+        }
         if wants.contains(.consume) || wants.contains(.throughput) {
             progress("producing \(plan.records1KiB) x 1 KiB over \(plan.partitions1KiB) partitions and \(plan.records100B) x 100 B over \(plan.partitions100B) partitions")
             let big = try await stack.produceTopic("1k", partitions: plan.partitions1KiB, records: plan.records1KiB, recordBytes: 1024)

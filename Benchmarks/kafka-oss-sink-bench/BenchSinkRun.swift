@@ -65,6 +65,7 @@ final class BenchSinkChildRun: @unchecked Sendable {
               properties:
                 session.timeout.ms: "6000"
                 heartbeat.interval.ms: "500"
+            \(stack.sinkKafkaProperties.sorted { $0.key < $1.key }.map { "    \($0.key): \"\($0.value)\"" }.joined(separator: "\n"))
             oss:
               endpoint: "\(stack.endpoint)"
               region: "cn-hangzhou"

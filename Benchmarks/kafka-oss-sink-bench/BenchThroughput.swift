@@ -84,11 +84,16 @@ struct BenchThroughput {
             runs[i].append(try await endToEnd(topic, settings))
         }
         let floorResult = summarize(BenchConsumerName.floor, topic, floor, floorRate: nil)
+        // CPU seconds per GB of the floor (its rounds' median), the basis of the CPU-efficiency ratio.
+        let floorCPUs = floor.compactMap { $0.usage?.cpuSeconds }.sorted()
+        let floorCPUPerGB = floorCPUs.isEmpty ? nil : floorCPUs[floorCPUs.count / 2] / (Double(topic.payloadBytes) / 1e9)
         let results = zip(cases, runs).map { settings, caseRuns in
             var middle = median(caseRuns, by: \.recordsPerSecond)
             middle.rounds = caseRuns.count
             middle.roundRecordsPerSecond = caseRuns.map(\.recordsPerSecond)
             middle.ratioToFloor = middle.recordsPerSecond / floorResult.recordsPerSecond
+            let cpus = caseRuns.map(\.cpuSecondsPerGB).sorted()
+            middle.cpuRatioToFloor = floorCPUPerGB.map { cpus[cpus.count / 2] / $0 }
             if settings.compression == "none" {
                 // Each run right after its own floor round: the pair shares the machine's state of that minute.
                 middle.roundRatiosToFloor = zip(caseRuns, floor).map { $0.recordsPerSecond / $1.result.recordsPerSecond }
@@ -116,7 +121,7 @@ struct BenchThroughput {
             records: topic.records, rounds: 1, roundRecordsPerSecond: [rate], seconds: outcome.seconds,
             drainSeconds: outcome.drainSeconds, recordsPerSecond: rate,
             mbPerSecond: Double(topic.payloadBytes) / outcome.seconds / 1e6, ratioToFloor: nil,
-            cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9),
+            cpuSeconds: outcome.usage.cpuSeconds, cpuSecondsPerGB: outcome.usage.cpuSeconds / (Double(topic.payloadBytes) / 1e9), cpuRatioToFloor: nil,
             maxRSSBytes: outcome.usage.maxRSSBytes, minorFaults: outcome.usage.minorFaults, appends: outcome.appends,
             objects: stored.objects, objectBytes: stored.bytes)
         progress(String(format: "  sink %@/%@ %@: %.0f records/s, %.1f MB/s, drain %.2f s, %.2f CPU s, %d page faults, %@ appends, %d objects",

@@ -72,6 +72,9 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "Runs of each uncompressed end-to-end case, each round after a floor round; the medians count (default: \(BenchPlan.full.sinkRounds), 1 with --quick).")
     var sinkRounds: Int?
 
+    @Option(name: .customLong("kafka-property"), help: "NAME=VALUE: an extra librdkafka property for every sink run (repeatable), for experiments.")
+    var kafkaProperties: [String] = []
+
     @Option(help: "Where to write the results as JSON.")
     var output: String = "bench-results.json"
 
@@ -83,6 +86,9 @@ struct BenchRunCommand: AsyncParsableCommand {
         _ = try sinkCases()
         if let records, records < 1000 { throw ValidationError("--records must be at least 1000, got \(records)") }
         if let sinkRounds, !(1...9).contains(sinkRounds) { throw ValidationError("--sink-rounds must be 1 to 9, got \(sinkRounds)") }
+        for property in kafkaProperties where !property.contains("=") {
+            throw ValidationError("--kafka-property must be NAME=VALUE, got '\(property)'")
+        }
     }
 
     func sections() throws -> [BenchSection] {
@@ -113,6 +119,10 @@ struct BenchRunCommand: AsyncParsableCommand {
         if let records { plan.scale(records1KiB: records) }
         if let sinkRounds { plan.sinkRounds = sinkRounds }
         plan.sinkCases = try sinkCases()
+        for property in kafkaProperties {
+            let parts = property.split(separator: "=", maxSplits: 1).map(String.init)
+            plan.sinkKafkaProperties[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
         var logger = Logger(label: "kafka-oss-sink-bench")
         logger.logLevel = .warning
         let started = monotonicNanoseconds()

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 public import Logging
 public import Prometheus
@@ -7,8 +8,8 @@ import Synchronization
 /// The HTTP endpoint on `server.listen`: `/healthz`, `/readyz` and `/metrics`.
 ///
 /// - `GET /healthz`: 200 `ok` while the process runs; 503 `fatal: <reason>` after ``HealthState/markFatal(reason:)``.
-/// - `GET /readyz`: 200 `ready` when ``HealthState/readiness`` is ready, else 503 `not ready: <reason>`
-///   (one line).
+/// - `GET /readyz`: 200 `ready` when ``HealthState/readiness`` is ready, else 503
+///   `not ready: <reason> (since <RFC 3339 time>)` (one line).
 /// - `GET /metrics`: the registry in the Prometheus text exposition format (version 0.0.4).
 ///
 /// A `Service`: ``run()`` serves until graceful shutdown (or cancellation) of its `ServiceGroup`, then
@@ -50,6 +51,9 @@ public final class HealthServer: Service, Sendable {
         let requestedPort = requestedPort
         let logger = logger
         let bound = bound
+        // Hummingbird announces itself at info; the line below is the one "listening" line.
+        var serverLogger = logger
+        serverLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(
             router: Self.makeRouter(state: state, registry: registry),
             configuration: ApplicationConfiguration(address: .hostname(host, port: requestedPort), serverName: nil),
@@ -58,7 +62,7 @@ public final class HealthServer: Service, Sendable {
                 logger.info("health server listening", metadata: ["host": "\(host)", "port": "\(port)"])
                 bound.succeed(port)
             },
-            logger: logger
+            logger: serverLogger
         )
         do {
             try await app.run()
@@ -96,10 +100,8 @@ public final class HealthServer: Service, Sendable {
             }
         }
         router.get("/readyz") { _, _ -> Response in
-            switch state.readiness {
-            case .ready: return textResponse(.ok, "ready")
-            case .notReady(let reason): return textResponse(.serviceUnavailable, "not ready: \(reason)")
-            }
+            guard let waiting = state.waiting() else { return textResponse(.ok, "ready") }
+            return textResponse(.serviceUnavailable, "not ready: \(waiting.reason) (since \(waiting.since.formatted(.iso8601)))")
         }
         router.get("/metrics") { _, _ -> Response in
             var bytes: [UInt8] = []

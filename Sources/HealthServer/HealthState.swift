@@ -1,14 +1,44 @@
+public import Foundation
 import Synchronization
+
 /// What `/healthz` and `/readyz` answer, updated by the SinkService shell as things happen.
 ///
 /// Ready means: the consumer joined its group (with partitions assigned, or none left to assign), no
-/// configuration error is active, OSS answered, and the process is neither failed nor shutting down.
-/// Alive means: the process runs and has not been marked fatal.
+/// configuration error is active, OSS answered, a Kafka broker is reachable, and the process is neither failed
+/// nor shutting down. Alive means: the process runs and has not been marked fatal.
+///
+/// Every condition that keeps the sink from being ready remembers since when it holds, so ``waiting()`` can
+/// say what the sink waits for and since when (`/readyz` and the periodic "still waiting" log line).
 ///
 /// - Thread safety: a lock protects the state; every method may be called from any thread or task.
 /// - Reasons are single lines: line breaks are replaced with spaces, and text passes through the `redact`
 ///   function given at init (the process's secret redactor).
 public final class HealthState: Sendable {
+    /// One reason not to be ready, in the order ``readiness`` checks them.
+    public enum Condition: String, Sendable, Hashable, CaseIterable {
+        case fatal
+        case shuttingDown = "shutting_down"
+        case configurationError = "configuration_error"
+        case ossUnreachable = "oss_unreachable"
+        case kafkaBrokersDown = "kafka_brokers_down"
+        case groupNotJoined = "group_not_joined"
+    }
+
+    /// What the sink waits for: the first condition that keeps it from being ready, and since when it holds.
+    public struct Waiting: Sendable, Equatable {
+        public var condition: Condition
+        /// The `/readyz` reason.
+        public var reason: String
+        /// When the condition began (a new reason for the same condition keeps the time).
+        public var since: Date
+
+        public init(condition: Condition, reason: String, since: Date) {
+            self.condition = condition
+            self.reason = reason
+            self.since = since
+        }
+    }
+
     /// A copy of the state at one instant.
     public struct Snapshot: Sendable, Equatable {
         /// Set by ``markFatal(reason:)``: `/healthz` answers 503.
@@ -23,6 +53,12 @@ public final class HealthState: Sendable {
         public var configError: String?
         /// `nil` while OSS answers; otherwise why it does not (or that it was not reached yet).
         public var ossUnreachableReason: String?
+        /// `nil` while a Kafka broker is reachable; otherwise librdkafka's reason.
+        public var kafkaDownReason: String?
+        /// While not joined: what the membership waits for (from librdkafka's group state), when known.
+        public var groupWait: String?
+        /// When each condition that holds now began.
+        public var since: [Condition: Date]
     }
 
     /// The answer of `/readyz`.
@@ -46,23 +82,33 @@ public final class HealthState: Sendable {
     private let state: Mutex<Snapshot>
     private let onChange: ChangeHandler?
     private let redact: (@Sendable (String) -> String)?
+    private let now: @Sendable () -> Date
 
     /// A state that is alive and not ready: not joined, and OSS not reached yet.
     ///
     /// - Parameters:
     ///   - redact: when given, reasons pass through it before they are stored.
     ///   - onChange: when given, called with the initial state and after every change.
-    public init(redact: (@Sendable (String) -> String)? = nil, onChange: ChangeHandler? = nil) {
+    ///   - now: the clock that dates the conditions (injected by tests).
+    public init(
+        redact: (@Sendable (String) -> String)? = nil, onChange: ChangeHandler? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        let start = now()
         self.state = Mutex(Snapshot(
             fatalReason: nil,
             shuttingDown: false,
             groupJoined: false,
             assignedPartitions: 0,
             configError: nil,
-            ossUnreachableReason: "OSS not reached yet"
+            ossUnreachableReason: "OSS not reached yet",
+            kafkaDownReason: nil,
+            groupWait: nil,
+            since: [.groupNotJoined: start, .ossUnreachable: start]
         ))
         self.onChange = onChange
         self.redact = redact
+        self.now = now
         state.withLock { publish($0) }
     }
 
@@ -70,8 +116,26 @@ public final class HealthState: Sendable {
     public func markGroupJoined(assignedPartitions: Int) {
         update {
             $0.groupJoined = true
+            $0.groupWait = nil
             $0.assignedPartitions = max(0, assignedPartitions)
         }
+    }
+
+    /// What the group membership waits for (`nil`: nothing known); shown while not joined.
+    public func setGroupWait(_ detail: String?) {
+        let line = detail.map(clean)
+        update { $0.groupWait = line }
+    }
+
+    /// No Kafka broker can be reached; librdkafka keeps trying.
+    public func markKafkaBrokersDown(reason: String) {
+        let line = clean(reason)
+        update { $0.kafkaDownReason = line }
+    }
+
+    /// A Kafka broker is reachable again.
+    public func markKafkaBrokersUp() {
+        update { $0.kafkaDownReason = nil }
     }
 
     /// The assignment changed (after a rebalance) while the consumer stays in its group.
@@ -126,9 +190,16 @@ public final class HealthState: Sendable {
     }
 
     /// The `/readyz` answer. The first failing condition wins, in this order: fatal, shutting down,
-    /// configuration error, OSS unreachable, group not joined.
+    /// configuration error, OSS unreachable, Kafka brokers down, group not joined.
     public var readiness: Readiness {
         Self.readiness(of: snapshot())
+    }
+
+    /// What the sink waits for now, and since when; `nil` when it is ready.
+    public func waiting() -> Waiting? {
+        let state = snapshot()
+        guard let (condition, reason) = Self.failing(state) else { return nil }
+        return Waiting(condition: condition, reason: reason, since: state.since[condition] ?? now())
     }
 
     /// The `/healthz` answer.
@@ -138,18 +209,47 @@ public final class HealthState: Sendable {
     }
 
     static func readiness(of state: Snapshot) -> Readiness {
-        if let reason = state.fatalReason { return .notReady("fatal: \(reason)") }
-        if state.shuttingDown { return .notReady("shutting down") }
-        if let reason = state.configError { return .notReady("configuration error: \(reason)") }
-        if let reason = state.ossUnreachableReason { return .notReady("OSS unreachable: \(reason)") }
-        if !state.groupJoined { return .notReady("consumer group not joined yet") }
-        return .ready
+        failing(state).map { .notReady($0.1) } ?? .ready
+    }
+
+    /// The first condition that holds in `state`, with its reason.
+    static func failing(_ state: Snapshot) -> (Condition, String)? {
+        if let reason = state.fatalReason { return (.fatal, "fatal: \(reason)") }
+        if state.shuttingDown { return (.shuttingDown, "shutting down") }
+        if let reason = state.configError { return (.configurationError, "configuration error: \(reason)") }
+        if let reason = state.ossUnreachableReason { return (.ossUnreachable, "OSS unreachable: \(reason)") }
+        if let reason = state.kafkaDownReason { return (.kafkaBrokersDown, "Kafka brokers down: \(reason)") }
+        if !state.groupJoined {
+            return (.groupNotJoined, "consumer group not joined yet" + (state.groupWait.map { ": \($0)" } ?? ""))
+        }
+        return nil
+    }
+
+    /// Which conditions hold in `state`.
+    static func holding(_ state: Snapshot) -> Set<Condition> {
+        var holding: Set<Condition> = []
+        if state.fatalReason != nil { holding.insert(.fatal) }
+        if state.shuttingDown { holding.insert(.shuttingDown) }
+        if state.configError != nil { holding.insert(.configurationError) }
+        if state.ossUnreachableReason != nil { holding.insert(.ossUnreachable) }
+        if state.kafkaDownReason != nil { holding.insert(.kafkaBrokersDown) }
+        if !state.groupJoined { holding.insert(.groupNotJoined) }
+        return holding
     }
 
     private func update(_ change: (inout Snapshot) -> Void) {
+        let time = now()
         // Publishing under the lock keeps the gauges in the order of the changes.
         state.withLock { value in
             change(&value)
+            let holding = Self.holding(value)
+            for condition in Condition.allCases {
+                if !holding.contains(condition) {
+                    value.since[condition] = nil
+                } else if value.since[condition] == nil {
+                    value.since[condition] = time
+                }
+            }
             publish(value)
         }
     }

@@ -78,8 +78,9 @@ public final class KafkaConsumer: Sendable {
 
     /// Closes the consumer within `deadline`: commits `finalCommit` synchronously, leaves the group
     /// (the delegate sees `.revoked` for the remaining assignment and may commit there too; with
-    /// `group.instance.id` librdkafka does not send LeaveGroup, so a restart gets the same
-    /// partitions back), then destroys the handle. After the deadline the handle is destroyed
+    /// `group.instance.id` librdkafka does not send LeaveGroup, so on a Kafka broker a restart with the same id
+    /// within `session.timeout.ms` gets the same partitions back; librdkafka 2.0.2's mock cluster ignores the id),
+    /// then destroys the handle. After the deadline the handle is destroyed
     /// without waiting further.
     /// - Throws: the first error (final commit failure, `.timedOut`, `.closed` when already closed).
     public func close(finalCommit: [KafkaCommitOffset] = [], deadline: Duration = .seconds(30)) async throws(KafkaError) {

@@ -24,6 +24,12 @@ public struct KafkaConsumerControl {
         try core.committed(partitions, timeout: timeout).get()
     }
 
+    /// The partition's high watermark (the offset the next produced record gets) as of librdkafka's last fetch
+    /// response for it: no broker round trip, so it may trail the broker. Nil before any fetch answered.
+    public func cachedHighWatermark(_ partition: KafkaTopicPartition) -> Int64? {
+        core.cachedHighWatermark(partition)
+    }
+
     /// Stops fetching these partitions; records already fetched but not delivered are dropped by
     /// librdkafka and fetched again after `resume`, so nothing is lost.
     public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {

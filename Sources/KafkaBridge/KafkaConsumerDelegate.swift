@@ -27,9 +27,13 @@ public protocol KafkaConsumerDelegate: AnyObject, Sendable {
     /// An error librdkafka reported. `error.isFatal` means the consumer stopped consuming and must be
     /// closed and recreated. Errors are also logged. Default: ignored.
     func consumer(_ control: KafkaConsumerControl, didReceiveError error: KafkaError)
+    /// Brokers up and the group's membership state from librdkafka statistics, every `statisticsInterval`.
+    /// Default: ignored.
+    func consumer(_ control: KafkaConsumerControl, didUpdateStatus status: KafkaConsumerStatus)
 }
 
 extension KafkaConsumerDelegate {
+    public func consumer(_ control: KafkaConsumerControl, didUpdateStatus status: KafkaConsumerStatus) {}
     public func consumer(_ control: KafkaConsumerControl, didUpdateLag lag: [KafkaTopicPartition: Int64]) {}
     public func consumer(_ control: KafkaConsumerControl, didReceiveError error: KafkaError) {}
 }

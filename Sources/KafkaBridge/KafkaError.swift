@@ -55,6 +55,9 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         self.isFatal = isFatal
     }
 
+    /// librdkafka reports that no broker is reachable (`_ALL_BROKERS_DOWN`); it keeps retrying.
+    public var isAllBrokersDown: Bool { librdkafkaName == "_ALL_BROKERS_DOWN" }
+
     public var description: String {
         var text = "Kafka \(code): \(message)"
         if let topicPartition { text += " (partition \(topicPartition))" }

@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import OSSSigning
 import Synchronization
 
@@ -62,6 +63,15 @@ public final class OSSClient: Sendable {
             http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maxConnections
             let connectSeconds = min(10, max(1, OSSRetryPolicy.seconds(configuration.requestTimeout)))
             http.timeout = .init(connect: .milliseconds(Int64(connectSeconds * 1000)))
+            if let caFile = configuration.caFile {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.trustRoots = .certificates(try Self.loadCertificates(caFile))
+                http.tlsConfiguration = tls
+            }
+            if let proxy = configuration.proxy {
+                let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+                http.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+            }
             self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
             ownsHTTPClient = true
         }
@@ -85,6 +95,24 @@ public final class OSSClient: Sendable {
 
     /// The clock-skew correction currently applied to signing dates, in seconds.
     public var clockCorrection: Double { clockOffset.withLock { $0 } }
+
+    /// The certificates of a PEM CA bundle (`oss.ca_file`).
+    /// - Throws: ``OSSError`` `.invalidConfiguration` naming the file when it cannot be read or holds no certificate.
+    static func loadCertificates(_ path: String) throws(OSSError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw OSSError(code: .invalidConfiguration,
+                           message: "oss.ca_file \(path) cannot be read as PEM CA certificates (\(error)): "
+                               + "give a readable file of -----BEGIN CERTIFICATE----- blocks")
+        }
+        guard !certificates.isEmpty else {
+            throw OSSError(code: .invalidConfiguration,
+                           message: "oss.ca_file \(path) holds no PEM certificate: give a file of -----BEGIN CERTIFICATE----- blocks")
+        }
+        return certificates
+    }
 
     private static func validateBucket(_ bucket: String) throws(OSSError) {
         let valid =

@@ -33,6 +33,11 @@ public struct OSSClientConfiguration: Sendable {
     /// Keep-alive HTTP/1.1 connections the client's own pool keeps open to the endpoint; size it to the number of
     /// requests in flight (the sink's `max_inflight_appends`). Ignored when an `HTTPClient` is passed in.
     public var maxConnections: Int
+    /// PEM file of the CA certificates trusted for https endpoints instead of the system's (`oss.ca_file`):
+    /// a private CA, or a TLS-inspecting proxy's. `nil`: the system's trust store.
+    public var caFile: String?
+    /// The HTTP proxy requests go through (see ``OSSProxy/resolve(configured:endpoint:environment:)``).
+    public var proxy: OSSProxy?
 
     public init(
         endpoint: String,
@@ -46,7 +51,9 @@ public struct OSSClientConfiguration: Sendable {
         userAgent: String = "kafka-oss-sink/1.0",
         now: @escaping @Sendable () -> Date = { Date() },
         maxResponseBytes: Int = 1 << 30,
-        maxConnections: Int = 16
+        maxConnections: Int = 16,
+        caFile: String? = nil,
+        proxy: OSSProxy? = nil
     ) {
         self.endpoint = endpoint
         self.region = region
@@ -60,5 +67,7 @@ public struct OSSClientConfiguration: Sendable {
         self.now = now
         self.maxResponseBytes = maxResponseBytes
         self.maxConnections = max(1, maxConnections)
+        self.caFile = caFile
+        self.proxy = proxy
     }
 }

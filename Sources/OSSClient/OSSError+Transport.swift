@@ -57,6 +57,9 @@ extension OSSError {
             }
             if let error { return error }
         }
+        if found.tls {
+            return make(.tlsFailed, "the TLS handshake failed")
+        }
         if found.connectPhase {
             return make(.connectionFailed, "could not connect")
         }
@@ -71,6 +74,7 @@ extension OSSError {
         var errno: CInt?
         var connectPhase = false
         var closedChannel = false
+        var tls = false
     }
 
     /// Walks an error value (and its stored properties) looking for the root cause; NIO nests the
@@ -89,6 +93,9 @@ extension OSSError {
         let typeName = String(reflecting: type(of: value))
         if typeName.contains("NIOConnectionError") || typeName.contains("NIOSSL") || typeName.contains("TLS") {
             found.connectPhase = true
+        }
+        if typeName.contains("NIOSSLError") || typeName.contains("BoringSSLError") {
+            found.tls = true
         }
         if typeName.contains("Resolver") || typeName.contains("Getaddrinfo") {
             found.nameResolution = true

@@ -45,6 +45,8 @@ public struct OSSError: Error, Sendable, CustomStringConvertible {
         public static let timeout: Code = "ClientTimeout"
         /// Any other transport failure.
         public static let transport: Code = "ClientTransportError"
+        /// The TLS handshake failed: the server's certificate is not trusted (or TLS is not spoken there).
+        public static let tlsFailed: Code = "ClientTLSFailed"
         /// A successful append reported a next position or CRC-64 that does not match what was sent.
         public static let integrityMismatch: Code = "ClientIntegrityMismatch"
         /// A 2xx response lacked a header or body the operation needs, or it did not parse.
@@ -147,7 +149,7 @@ public struct OSSError: Error, Sendable, CustomStringConvertible {
     public var isConfigurationError: Bool {
         switch code {
         case .invalidConfiguration, .credentialsUnavailable, .nameResolutionFailed, .accessDenied, .invalidAccessKeyId,
-            .signatureDoesNotMatch, .noSuchBucket, .invalidSecurityToken, .securityTokenExpired:
+            .signatureDoesNotMatch, .noSuchBucket, .invalidSecurityToken, .securityTokenExpired, .tlsFailed:
             return true
         default:
             return false
@@ -175,6 +177,11 @@ extension OSSError {
         case .connectionClosed:
             return "the connection to \(endpoint) broke during \(operation)\(underlying.map { " (\($0))" } ?? ""): "
                 + "the network or a proxy dropped it; the request is retried automatically, check connectivity if it persists"
+        case .tlsFailed:
+            return "the TLS handshake with \(endpoint) failed\(underlying.map { " (\($0))" } ?? ""): the server's "
+                + "certificate is not trusted by oss.ca_file (or, when that is not set, the system's CA store): set "
+                + "oss.ca_file to the PEM bundle of the CA that signed it (a private endpoint's or a TLS-inspecting "
+                + "proxy's), and check that oss.endpoint names the host the certificate was issued for"
         case .timeout:
             return "OSS \(operation) to \(endpoint) timed out\(underlying.map { " (\($0))" } ?? ""): "
                 + "check that the endpoint is reachable, or raise oss.request_timeout"

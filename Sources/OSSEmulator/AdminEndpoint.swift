@@ -14,6 +14,8 @@ import NIOCore
 ///   - `chaos`: `p_drop_after_apply`, `p_503`, `latency_ms` [min, max], `seed`; `{"action":"chaos"}` alone turns it off
 ///   - `foreign-append`: `bucket`, `key`, and `data` (UTF-8 text) or `size` (that many `x` bytes)
 ///   - `corrupt`: `bucket`, `key`, `offset` — flips bits of that stored byte; HEAD keeps the CRC-64 written (bit rot)
+///   - `network`: `latency_ms` (one number: added to every request), `bytes_per_second` (request bodies arrive no
+///     faster; omit for unlimited); `{"action":"network"}` alone turns both off. Not removed by `reset`.
 ///   - `reset`
 ///   Every rule action also accepts the filters `method`, `bucket`, `key_prefix`.
 struct AdminEndpoint {
@@ -39,6 +41,7 @@ struct AdminEndpoint {
         var data: String?
         var size: Int?
         var offset: UInt64?
+        var bytes_per_second: Int?
 
         var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix) }
     }
@@ -115,10 +118,19 @@ struct AdminEndpoint {
             guard try await store.corrupt(bucket: bucket, key: key, at: offset) else {
                 throw AdminError(message: "no object '\(key)' in bucket '\(bucket)'")
             }
+        case "network":
+            let latency = command.latency_ms?.first ?? 0
+            guard latency >= 0, (command.latency_ms?.count ?? 1) == 1 else {
+                throw AdminError(message: "network takes 'latency_ms' as one number of milliseconds (>= 0)")
+            }
+            if let rate = command.bytes_per_second, rate <= 0 {
+                throw AdminError(message: "bytes_per_second must be positive (omit it for unlimited)")
+            }
+            faults.setNetworkConditions(OSSNetworkConditions(latencyMilliseconds: latency, bytesPerSecond: command.bytes_per_second))
         case "reset":
             faults.reset()
         default:
-            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append, corrupt or reset")
+            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append, corrupt, network or reset")
         }
         return json(builder, .ok, counters())
     }

@@ -60,6 +60,27 @@ public struct OSSFaultCounters: Sendable, Hashable, Codable {
     public init() {}
 }
 
+/// The network between a client and a real OSS endpoint, imitated: every request waits `latency` before it is
+/// handled, and a request body is taken in no faster than `bytesPerSecond` (per request, so per connection: an
+/// HTTP/1.1 connection carries one request at a time).
+public struct OSSNetworkConditions: Sendable, Hashable, Codable {
+    /// Added to every request before it is handled.
+    public var latencyMilliseconds: Int
+    /// Upper bound on the rate a request body arrives at; nil: as fast as the loopback allows.
+    public var bytesPerSecond: Int?
+
+    public init(latencyMilliseconds: Int = 0, bytesPerSecond: Int? = nil) {
+        self.latencyMilliseconds = latencyMilliseconds
+        self.bytesPerSecond = bytesPerSecond
+    }
+
+    /// How long a body of `bytes` takes at `bytesPerSecond` (zero when unlimited).
+    public func transferTime(bytes: Int) -> Duration {
+        guard let rate = bytesPerSecond, rate > 0, bytes > 0 else { return .zero }
+        return .nanoseconds(Int64(Double(bytes) / Double(rate) * 1e9))
+    }
+}
+
 /// Fault injection for tests. Off by default: with no rules, requests pass untouched.
 ///
 /// Rules are consumed in the order they were added, each by the requests it matches: `failNext` answers a
@@ -86,8 +107,18 @@ public final class OSSFaultInjector: @unchecked Sendable {
     private var chaos: OSSChaosSettings?
     private var random = SplitMix64(seed: 1)
     private var counters = OSSFaultCounters()
+    private var conditions = OSSNetworkConditions()
 
     public init() {}
+
+    /// Imitates a real endpoint's latency and bandwidth for every request (`OSSNetworkConditions()` turns it off).
+    /// Kept by ``reset()``: conditions are not faults.
+    public func setNetworkConditions(_ conditions: OSSNetworkConditions) {
+        lock.withLock { self.conditions = conditions }
+    }
+
+    /// The current network conditions.
+    public var networkConditions: OSSNetworkConditions { lock.withLock { conditions } }
 
     /// Fails the next `count` matching requests with `status` and error `code` (XML body as OSS sends it).
     /// Extra `headers` go on the response (e.g. `x-oss-qos-delay-time`).

@@ -1,7 +1,10 @@
 public import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 import NIOCore
+import NIOSSL
 public import OSSSigning
 import ServiceLifecycle
 
@@ -28,6 +31,8 @@ public struct OSSEmulatorConfiguration: Sendable {
     /// The server's clock (for skew checks and Last-Modified).
     public var now: @Sendable () -> Date
     public var logger: Logger
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    public var tls: OSSEmulatorTLS?
 
     public init(
         host: String = "127.0.0.1",
@@ -40,7 +45,8 @@ public struct OSSEmulatorConfiguration: Sendable {
         maxObjectSize: UInt64 = OSSObjectStore.defaultMaxObjectSize,
         faultAdminEnabled: Bool = true,
         now: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger = OSSEmulatorConfiguration.defaultLogger()
+        logger: Logger = OSSEmulatorConfiguration.defaultLogger(),
+        tls: OSSEmulatorTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -53,6 +59,45 @@ public struct OSSEmulatorConfiguration: Sendable {
         self.faultAdminEnabled = faultAdminEnabled
         self.now = now
         self.logger = logger
+        self.tls = tls
+    }
+}
+
+/// The emulator's certificate or key cannot be used.
+public struct OSSEmulatorTLSError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The emulator's HTTPS identity: PEM files of the certificate chain (leaf first) and of its private key.
+public struct OSSEmulatorTLS: Sendable, Equatable {
+    public var certificateChainFile: String
+    public var privateKeyFile: String
+
+    public init(certificateChainFile: String, privateKeyFile: String) {
+        self.certificateChainFile = certificateChainFile
+        self.privateKeyFile = privateKeyFile
+    }
+
+    /// The server side of TLS 1.2/1.3 with the files' certificate chain and key.
+    /// - Throws: ``OSSEmulatorTLSError`` naming the file that cannot be read or parsed.
+    func serverConfiguration() throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile)
+        } catch {
+            throw OSSEmulatorTLSError("cannot read the TLS certificate \(certificateChainFile) (a PEM certificate chain, leaf first): \(error)")
+        }
+        guard !chain.isEmpty else {
+            throw OSSEmulatorTLSError("the TLS certificate file \(certificateChainFile) holds no PEM certificate")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
+        } catch {
+            throw OSSEmulatorTLSError("cannot read the TLS private key \(privateKeyFile) (an unencrypted PEM key): \(error)")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 }
 
@@ -84,12 +129,14 @@ public final class OSSEmulatorServer: Sendable {
     /// Fault injection (off until a rule is added).
     public let faults: OSSFaultInjector
     private let state = LockedState()
+    private let tlsConfiguration: TLSConfiguration?
 
     /// Opens the store (a directory store reloads and repairs its contents) and creates the configured buckets.
     public init(configuration: OSSEmulatorConfiguration) throws {
         self.configuration = configuration
         store = try OSSObjectStore(storage: configuration.storage, maxObjectSize: configuration.maxObjectSize)
         faults = OSSFaultInjector()
+        tlsConfiguration = try configuration.tls?.serverConfiguration()
         for bucket in configuration.buckets { try store.createBucket(bucket) }
     }
 
@@ -100,7 +147,7 @@ public final class OSSEmulatorServer: Sendable {
     public var endpoint: String? {
         guard let port else { return nil }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        return "http://\(host):\(port)"
+        return "\(configuration.tls == nil ? "http" : "https")://\(host):\(port)"
     }
 
     /// Starts listening in a background task and returns once the socket is bound. Throws if binding fails.
@@ -169,9 +216,17 @@ public final class OSSEmulatorServer: Sendable {
             now: configuration.now
         )
         let configuration = configuration
+        let server: HTTPServerBuilder
+        if let tlsConfiguration {
+            // Only fails for an invalid configuration, which serverConfiguration() already ruled out.
+            server = (try? .tls(.http1(), tlsConfiguration: tlsConfiguration)) ?? .http1()
+        } else {
+            server = .http1()
+        }
         return { signal in
             Application(
                 responder: handler,
+                server: server,
                 configuration: ApplicationConfiguration(
                     address: .hostname(configuration.host, port: configuration.port),
                     serverName: "AliyunOSS"

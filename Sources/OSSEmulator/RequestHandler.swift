@@ -36,8 +36,10 @@ struct RequestHandler: HTTPResponder {
             return await AdminEndpoint(store: store, faults: faults).handle(method: method, request: &request, builder: builder)
         }
 
+        let conditions = faults.networkConditions
         let plan = faults.plan(method: method, bucket: target.bucket, key: target.key)
-        if plan.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(plan.delayMilliseconds)) }
+        let delay = plan.delayMilliseconds + conditions.latencyMilliseconds
+        if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         if let failure = plan.failure { return builder.error(failure, method: method) }
 
         var incoming = IncomingRequest(
@@ -47,11 +49,15 @@ struct RequestHandler: HTTPResponder {
         do {
             if method == "PUT" || method == "POST" {
                 let limit = Int(clamping: store.maxObjectSize)
+                let started = ContinuousClock.now
                 guard let body = try await Self.collectBody(
                     request.body, declaredLength: headers["content-length"].flatMap { Int($0) }, limit: limit
                 ) else {
                     throw OSSServiceError.entityTooLarge(limit: store.maxObjectSize)
                 }
+                // A capped bandwidth: the body is held until it could have arrived at that rate.
+                let arrival = started + conditions.transferTime(bytes: body.readableBytes)
+                if arrival > ContinuousClock.now { try? await Task.sleep(until: arrival, clock: .continuous) }
                 incoming.body = body
             }
             response = try await handle(&incoming, builder: builder)

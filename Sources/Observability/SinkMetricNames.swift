@@ -21,6 +21,9 @@ public enum SinkMetricName {
     public static let commitDuration = "kafka_oss_sink_commit_duration_seconds"
     /// Gauge {topic, partition}: high watermark minus the next offset to consume, in records.
     public static let consumerLag = "kafka_oss_sink_consumer_lag_records"
+    /// Gauge {topic, partition}: age in seconds of the oldest record consumed but not yet covered by an acknowledged
+    /// offset commit (0 when everything consumed is archived and committed): how far the archive trails.
+    public static let archiveFreshness = "kafka_oss_sink_archive_freshness_seconds"
     /// Counter {topic, partition, reason}: segments closed and new keys opened (`SinkCore.RolloverReason` raw values).
     public static let rollovers = "kafka_oss_sink_rollovers_total"
     /// Counter {topic, partition, outcome}: partition recoveries by outcome (`SinkCore.RecoveryOutcome` raw values).
@@ -48,7 +51,7 @@ public enum SinkMetricName {
     /// Every name above, in the order of docs/operations.md.
     public static let all: [String] = [
         recordsConsumed, bytesConsumed, recordsAppended, bytesAppended, appends, appendDuration, commits,
-        commitDuration, consumerLag, rollovers, recoveries, integrityErrors, recordsExpiredBeforeArchive, bufferedBytes, pausedPartitions,
+        commitDuration, consumerLag, archiveFreshness, rollovers, recoveries, integrityErrors, recordsExpiredBeforeArchive, bufferedBytes, pausedPartitions,
         assignedPartitions, openSegments, ready, configError, buildInfo,
     ]
 }

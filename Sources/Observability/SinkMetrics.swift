@@ -122,12 +122,21 @@ public final class SinkMetrics: Sendable {
         meter(SinkMetricName.consumerLag, Self.partitionLabels(topic, partition)).set(max(0, lag))
     }
 
+    /// Sets the age of the oldest record of a partition consumed but not yet committed (0: none).
+    public func setArchiveFreshness(topic: String, partition: Int32, age: Duration) {
+        let (seconds, attoseconds) = age.components
+        meter(SinkMetricName.archiveFreshness, Self.partitionLabels(topic, partition))
+            .set(max(0, Double(seconds) + Double(attoseconds) / 1e18))
+    }
+
     /// Removes the per-partition gauges of a partition this replica no longer owns (revoked or lost), so its
-    /// last lag is not reported next to the new owner's. Counters are kept (they only grow).
+    /// last lag and freshness are not reported next to the new owner's. Counters are kept (they only grow).
     public func forgetPartition(topic: String, partition: Int32) {
-        let key = SeriesKey(SinkMetricName.consumerLag, Self.partitionLabels(topic, partition))
-        let removed = meters.withLock { $0.removeValue(forKey: key) }
-        removed?.destroy()
+        for name in [SinkMetricName.consumerLag, SinkMetricName.archiveFreshness] {
+            let key = SeriesKey(name, Self.partitionLabels(topic, partition))
+            let removed = meters.withLock { $0.removeValue(forKey: key) }
+            removed?.destroy()
+        }
     }
 
     /// Sets the bytes of records buffered in memory across all partitions.

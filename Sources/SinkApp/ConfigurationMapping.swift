@@ -31,7 +31,8 @@ extension OSSClientConfiguration {
     /// The client configuration for the `oss:` section of a validated configuration file.
     ///
     /// - Throws: `OSSError` `.credentialsUnavailable` when `provider: oidc` lacks its role, provider ARN
-    ///   or token file (from the file or the `ALIBABA_CLOUD_*` environment).
+    ///   or token file (from the file or the `ALIBABA_CLOUD_*` environment); `.invalidConfiguration` for a proxy
+    ///   URL (`oss.proxy`, `HTTPS_PROXY`) that cannot be used.
     public init(
         _ oss: SinkConfiguration.OSS, maxConnections: Int = 16,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -65,10 +66,13 @@ extension OSSClientConfiguration {
                 provider = try OIDCRoleCredentialsProvider.fromEnvironment(merged)
             }
         }
+        let endpoint = try OSSEndpoint(parsing: oss.endpoint, pathStyle: oss.pathStyle)
         self.init(
             endpoint: oss.endpoint, region: oss.region, bucket: oss.bucket,
             signatureVersion: oss.signatureVersion == .v1 ? .v1 : .v4, pathStyle: oss.pathStyle,
-            credentialsProvider: provider, requestTimeout: oss.requestTimeout, maxConnections: maxConnections)
+            credentialsProvider: provider, requestTimeout: oss.requestTimeout, maxConnections: maxConnections,
+            caFile: oss.caFile,
+            proxy: try OSSProxy.resolve(configured: oss.proxy, endpoint: endpoint, environment: environment))
     }
 }
 
@@ -110,12 +114,24 @@ extension SinkSettings {
             batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
             maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
             maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: sink.memoryBudget.sinkBytes,
-            pauseAllAboveBytes: sink.memoryBudget.sinkPauseAllBytes)
+            pauseAllAboveBytes: sink.memoryBudget.sinkPauseAllBytes,
+            // Enough partitions filling to keep every append slot busy with large appends.
+            maxFillingPartitions: 2 * sink.maxInflightAppends,
+            // A partition resumed for its turn gets its first records within a fetch wait.
+            rotationIdle: max(.milliseconds(200), .milliseconds(2 * KafkaConsumerConfiguration.fetchWaitMilliseconds(configuration))))
         try validate()
     }
 }
 
 extension KafkaConsumerConfiguration {
+    /// `fetch.wait.max.ms`: as set in `kafka.properties`, else a quarter of `sink.batch.linger` (10-500 ms).
+    static func fetchWaitMilliseconds(_ configuration: SinkConfiguration) -> Int {
+        if let set = configuration.kafka.properties["fetch.wait.max.ms"].flatMap(Int.init) { return set }
+        let linger = configuration.sink.batch.linger
+        let quarter = linger.components.seconds * 250 + linger.components.attoseconds / 4_000_000_000_000_000
+        return Int(max(10, min(500, quarter)))
+    }
+
     /// The consumer for the `kafka:` section. Unless `kafka.properties` sets them, librdkafka's prefetch
     /// (`queued.max.messages.kbytes`, `fetch.max.bytes`) gets its share of `max_buffered_bytes` (see
     /// `MemoryBudget`), and `fetch.wait.max.ms` is a quarter of `sink.batch.linger` (10-500 ms): a broker
@@ -135,9 +151,7 @@ extension KafkaConsumerConfiguration {
             properties["fetch.max.bytes"] = String(max(1 << 20, min(52_428_800, budget.prefetchBytes)))
         }
         if properties["fetch.wait.max.ms"] == nil {
-            let linger = configuration.sink.batch.linger
-            let quarter = linger.components.seconds * 250 + linger.components.attoseconds / 4_000_000_000_000_000
-            properties["fetch.wait.max.ms"] = String(max(10, min(500, quarter)))
+            properties["fetch.wait.max.ms"] = String(Self.fetchWaitMilliseconds(configuration))
         }
         self.init(
             bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupId, topics: kafka.topics.map(\.description),

@@ -56,6 +56,8 @@ public struct SinkApplication: Sendable {
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: WaitingReporter(health: health, logger: logger), successTerminationBehavior: .ignore,
+                      failureTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

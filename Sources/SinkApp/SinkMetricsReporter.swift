@@ -1,3 +1,4 @@
+public import Foundation
 public import HealthServer
 public import Observability
 public import OSSClient
@@ -85,7 +86,8 @@ public struct SinkMetricsReporter: SinkReporter {
             metrics.recordIntegrityError(topic: tp.topic, partition: tp.partition)
         case .recordsExpiredBeforeArchive(let tp, _, _):
             metrics.recordRecordsExpiredBeforeArchive(topic: tp.topic, partition: tp.partition)
-        case .segmentOpened, .fenced, .keyTaken, .retryScheduled, .recordsIgnored, .commitFailed:
+        case .segmentOpened, .fenced, .keyTaken, .retryScheduled, .recordsIgnored, .commitFailed, .rotationStarted, .rotationEnded,
+             .leftUnflushedAtShutdown:
             break
         }
     }
@@ -93,6 +95,15 @@ public struct SinkMetricsReporter: SinkReporter {
     public func sinkState(bufferedBytes: Int, openSegments: Int) {
         metrics?.setBufferedBytes(bufferedBytes)
         metrics?.setOpenSegments(openSegments)
+    }
+
+    public func kafkaBrokersDown(reason: String) { health?.markKafkaBrokersDown(reason: reason) }
+    public func kafkaBrokersUp() { health?.markKafkaBrokersUp() }
+    public func groupWaiting(_ detail: String?) { health?.setGroupWait(detail) }
+
+    public func archiveFreshness(_ ages: [TopicPartition: Duration]) {
+        guard let metrics else { return }
+        for (tp, age) in ages { metrics.setArchiveFreshness(topic: tp.topic, partition: tp.partition, age: age) }
     }
 
     public func ossReachable() { health?.markOSSReachable() }
@@ -105,11 +116,11 @@ public struct SinkMetricsReporter: SinkReporter {
 
 extension HealthState {
     /// A state whose reasons pass through `redactor` and whose changes set `metrics`' readiness gauges.
-    public convenience init(metrics: SinkMetrics?, redactor: LogRedactor?) {
+    public convenience init(metrics: SinkMetrics?, redactor: LogRedactor?, now: @escaping @Sendable () -> Date = { Date() }) {
         var redact: (@Sendable (String) -> String)?
         if let redactor { redact = { text in redactor.redact(text) } }
         var onChange: ChangeHandler?
         if let metrics { onChange = { ready, configError in metrics.setHealth(ready: ready, configError: configError) } }
-        self.init(redact: redact, onChange: onChange)
+        self.init(redact: redact, onChange: onChange, now: now)
     }
 }

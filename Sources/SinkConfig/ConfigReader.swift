@@ -1,4 +1,5 @@
 import Foundation
+import Observability
 import Yams
 
 /// A YAML mapping being read: remembers which keys the schema asked for, so that the rest can be
@@ -108,6 +109,9 @@ struct ConfigReader {
         }
     }
 
+    /// Secrets shorter than this are warned about.
+    static let shortSecretLength = 16
+
     /// The interpolated text of a scalar node; nil (with a problem recorded) for other nodes.
     mutating func text(_ node: Node, path: String, secret: Bool = false, expected: String = "a string") -> String? {
         guard case .scalar(let scalar) = node else {
@@ -115,7 +119,14 @@ struct ConfigReader {
             return nil
         }
         guard let value = interpolate(scalar.string, path: path) else { return nil }
-        if secret, !value.isEmpty { secrets.insert(value) }
+        if secret, !value.isEmpty {
+            secrets.insert(value)
+            if value.count < Self.shortSecretLength {
+                warning(path, "is \(value.count) character\(value.count == 1 ? "" : "s") long; real secrets are longer "
+                    + "(an access key secret has 30): check that it is not a placeholder. Logs mask a secret only where "
+                    + "it stands as a value, not inside other words, so a short one may show there")
+            }
+        }
         return value
     }
 
@@ -152,16 +163,18 @@ struct ConfigReader {
         }
     }
 
-    mutating func integer(_ parent: MappingNode, _ key: String, range: ClosedRange<Int>) -> Int? {
+    /// - Parameter allowed: what the messages say is allowed (default: "`lower` to `upper`").
+    mutating func integer(_ parent: MappingNode, _ key: String, range: ClosedRange<Int>, allowed: String? = nil) -> Int? {
         guard let node = parent.value(key), !Self.isNull(node) else { return nil }
         let path = parent.child(key)
+        let allowed = allowed ?? "\(range.lowerBound) to \(range.upperBound)"
         guard let value = text(node, path: path, expected: "a whole number") else { return nil }
         guard let number = Int(value.trimmingSpaces()) else {
-            problem(path, "'\(value)' is not a whole number (allowed: \(range.lowerBound) to \(range.upperBound))")
+            problem(path, "'\(value)' is not a whole number (allowed: \(allowed))")
             return nil
         }
         guard range.contains(number) else {
-            problem(path, "\(number) is out of range (allowed: \(range.lowerBound) to \(range.upperBound))")
+            problem(path, "\(number) is out of range (allowed: \(allowed))")
             return nil
         }
         return number
@@ -301,13 +314,9 @@ struct ConfigReader {
 
     // MARK: Secrets
 
-    /// Replaces every secret value in `text` by `***`.
+    /// Replaces every secret value in `text` by `***`, where it stands as a value (``LogRedactor``'s rule).
     func redact(_ text: String) -> String {
-        var text = text
-        for secret in secrets.sorted(by: { $0.count > $1.count }) where secret.count >= 3 {
-            text = text.replacingAll(secret, with: "***")
-        }
-        return text
+        LogRedactor(secrets: secrets).redact(text)
     }
 }
 

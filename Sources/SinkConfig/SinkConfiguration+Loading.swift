@@ -80,7 +80,8 @@ extension SinkConfiguration {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw ConfigError(problems: [ConfigProblem(path: "(file)", message: "is not valid YAML: \(yamlErrorSummary(error))")])
+            let detail = YAMLSyntaxProblem(error, yaml: yaml)?.message ?? yamlErrorSummary(error)
+            throw ConfigError(problems: [ConfigProblem(path: "(file)", message: "is not valid YAML: \(detail)")])
         }
         guard let root, !ConfigReader.isNull(root) else {
             throw ConfigError(problems: [ConfigProblem(
@@ -169,11 +170,41 @@ extension SinkConfiguration {
                     }
                 }
                 reader.problem(path, message)
+                continue
+            }
+            if kafkaFileProperties[name] != nil {
+                checkReadableFile(properties[name]!, path: path, what: kafkaFileProperties[name]!, reader: &reader)
             }
         }
         reader.finish(node)
         guard let bootstrap, let group, let topics, !topics.isEmpty else { return nil }
         return Kafka(bootstrapServers: bootstrap, groupId: group, topics: topics, autoOffsetReset: reset, properties: properties)
+    }
+
+    /// librdkafka properties that name a file the sink's user must be able to read, and what the file holds.
+    static let kafkaFileProperties: [String: String] = [
+        "ssl.ca.location": "the PEM CA certificates that signed the brokers' certificates (a file or a directory; or 'probe')",
+        "ssl.certificate.location": "this client's PEM certificate",
+        "ssl.key.location": "this client's PEM private key",
+        "ssl.crl.location": "a PEM certificate revocation list",
+        "ssl.keystore.location": "a PKCS#12 keystore",
+    ]
+
+    /// A problem at `path` unless `file` exists and this process can read it (`probe` is allowed for
+    /// `ssl.ca.location`: librdkafka then looks for the system's CA store).
+    static func checkReadableFile(_ file: String, path: String, what: String, reader: inout ConfigReader) {
+        if path.hasSuffix(".ssl.ca.location") && file == "probe" { return }
+        var isDirectory: ObjCBool = false
+        let fix = "give the path of \(what), readable by the user the sink runs as"
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            reader.problem(path, "\(file) does not exist (\(fix))")
+            return
+        }
+        if isDirectory.boolValue && !path.hasSuffix(".ssl.ca.location") {
+            reader.problem(path, "\(file) is a directory (\(fix))")
+        } else if !FileManager.default.isReadableFile(atPath: file) {
+            reader.problem(path, "\(file) is not readable by this user (\(fix))")
+        }
     }
 
     /// librdkafka properties whose values are secrets (masked in output, never printed).
@@ -195,7 +226,16 @@ extension SinkConfiguration {
         let metadata = reader.stringMap(node, "metadata") ?? [:]
         let tags = reader.stringMap(node, "tags") ?? [:]
         let timeout = reader.duration(node, "request_timeout", minimum: .seconds(1), maximum: .seconds(600)) ?? .seconds(30)
+        let caFile = reader.string(node, "ca_file").flatMap { $0.isEmpty ? nil : $0 }
+        let proxy = reader.string(node, "proxy")
         reader.finish(node)
+
+        if let caFile {
+            checkReadableFile(caFile, path: node.child("ca_file"), what: "a PEM file of CA certificates", reader: &reader)
+        }
+        if let proxy {
+            validateProxy(proxy, path: node.child("proxy"), reader: &reader)
+        }
 
         if signature == .v4 && (region ?? "").isEmpty {
             reader.problem(node.child("region"), "is required with signature_version v4 (for example: region: cn-hangzhou, or set signature_version: v1)")
@@ -234,7 +274,27 @@ extension SinkConfiguration {
         guard let endpoint, let bucket, let credentials else { return nil }
         return OSS(endpoint: endpoint, region: region, bucket: bucket, signatureVersion: signature, pathStyle: pathStyle,
                    credentials: credentials, storageClass: storageClass, acl: acl, metadata: metadata, tags: tags,
-                   requestTimeout: timeout)
+                   requestTimeout: timeout, caFile: caFile, proxy: proxy)
+    }
+
+    /// `oss.proxy`: `none`, or `http://[user:password@]host:port` (the password is a secret).
+    static func validateProxy(_ proxy: String, path: String, reader: inout ConfigReader) {
+        let trimmed = proxy.trimmingSpaces()
+        if trimmed.isEmpty || trimmed.lowercased() == "none" { return }
+        guard let url = URL(string: trimmed.contains("://") ? trimmed : "http://" + trimmed),
+              let host = url.host, !host.isEmpty else {
+            reader.problem(path, "is not a proxy URL (allowed: http://host:port, or none to ignore HTTPS_PROXY)")
+            return
+        }
+        if let password = url.password, !password.isEmpty {
+            reader.secrets.insert(password)
+            if let decoded = password.removingPercentEncoding { reader.secrets.insert(decoded) }
+        }
+        if url.scheme?.lowercased() != "http" {
+            reader.problem(path, "scheme '\(url.scheme ?? "")' is not supported (allowed: http://host:port; the tunnel to OSS is TLS either way)")
+        } else if !url.path.isEmpty && url.path != "/" {
+            reader.problem(path, "must not contain a path (allowed: http://host:port)")
+        }
     }
 
     static func isValidBucketName(_ name: String) -> Bool {
@@ -299,6 +359,22 @@ extension SinkConfiguration {
         return credentials
     }
 
+    /// `sink.compression_level`: gzip 1-9, zstd 1-19 (the levels the sink's zstd build is tested with; zstd's
+    /// 20-22 "ultra" levels need more memory per frame than a batch is worth), nothing without compression.
+    static func compressionLevel(_ node: MappingNode, compression: Compression, reader: inout ConfigReader) -> Int? {
+        guard let value = node.value("compression_level"), !ConfigReader.isNull(value) else { return nil }
+        let allowed = "1 to 9 for gzip, 1 to 19 for zstd"
+        switch compression {
+        case .none:
+            reader.problem(node.child("compression_level"), "is set but compression is none (set compression: gzip or zstd, or remove it)")
+            return nil
+        case .gzip:
+            return reader.integer(node, "compression_level", range: 1...9, allowed: "\(allowed); compression is gzip")
+        case .zstd:
+            return reader.integer(node, "compression_level", range: 1...19, allowed: "\(allowed); compression is zstd")
+        }
+    }
+
     static func decodeSink(_ node: MappingNode, reader: inout ConfigReader) -> Sink? {
         let template = reader.string(node, "key_template") ?? defaultKeyTemplate
         let prefix = reader.string(node, "prefix") ?? ""
@@ -308,7 +384,7 @@ extension SinkConfiguration {
         let jsonValue = reader.choice(node, "json_value", JSONValue.self) ?? .string
         let delimiter = reader.string(node, "raw_delimiter") ?? "\n"
         let compression = reader.choice(node, "compression", Compression.self) ?? .none
-        let level = reader.integer(node, "compression_level", range: 1...22)
+        let level = compressionLevel(node, compression: compression, reader: &reader)
         let batchNode = reader.section(node, "batch")
         let maxBytes = reader.size(batchNode, "max_bytes", range: 1...(1 << 30)) ?? 4 << 20
         let maxRecords = reader.integer(batchNode, "max_records", range: 1...10_000_000) ?? 100_000
@@ -340,14 +416,6 @@ extension SinkConfiguration {
                 message += "; did you mean '\(suggestion)'?"
             }
             reader.problem(node.child("time_zone"), message)
-        }
-        if let level {
-            let range = compression == .gzip ? 1...9 : compression == .zstd ? 1...19 : 1...22
-            if compression == .none {
-                reader.problem(node.child("compression_level"), "is set but compression is none (set compression: gzip or zstd, or remove it)")
-            } else if !range.contains(level) {
-                reader.problem(node.child("compression_level"), "\(level) is out of range for \(compression.rawValue) (allowed: \(range.lowerBound) to \(range.upperBound))")
-            }
         }
         if format == .raw && delimiter.isEmpty {
             reader.warning(node.child("raw_delimiter"), "is empty: record boundaries are lost in raw objects and recovery cannot split a tail")

@@ -1,3 +1,4 @@
+import Foundation
 extension SinkConfiguration {
     /// The effective configuration as YAML, defaults filled in, with every secret replaced by `***`.
     ///
@@ -50,6 +51,8 @@ extension SinkConfiguration {
         map(1, "metadata", oss.metadata)
         map(1, "tags", oss.tags)
         add(1, "request_timeout", DurationText.format(oss.requestTimeout))
+        if let caFile = oss.caFile { add(1, "ca_file", Self.quote(caFile)) }
+        if let proxy = oss.proxy { add(1, "proxy", Self.quote(Self.maskingProxyPassword(proxy))) }
 
         section(0, "sink")
         add(1, "key_template", Self.quote(sink.keyTemplate))
@@ -105,5 +108,16 @@ extension SinkConfiguration {
             }
         }
         return out + "\""
+    }
+}
+
+extension SinkConfiguration {
+    /// `http://user:***@host:port` for a proxy URL with a password; other values unchanged.
+    static func maskingProxyPassword(_ proxy: String) -> String {
+        guard let at = proxy.lastIndex(of: "@") else { return proxy }
+        let start = proxy.range(of: "://")?.upperBound ?? proxy.startIndex
+        let userInfo = proxy[start..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return proxy }
+        return String(proxy[..<proxy.index(after: colon)]) + "***" + String(proxy[at...])
     }
 }

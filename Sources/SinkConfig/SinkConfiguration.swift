@@ -67,6 +67,30 @@ public struct SinkConfiguration: Sendable, Equatable {
         public var tags: [String: String]
         /// Timeout of one HTTP request. Default 30s.
         public var requestTimeout: Duration
+        /// PEM CA certificates trusted for https instead of the system's. Default nil (the system's).
+        public var caFile: String?
+        /// `http://host:port`, or `none`; nil: `HTTPS_PROXY`/`HTTP_PROXY` unless `NO_PROXY` lists the endpoint.
+        public var proxy: String?
+
+        public init(
+            endpoint: String, region: String?, bucket: String, signatureVersion: SignatureVersion, pathStyle: Bool,
+            credentials: Credentials, storageClass: String, acl: String, metadata: [String: String],
+            tags: [String: String], requestTimeout: Duration, caFile: String? = nil, proxy: String? = nil
+        ) {
+            self.endpoint = endpoint
+            self.region = region
+            self.bucket = bucket
+            self.signatureVersion = signatureVersion
+            self.pathStyle = pathStyle
+            self.credentials = credentials
+            self.storageClass = storageClass
+            self.acl = acl
+            self.metadata = metadata
+            self.tags = tags
+            self.requestTimeout = requestTimeout
+            self.caFile = caFile
+            self.proxy = proxy
+        }
     }
 
     public enum SignatureVersion: String, Sendable, Equatable, CaseIterable {

@@ -17,6 +17,10 @@ extension PartitionState {
             runStart = i + 1
         }
         pending.append(records: runStart..<chunk.count, of: chunk)
+        if chunk.count > skipped.ignored + skipped.stale {
+            lastIngestAt = now.monotonic
+            uncommittedSince.append((chunk.offset(chunk.count - 1), now.monotonic))
+        }
         ingested(skipped, env, now, &fx)
     }
 
@@ -89,16 +93,18 @@ extension PartitionState {
             k += 1
         }
         let full = k < pending.count || bytes >= s.batchMaxBytes || k >= s.batchMaxRecords
-        let lingered = lingerStart.map { now.monotonic - $0 >= s.linger } ?? true
-        let shortOfMemory = fx.earlyFlushBytes.map { pending.liveBytes >= $0 } ?? false
-        guard flushAll || full || lingered || memoryPaused || shortOfMemory else {
-            if let start = lingerStart { fx.deadline(start + s.linger) }
+        // A parked partition waits for its rotation turn; a filling one sends when full or when its turn ends.
+        let lingered = !parked && (lingerStart.map { now.monotonic - $0 >= s.linger } ?? true)
+        let shortOfMemory = !parked && turnStartedAt == nil && (fx.earlyFlushBytes.map { pending.liveBytes >= $0 } ?? false)
+        guard flushAll || full || lingered || memoryPaused || shortOfMemory || flushNow else {
+            if let start = lingerStart, !parked { fx.deadline(start + s.linger) }
             return
         }
         let unackedBytes = appendedTotal - ackedTotal
         if unackedBytes > 0 && unackedBytes + bytes > s.maxUncommittedBytes { return }  // resumes on commit ack
         let batch = pending.takeFirst(k)
         lingerStart = pending.isEmpty ? nil : now.monotonic
+        if pending.isEmpty { flushNow = false }
         let payload = s.compression == .none
             ? AppendPayload(slices: batch.liveSlices) : AppendPayload(AppendCompression.compress(batch.joinedBytes(), s.compression))
         if let seg = segment, seg.position > 0, seg.position + payload.count > s.maxObjectBytes {
@@ -345,6 +351,11 @@ extension PartitionState {
         switch outcome {
         case .success:
             if ackedOffset.map({ offset > $0 }) ?? true { ackedOffset = offset }
+            if let kept = uncommittedSince.firstIndex(where: { $0.lastOffset >= offset }) {
+                uncommittedSince.removeFirst(kept)
+            } else {
+                uncommittedSince.removeAll()
+            }
             while let first = unacked.first, first.offset <= offset {
                 ackedTotal = first.total
                 unacked.removeFirst()

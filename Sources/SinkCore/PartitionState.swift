@@ -163,6 +163,22 @@ struct PartitionState: Sendable {
     var flushAll = false
     /// Paused for memory: buffered records are sent without waiting for `linger`.
     var memoryPaused = false
+    /// Paused by intake rotation (waiting for a turn, or done for now): keeps what it holds, neither `linger` nor an
+    /// early-flush share sends it, so its turn appends it together with the rest of its backlog.
+    var parked = false
+    /// When its current turn of intake rotation started (nil: not filling in a rotation).
+    var turnStartedAt: Duration?
+    /// Send what is buffered without waiting for a full batch or `linger` (a rotation turn ended).
+    var flushNow = false
+    /// When records last arrived.
+    var lastIngestAt: Duration?
+    /// Rendered bytes ingested during the current rotation turn.
+    var turnBytes = 0
+    /// The partition's high watermark as last delivered with its records (nil: unknown).
+    var highWatermark: Int64?
+    /// When the records not yet covered by an acknowledged commit were consumed, oldest first: the last offset of
+    /// each ingested run and the moment it arrived. Read by ``freshness(at:)``.
+    var uncommittedSince: [(lastOffset: Int64, at: Duration)] = []
 
     init(tp: TopicPartition) {
         self.tp = tp
@@ -179,6 +195,32 @@ struct PartitionState: Sendable {
         return n
     }
 
+    /// Whether recovery is comparing re-consumed records with an object's tail: it needs its records to go on.
+    var needsRecords: Bool {
+        if case .recovering(let r) = phase, case .proving = r.step { return true }
+        return false
+    }
+
+    /// Whether every record up to the high watermark last seen has been delivered: nothing more to fetch for now.
+    var caughtUp: Bool {
+        guard let h = highWatermark, let n = nextOffset else { return false }
+        return n >= h
+    }
+
+    /// The age of the oldest record consumed and not yet covered by an acknowledged commit (zero when none).
+    func freshness(at now: Duration) -> Duration {
+        uncommittedSince.first.map { now - $0.at } ?? .zero
+    }
+
+    /// When the current rotation turn ends by itself: after `rotationIdle` without records (unless the high
+    /// watermark shows more to fetch), or `rotationSlice`.
+    func turnDeadline(_ env: SinkEnvironment) -> Duration? {
+        guard let started = turnStartedAt else { return nil }
+        let slice = started + env.settings.rotationSlice
+        if highWatermark != nil, !caughtUp { return slice }
+        return min(max(started, lastIngestAt ?? started) + env.settings.rotationIdle, slice)
+    }
+
     /// The earliest moment this partition needs a ``SinkEvent/timerFired``.
     func deadline(_ env: SinkEnvironment) -> Duration? {
         var d: Duration?
@@ -187,6 +229,7 @@ struct PartitionState: Sendable {
         }
         consider(commitRetryAt)
         consider(seekGuard?.expires)
+        consider(turnDeadline(env))
         switch phase {
         case .revoking(let deadline):
             consider(deadline)
@@ -195,7 +238,7 @@ struct PartitionState: Sendable {
         case .writing:
             if let f = inFlight {
                 if case .waitingRetry(let at, _) = f.stage { consider(at) }
-            } else if !pending.isEmpty, let start = lingerStart {
+            } else if !pending.isEmpty, !parked, let start = lingerStart {
                 consider(start + env.settings.linger)
             }
         }

@@ -278,6 +278,9 @@ public struct RenderedRun: Sendable {
     public let topicPartition: TopicPartition
     /// Key plus value bytes of the records, as consumed (for metrics).
     public private(set) var payloadBytes = 0
+    /// The partition's high watermark when the run was delivered, as the consumer last saw it (nil: unknown).
+    /// A partition whose next offset reaches it has nothing more to fetch for now: it is caught up.
+    public var highWatermark: Int64?
     var records = RenderedRecords()
 
     /// An empty run with room for `bytes` of rendered records and `records` records.

@@ -27,7 +27,9 @@
 ///   partition (the core bounds that wait by `revokeTimeout`), then let the rebalance proceed. `.lost` releases at
 ///   once and never commits.
 /// - `.shutdown` (after the consumer stopped fetching) → `.shutdownComplete` once every buffer is appended and every
-///   commit acknowledged: close the consumer (leave the group) and exit 0. Enforce `shutdown_timeout` in the shell.
+///   commit acknowledged, or at once for partitions held up by an OSS configuration error (they cannot flush;
+///   `.leftUnflushedAtShutdown` names each): close the consumer (leave the group) and exit 0. Enforce
+///   `shutdown_timeout` in the shell.
 /// - `.health`: report on `/readyz`. `.notice`: log and count (rollovers by reason, recoveries by outcome,
 ///   `records_expired_before_archive`, integrity alerts, fencing). `.fail`: stop the service with the message.
 ///
@@ -46,6 +48,28 @@ public struct Sink: Sendable {
     /// `heldBytes` of the partitions in `memoryPaused`, kept up to date by `step`.
     var memoryPausedBytes = 0
     var configErrors: [TopicPartition: String] = [:]
+    /// Intake rotation (``SinkSettings/maxFillingPartitions``): on while memory is short and more partitions are
+    /// assigned than may fill at once.
+    var rotating = false
+    /// Partitions filling in their rotation turn.
+    var filling: Set<TopicPartition> = []
+    /// Partitions paused by the rotation (waiting for a turn, or caught up).
+    var parked: Set<TopicPartition> = []
+    /// `heldBytes` of the partitions in `parked`, kept up to date by `step`.
+    var parkedBytes = 0
+    /// Partitions left out of the rotation while they recover: proving a tail needs their records, so they fetch
+    /// freely until they write again, then wait for a turn like the others.
+    var exempt: Set<TopicPartition> = []
+    /// Parked partitions in turn order (entries of released partitions are skipped).
+    var turnQueue: [TopicPartition] = []
+    /// Turns ended, and rendered bytes ingested, since the current cycle of turns began: a cycle in which every
+    /// partition had a turn and little came in ends the rotation.
+    var cycleTurns = 0
+    var cycleBytes = 0
+    /// What a turn brings in, on average (rendered bytes): sizes how many partitions may fill at once.
+    var turnBytesEstimate = 0
+    /// A large assignment asks for the rotation to start at once.
+    var rotateNow = false
     var shuttingDown = false
     var shutdownReported = false
 
@@ -62,6 +86,18 @@ public struct Sink: Sendable {
 
     /// Partitions paused because of memory pressure.
     public var memoryPausedPartitions: Set<TopicPartition> { memoryPaused }
+
+    /// Partitions paused by intake rotation (waiting for their turn, or caught up for now).
+    public var parkedPartitions: Set<TopicPartition> { parked }
+
+    /// Partitions filling in their intake rotation turn.
+    public var fillingPartitions: Set<TopicPartition> { filling }
+
+    /// Per assigned partition, the age of its oldest record consumed but not yet covered by an acknowledged
+    /// commit (zero when none): how far the archive trails what was consumed.
+    public func freshness(at now: Duration) -> [TopicPartition: Duration] {
+        partitions.mapValues { $0.freshness(at: now) }
+    }
 
     /// `false` while OSS answers with configuration errors.
     public var isHealthy: Bool { configErrors.isEmpty }
@@ -95,9 +131,18 @@ public struct Sink: Sendable {
                     }
                 }
                 partitions[tp] = PartitionState(tp: tp)
-                if !configErrors.isEmpty { fx.actions.append(.pause([tp])) }
+                if rotating {
+                    // It waits for a turn like the others.
+                    partitions[tp]!.parked = true
+                    parked.insert(tp)
+                    turnQueue.append(tp)
+                }
+                if rotating || !configErrors.isEmpty { fx.actions.append(.pause([tp])) }
                 step(tp, &fx) { p, fx in p.assigned(committed: a.committed, env, now, &fx) }
             }
+            // Many partitions at once (a start, or another member's partitions) usually come with a backlog:
+            // take turns from the first fetch instead of letting every partition fill a sliver first.
+            if !rotating, list.count > env.settings.maxFillingPartitions { rotateNow = true }
         case .records(let records):
             ingest(RenderedRun.runs(of: records, renderer: env.renderer, settings: env.settings, wallClockMs: now.wallClockMs),
                    env, now, &fx)
@@ -155,14 +200,23 @@ public struct Sink: Sendable {
                 }
             }
         }
+        rotate(env, now, &fx)
         balanceMemory(env, now, &fx)
         if let d = fx.earliestDeadline.map(Self.coalesce), scheduledTimer.map({ d < $0 }) ?? true {
             scheduledTimer = d
             fx.actions.append(.scheduleTimer(at: d))
         }
-        if shuttingDown, !shutdownReported, partitions.values.allSatisfy(\.isDrained) {
-            shutdownReported = true
-            fx.actions.append(.shutdownComplete)
+        if shuttingDown, !shutdownReported {
+            // A partition held up by an OSS configuration error has nothing it can flush: waiting for it would
+            // only keep a member that can do nothing in the group until shutdown_timeout.
+            let blocked = partitions.filter { !$0.value.isDrained }.keys
+            if blocked.allSatisfy({ configErrors[$0] != nil }) {
+                shutdownReported = true
+                for tp in blocked.sorted() {
+                    fx.notice(.leftUnflushedAtShutdown(tp, reason: configErrors[tp] ?? ""))
+                }
+                fx.actions.append(.shutdownComplete)
+            }
         }
         nextID = fx.nextID
         return fx.actions
@@ -185,7 +239,14 @@ public struct Sink: Sendable {
             if partitions[tp] == nil {
                 fx.notice(.recordsIgnored(tp, count: run.count, reason: "partition not assigned to this member"))
             } else {
-                step(tp, &fx) { p, fx in p.ingest(run.records, env, now, &fx) }
+                if rotating {
+                cycleBytes += run.renderedBytes
+                if filling.contains(tp) { partitions[tp]!.turnBytes += run.renderedBytes }
+            }
+                step(tp, &fx) { p, fx in
+                    if let h = run.highWatermark { p.highWatermark = max(p.highWatermark ?? h, h) }
+                    p.ingest(run.records, env, now, &fx)
+                }
             }
         }
     }
@@ -204,18 +265,40 @@ public struct Sink: Sendable {
             partitions.removeValue(forKey: tp)
             heldBytes -= before
             if memoryPaused.remove(tp) != nil { memoryPausedBytes -= before }
+            if parked.remove(tp) != nil { parkedBytes -= before }
+            exempt.remove(tp)
+            filling.remove(tp)
             if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(&fx) }
             return
         }
         let delta = Self.held(&partitions[tp]!) - before
         heldBytes += delta
         if delta != 0, !memoryPaused.isEmpty, memoryPaused.contains(tp) { memoryPausedBytes += delta }
+        if delta != 0, !parked.isEmpty, parked.contains(tp) { parkedBytes += delta }
+        if case .recovering = partitions[tp]!.phase, memoryPaused.contains(tp) {
+            // Fenced while paused for memory: the recovery needs its records to go on (and free what it holds).
+            memoryPaused.remove(tp)
+            memoryPausedBytes -= Self.held(&partitions[tp]!)
+            partitions[tp]!.memoryPaused = false
+            if !parked.contains(tp), configErrors.isEmpty { fx.actions.append(.resume([tp])) }
+        }
+        if rotating, partitions[tp]!.needsRecords, !exempt.contains(tp) {
+            // Proving a tail during the rotation: the recovery needs its records.
+            if parked.remove(tp) != nil {
+                parkedBytes -= Self.held(&partitions[tp]!)
+                if !memoryPaused.contains(tp), configErrors.isEmpty { fx.actions.append(.resume([tp])) }
+            }
+            filling.remove(tp)
+            partitions[tp]!.parked = false
+            partitions[tp]!.turnStartedAt = nil
+            exempt.insert(tp)
+        }
         if let reason = fx.configError {
             let wasHealthy = configErrors.isEmpty
             configErrors[tp] = reason
             if wasHealthy {
                 fx.actions.append(.health(.unhealthy(reason: "OSS configuration error on \(tp): \(reason)")))
-                let toPause = partitions.keys.filter { !memoryPaused.contains($0) }.sorted()
+                let toPause = partitions.keys.filter { !memoryPaused.contains($0) && !parked.contains($0) }.sorted()
                 if !toPause.isEmpty { fx.actions.append(.pause(toPause)) }
             }
         } else if fx.ossReachable, configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty {
@@ -225,7 +308,7 @@ public struct Sink: Sendable {
 
     mutating func setHealthy(_ fx: inout Effects) {
         fx.actions.append(.health(.healthy))
-        let toResume = partitions.keys.filter { !memoryPaused.contains($0) }.sorted()
+        let toResume = partitions.keys.filter { !memoryPaused.contains($0) && !parked.contains($0) }.sorted()
         if !toResume.isEmpty { fx.actions.append(.resume(toResume)) }
     }
 
@@ -234,6 +317,169 @@ public struct Sink: Sendable {
 
     /// A partition's next deadline, read in place.
     static func deadline(_ partition: inout PartitionState, _ env: SinkEnvironment) -> Duration? { partition.deadline(env) }
+
+    /// Intake rotation: while memory is short and more than `maxFillingPartitions` partitions are assigned, only
+    /// that many fetch at a time. A turn ends when the partition caught up with its high watermark, received nothing
+    /// for `rotationIdle`, ran for `rotationSlice` while others wait, or was paused for memory; it then sends what
+    /// it holds (one append of its whole backlog, or of what it gathered), parks, and queues for another turn.
+    /// Turns start while the filling partitions and the appends in flight hold less than `flushEarlyAboveBytes`
+    /// (room to fill before the watermark that pauses partitions for memory). Parked partitions keep what they hold for
+    /// their next turn. Once as many turns in a row as there are partitions found nothing more to fetch, the
+    /// backlog is gone: the rotation ends and every partition fetches again.
+    ///
+    /// Exactly-once does not depend on it: it only decides pauses, resumes and when batches go out.
+    mutating func rotate(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        let s = env.settings
+        guard !shuttingDown else { return }
+        var toPause: [TopicPartition] = []
+        var toResume: [TopicPartition] = []
+        if !rotating {
+            let start = rotateNow || heldBytes > s.rotateAboveBytes
+            rotateNow = false
+            guard start, partitions.count > s.maxFillingPartitions else { return }
+            rotating = true
+            // Those holding most keep fetching (they are closest to full batches); the others park and queue.
+            var ranked: [(TopicPartition, Int)] = []
+            var i = partitions.startIndex
+            while i != partitions.endIndex {
+                if partitions.values[i].needsRecords {
+                    exempt.insert(partitions.keys[i])
+                } else {
+                    ranked.append((partitions.keys[i], Self.held(&partitions.values[i])))
+                }
+                partitions.formIndex(after: &i)
+            }
+            ranked.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            cycleTurns = 0
+            cycleBytes = 0
+            let limit = fillingLimit(s)
+            for (index, (tp, _)) in ranked.enumerated() {
+                if index < limit {
+                    filling.insert(tp)
+                    partitions[tp]!.turnStartedAt = now.monotonic
+                    fx.deadline(partitions[tp]!.turnDeadline(env)!)
+                } else {
+                    parked.insert(tp)
+                    parkedBytes += Self.held(&partitions[tp]!)
+                    partitions[tp]!.parked = true
+                    turnQueue.append(tp)
+                    if !memoryPaused.contains(tp) { toPause.append(tp) }
+                }
+            }
+            fx.notice(.rotationStarted(filling: filling.count, waiting: parked.count, heldBytes: heldBytes))
+        }
+        // Partitions that finished recovering join the rotation at the back.
+        for tp in exempt.sorted() {
+            guard let p = partitions[tp] else {
+                exempt.remove(tp)
+                continue
+            }
+            guard !p.needsRecords else { continue }
+            exempt.remove(tp)
+            parked.insert(tp)
+            parkedBytes += Self.held(&partitions[tp]!)
+            partitions[tp]!.parked = true
+            turnQueue.append(tp)
+            if !memoryPaused.contains(tp) { toPause.append(tp) }
+        }
+        // Turns that ended.
+        for tp in filling.sorted() {
+            guard let p = partitions[tp] else {
+                filling.remove(tp)
+                continue
+            }
+            let started = p.turnStartedAt ?? now.monotonic
+            let received = (p.lastIngestAt ?? .zero) >= started && p.lastIngestAt != nil
+            // A high watermark known to be ahead of what was delivered: more is on its way, idling is not the end.
+            let behind = p.highWatermark != nil && !p.caughtUp
+            let idle = !behind && now.monotonic - max(started, p.lastIngestAt ?? started) >= s.rotationIdle
+            let done = (p.caughtUp && received) || idle
+            let sliceOver = now.monotonic - started >= s.rotationSlice
+            if sliceOver, turnQueue.isEmpty, !done, !p.memoryPaused {
+                // Nobody waits: the turn goes on.
+                partitions[tp]!.turnStartedAt = now.monotonic
+                continue
+            }
+            guard done || p.memoryPaused || sliceOver else { continue }
+            filling.remove(tp)
+            parked.insert(tp)
+            parkedBytes += Self.held(&partitions[tp]!)
+            turnQueue.append(tp)
+            if !p.memoryPaused { cycleTurns += 1 }
+            if received {
+                let current = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.batchMaxBytes / 4)
+                turnBytesEstimate = max(1, (3 * current + p.turnBytes) / 4)
+            }
+            if !p.memoryPaused { toPause.append(tp) }
+            step(tp, &fx) { p, fx in
+                p.turnStartedAt = nil
+                p.parked = true
+                // A turn that received nothing (its first fetch did not come in time) keeps what it holds.
+                p.flushNow = !p.pending.isEmpty && received
+                p.maybeFlush(env, now, &fx)
+            }
+        }
+        if cycleTurns >= partitions.count {
+            // Every partition had a turn since the cycle began: if they brought in little, the backlog is gone.
+            if cycleBytes < s.rotateAboveBytes, heldBytes < s.rotateAboveBytes {
+                rotating = false
+                fx.notice(.rotationEnded)
+                turnQueue.removeAll()
+                for tp in filling.sorted() where partitions[tp] != nil { partitions[tp]!.turnStartedAt = nil }
+                filling.removeAll()
+                for tp in parked.sorted() where partitions[tp] != nil {
+                    partitions[tp]!.parked = false
+                    if let at = toPause.firstIndex(of: tp) { toPause.remove(at: at) } else if !memoryPaused.contains(tp) { toResume.append(tp) }
+                    step(tp, &fx) { p, fx in p.maybeFlush(env, now, &fx) }
+                }
+                parked.removeAll()
+                parkedBytes = 0
+                exempt.removeAll()
+            }
+            cycleTurns = 0
+            cycleBytes = 0
+        }
+        if rotating {
+            // Turns that start.
+            // Room for the filling partitions: what they and the appends in flight hold (parked partitions keep
+            // theirs for their turn; the memory watermark bounds the whole).
+            let limit = fillingLimit(s)
+            var looked = 0
+            let queued = turnQueue.count
+            while filling.count < limit, heldBytes - parkedBytes < s.flushEarlyAboveBytes, looked < queued,
+                  !turnQueue.isEmpty {
+                looked += 1
+                let tp = turnQueue.removeFirst()
+                guard parked.contains(tp), partitions[tp] != nil else { continue }
+                if memoryPaused.contains(tp) {
+                    // Its turn comes once memory allows it to fetch.
+                    turnQueue.append(tp)
+                    continue
+                }
+                parked.remove(tp)
+                parkedBytes -= Self.held(&partitions[tp]!)
+                filling.insert(tp)
+                partitions[tp]!.parked = false
+                partitions[tp]!.turnStartedAt = now.monotonic
+                partitions[tp]!.lastIngestAt = nil
+                partitions[tp]!.turnBytes = 0
+                if let d = partitions[tp]!.turnDeadline(env) { fx.deadline(d) }
+                if let at = toPause.firstIndex(of: tp) { toPause.remove(at: at) } else if !memoryPaused.contains(tp) { toResume.append(tp) }
+            }
+        }
+        if configErrors.isEmpty {
+            if !toPause.isEmpty { fx.actions.append(.pause(toPause.sorted())) }
+            if !toResume.isEmpty { fx.actions.append(.resume(toResume.sorted())) }
+        }
+    }
+
+    /// How many partitions may fill at once: as many as half the early-flush watermark holds at what a turn brings
+    /// in on average (a quarter of a batch until turns have been measured; the other half is for appends on their
+    /// way), within `maxFillingPartitions`.
+    func fillingLimit(_ s: SinkSettings) -> Int {
+        let estimate = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.batchMaxBytes / 4)
+        return max(1, min(s.maxFillingPartitions, s.flushEarlyAboveBytes / 2 / estimate))
+    }
 
     /// Above `maxBufferedBytes`: pause the fullest partitions until the paused ones hold at least the excess over
     /// the low watermark. Above `pauseAllAboveBytes`: pause every partition not paused yet. Below
@@ -244,6 +490,8 @@ public struct Sink: Sendable {
     mutating func balanceMemory(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         assert(memoryPausedBytes == memoryPaused.reduce(0) { $0 + (partitions[$1]?.heldBytes ?? 0) },
                "memoryPausedBytes must equal the held bytes of the memory-paused partitions")
+        assert(parkedBytes == parked.reduce(0) { $0 + (partitions[$1]?.heldBytes ?? 0) },
+               "parkedBytes must equal the held bytes of the parked partitions")
         let s = env.settings
         if heldBytes > s.maxBufferedBytes {
             var covered = memoryPausedBytes
@@ -255,22 +503,26 @@ public struct Sink: Sendable {
             var i = partitions.startIndex
             while i != partitions.endIndex {
                 let held = Self.held(&partitions.values[i])
-                if held > 0 || all {
-                    let tp = partitions.keys[i]
+                let tp = partitions.keys[i]
+                // A recovering partition needs its records to prove its tail and free what it holds. A parked one
+                // already fetches nothing: only the fullest are sent, to cover the excess, not every one.
+                if case .recovering = partitions.values[i].phase {
+                } else if held > 0 || (all && !parked.contains(tp)) {
                     if !memoryPaused.contains(tp) { candidates.append((tp, held)) }
                 }
                 partitions.formIndex(after: &i)
             }
             candidates.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             var newly: [TopicPartition] = []
-            for (tp, bytes) in candidates where covered < needed || all {
+            for (tp, bytes) in candidates where covered < needed || (all && !parked.contains(tp)) {
                 memoryPaused.insert(tp)
                 newly.append(tp)
                 covered += bytes
             }
             memoryPausedBytes = covered
             newly.sort()
-            if !newly.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(newly)) }
+            let toPause = newly.filter { !parked.contains($0) }
+            if !toPause.isEmpty, configErrors.isEmpty { fx.actions.append(.pause(toPause)) }
             for tp in newly {
                 step(tp, &fx) { p, fx in
                     p.memoryPaused = true
@@ -282,7 +534,8 @@ public struct Sink: Sendable {
             memoryPaused.removeAll()
             memoryPausedBytes = 0
             for tp in list { partitions[tp]!.memoryPaused = false }
-            if !list.isEmpty, configErrors.isEmpty { fx.actions.append(.resume(list)) }
+            let toResume = list.filter { !parked.contains($0) }
+            if !toResume.isEmpty, configErrors.isEmpty { fx.actions.append(.resume(toResume)) }
         }
     }
 }

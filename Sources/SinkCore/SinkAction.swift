@@ -169,6 +169,13 @@ public enum SinkNotice: Sendable, Hashable {
     case recordsIgnored(TopicPartition, count: Int, reason: String)
     /// A commit failed; it is retried.
     case commitFailed(TopicPartition, offset: Int64, reason: String)
+    /// Memory is short with many partitions: `filling` partitions fetch at a time, `waiting` wait their turn.
+    case rotationStarted(filling: Int, waiting: Int, heldBytes: Int)
+    /// The backlog is gone: every partition fetches again.
+    case rotationEnded
+    /// Shutdown completed without flushing this partition: OSS refuses the sink's requests (`reason`), so its
+    /// uncommitted records are left to be consumed again by the next owner.
+    case leftUnflushedAtShutdown(TopicPartition, reason: String)
 }
 
 /// Health as `/readyz` should report it.

@@ -67,6 +67,21 @@ public struct SinkSettings: Sendable {
     /// it has, so appends go out while records keep arriving instead of every partition filling its batch at
     /// once (default: half of `maxBufferedBytes`).
     public var flushEarlyAboveBytes: Int
+    /// Intake rotation starts above this many bytes held (default: an eighth of `maxBufferedBytes`), when more
+    /// partitions are assigned than ``maxFillingPartitions``.
+    public var rotateAboveBytes: Int
+    /// Intake rotation: once memory is short (above ``rotateAboveBytes``) and more partitions are assigned than
+    /// this, at most this many partitions fetch at a time; the others are paused, keep what they hold, and wait
+    /// their turn. Concentrating the budget on a few partitions lets them reach full batches (a partition also
+    /// sends when it has caught up with its high watermark) instead of every partition sending slivers: fewer,
+    /// larger appends under OSS latency. Default 32 (the composition root uses twice `max_inflight_appends`).
+    public var maxFillingPartitions: Int
+    /// A filling partition that received nothing for this long gives its turn to the next one (for partitions
+    /// with nothing to fetch). Default 500 ms.
+    public var rotationIdle: Duration
+    /// A filling partition gives its turn to the next one after this long, for fairness, even when it has more to
+    /// fetch. Default 2 s.
+    public var rotationSlice: Duration
     /// How long a revoke waits for the partition's in-flight append.
     public var revokeTimeout: Duration
     /// First delay before re-sending an append/HEAD/GET whose transient failure outlived the client's retries.
@@ -93,6 +108,10 @@ public struct SinkSettings: Sendable {
         resumeBelowBytes: Int? = nil,
         pauseAllAboveBytes: Int? = nil,
         flushEarlyAboveBytes: Int? = nil,
+        rotateAboveBytes: Int? = nil,
+        maxFillingPartitions: Int = 32,
+        rotationIdle: Duration = .milliseconds(500),
+        rotationSlice: Duration = .seconds(2),
         revokeTimeout: Duration = .seconds(10),
         retryInitialBackoff: Duration = .milliseconds(200),
         retryMaxBackoff: Duration = .seconds(30),
@@ -114,6 +133,10 @@ public struct SinkSettings: Sendable {
         self.resumeBelowBytes = resumeBelowBytes ?? maxBufferedBytes / 2
         self.pauseAllAboveBytes = pauseAllAboveBytes ?? maxBufferedBytes + maxBufferedBytes / 4
         self.flushEarlyAboveBytes = flushEarlyAboveBytes ?? maxBufferedBytes / 2
+        self.rotateAboveBytes = rotateAboveBytes ?? maxBufferedBytes / 8
+        self.maxFillingPartitions = maxFillingPartitions
+        self.rotationIdle = rotationIdle
+        self.rotationSlice = rotationSlice
         self.revokeTimeout = revokeTimeout
         self.retryInitialBackoff = retryInitialBackoff
         self.retryMaxBackoff = retryMaxBackoff
@@ -156,6 +179,8 @@ public struct SinkSettings: Sendable {
         if flushEarlyAboveBytes < 0 {
             problems.append("the early-flush watermark (\(flushEarlyAboveBytes)) must not be negative")
         }
+        if maxFillingPartitions < 1 { problems.append("the filling partitions under memory pressure must be at least 1 (got \(maxFillingPartitions))") }
+        if rotationIdle <= .zero || rotationSlice <= .zero { problems.append("the rotation idle time and slice must be positive") }
         if pauseAllAboveBytes < maxBufferedBytes {
             problems.append("the pause-all watermark (\(pauseAllAboveBytes)) must be at least max_buffered_bytes (\(maxBufferedBytes))")
         }

@@ -21,13 +21,17 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
     private let revokeTimeout: Duration
     private let onLag: @Sendable ([KafkaTopicPartition: Int64]) -> Void
     private let onFatal: @Sendable (KafkaError) -> Void
+    private let onError: @Sendable (KafkaError) -> Void
+    private let onStatus: @Sendable (KafkaConsumerStatus) -> Void
 
     init(
         revokeTimeout: Duration, budget: HandoverBudget, settings: SinkSettings, logger: Logger,
         emit: @escaping @Sendable (SinkEvent) -> Void,
         emitRendered: @escaping @Sendable ([RenderedRun], _ bytes: Int) -> Void,
         onLag: @escaping @Sendable ([KafkaTopicPartition: Int64]) -> Void,
-        onFatal: @escaping @Sendable (KafkaError) -> Void
+        onFatal: @escaping @Sendable (KafkaError) -> Void,
+        onError: @escaping @Sendable (KafkaError) -> Void = { _ in },
+        onStatus: @escaping @Sendable (KafkaConsumerStatus) -> Void = { _ in }
     ) {
         self.revokeTimeout = revokeTimeout
         self.budget = budget
@@ -38,6 +42,8 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
         self.renderer = RecordRenderer(format: settings.format)
         self.onLag = onLag
         self.onFatal = onFatal
+        self.onError = onError
+        self.onStatus = onStatus
     }
 
     /// Renders the records here, on the poll thread, straight from librdkafka's buffers (one run per partition
@@ -70,6 +76,7 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
                            time: settings.placementTime(timestampMs: ms, timestampType: type, wallClockMs: wallClockMs),
                            renderer: renderer)
             }
+            run.highWatermark = control.cachedHighWatermark(KafkaTopicPartition(topic: topic, partition: first.partition))
             runs.append(run)
             i = end
         }
@@ -108,7 +115,11 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
     }
 
     func consumer(_ control: KafkaConsumerControl, didReceiveError error: KafkaError) {
-        if error.isFatal { onFatal(error) }
+        if error.isFatal { onFatal(error) } else { onError(error) }
+    }
+
+    func consumer(_ control: KafkaConsumerControl, didUpdateStatus status: KafkaConsumerStatus) {
+        onStatus(status)
     }
 
     /// Committed offsets with metadata. Retries for a while: starting a partition without knowing its

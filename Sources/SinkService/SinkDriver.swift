@@ -25,7 +25,12 @@ final class SinkDriver: @unchecked Sendable {
         /// Records from the poll thread, rendered there, holding `bytes` of the hand-over budget until SinkCore
         /// took them.
         case rendered([RenderedRun], bytes: Int)
+        /// Time to report the state read off SinkCore on a schedule (freshness).
+        case reportTick
     }
+
+    /// How often the archive freshness of every partition is reported.
+    static let freshnessInterval: Duration = .seconds(5)
 
     enum ConsumerCommand: Sendable, CustomStringConvertible {
         case pause([KafkaTopicPartition])
@@ -119,6 +124,13 @@ final class SinkDriver: @unchecked Sendable {
     func run() async throws {
         // However `run` ends, the poll thread must never stay blocked on the budget (closing the consumer needs it).
         defer { budget.close() }
+        let ticker = Task { [input] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.freshnessInterval)
+                if case .terminated = input.yield(.reportTick) { return }
+            }
+        }
+        defer { ticker.cancel() }
         try await withThrowingDiscardingTaskGroup { group in
             loop: for await next in inputs {
                 switch next {
@@ -142,6 +154,8 @@ final class SinkDriver: @unchecked Sendable {
                 case .beginShutdown:
                     if let consumer { consumerCommand(.pause(consumer.assignment)) }
                     try handle(.shutdown, group: &group)
+                case .reportTick:
+                    observer.reporter.archiveFreshness(sink.freshness(at: now.monotonic))
                 case .consumerClosed:
                     break loop
                 }

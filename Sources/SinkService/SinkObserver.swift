@@ -51,8 +51,16 @@ final class SinkObserver: Sendable {
                          metadata: meta(tp, ["expected_offset": "\(expected)", "first_offset": "\(first)"]))
         case .recordsIgnored(let tp, let count, let reason):
             logger.debug("records ignored", metadata: meta(tp, ["count": "\(count)", "reason": "\(reason)"]))
+        case .rotationStarted(let filling, let waiting, let held):
+            logger.info("memory is short with many partitions: partitions take turns fetching",
+                        metadata: ["filling": "\(filling)", "waiting": "\(waiting)", "held_bytes": "\(held)"])
+        case .rotationEnded:
+            logger.info("backlog drained: every partition fetches again")
         case .commitFailed(let tp, let offset, let reason):
             logger.warning("offset commit failed; it is retried", metadata: meta(tp, ["offset": "\(offset)", "reason": "\(reason)"]))
+        case .leftUnflushedAtShutdown(let tp, let reason):
+            logger.warning("stopping without flushing: OSS refuses the sink's requests; the uncommitted records will be consumed again by the next owner",
+                           metadata: meta(tp, ["reason": "\(reason)"]))
         }
         reporter.notice(notice)
     }
@@ -112,6 +120,21 @@ final class SinkObserver: Sendable {
         }
         logger.debug(isPaused ? "partitions paused" : "partitions resumed", metadata: ["partitions": "\(partitions.map(\.description))"])
         reporter.pausedPartitions(count)
+    }
+
+    /// A non-fatal librdkafka error (already logged by KafkaBridge): "all brokers down" makes the sink wait.
+    func kafkaError(_ error: KafkaError) {
+        if error.isAllBrokersDown { reporter.kafkaBrokersDown(reason: error.message) }
+    }
+
+    /// librdkafka's statistics: brokers up, and what the group membership waits for.
+    func kafkaStatus(_ status: KafkaConsumerStatus) {
+        if status.brokersUp > 0 {
+            reporter.kafkaBrokersUp()
+        } else if status.brokersKnown > 0 {
+            reporter.kafkaBrokersDown(reason: "none of the \(status.brokersKnown) known brokers is connected")
+        }
+        reporter.groupWaiting(status.groupWait)
     }
 
     func lag(_ lag: [KafkaTopicPartition: Int64]) {

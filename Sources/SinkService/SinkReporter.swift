@@ -24,6 +24,13 @@ public protocol SinkReporter: Sendable {
     func recordsConsumed(_ partition: TopicPartition, records: Int, bytes: Int)
     /// One offset commit finished.
     func commitFinished(_ request: CommitRequest, succeeded: Bool, latency: Duration)
+    /// No Kafka broker can be reached (librdkafka keeps trying); `reason` is librdkafka's.
+    func kafkaBrokersDown(reason: String)
+    /// A Kafka broker is reachable (reported with every statistics update while one is).
+    func kafkaBrokersUp()
+    /// What the group membership waits for (joining, the assignment), from librdkafka's group state; `nil` when
+    /// it waits for nothing. Reported with every statistics update.
+    func groupWaiting(_ detail: String?)
 
     // MARK: OSS and the archive
 
@@ -33,6 +40,9 @@ public protocol SinkReporter: Sendable {
     func notice(_ notice: SinkNotice)
     /// Bytes of records held by the sink, and segments open, after each event.
     func sinkState(bufferedBytes: Int, openSegments: Int)
+    /// Every few seconds, per assigned partition: the age of its oldest record consumed but not yet covered by an
+    /// acknowledged commit (zero when none).
+    func archiveFreshness(_ ages: [TopicPartition: Duration])
 
     // MARK: Readiness
 
@@ -58,9 +68,13 @@ extension SinkReporter {
     public func consumerLag(_ lag: [TopicPartition: Int64]) {}
     public func recordsConsumed(_ partition: TopicPartition, records: Int, bytes: Int) {}
     public func commitFinished(_ request: CommitRequest, succeeded: Bool, latency: Duration) {}
+    public func kafkaBrokersDown(reason: String) {}
+    public func kafkaBrokersUp() {}
+    public func groupWaiting(_ detail: String?) {}
     public func appendFinished(_ request: AppendRequest, outcome: OSSAppendOutcome, latency: Duration) {}
     public func notice(_ notice: SinkNotice) {}
     public func sinkState(bufferedBytes: Int, openSegments: Int) {}
+    public func archiveFreshness(_ ages: [TopicPartition: Duration]) {}
     public func ossReachable() {}
     public func ossUnreachable(reason: String) {}
     public func configurationError(_ reason: String) {}

@@ -29,14 +29,25 @@ public final class SinkService: Service, Sendable {
         let client = try OSSClient(configuration: configuration.oss, logger: logger)
         let observer = SinkObserver(logger: logger, reporter: reporter)
         let store = OSSSegmentStore(client: client, createOptions: configuration.createOptions, observer: observer)
-        await probe(client)
+        let reached = await probe(client)
+        // While OSS cannot be reached and no append says otherwise, ask again every 10 s, so readiness (and the
+        // "still waiting" log) follows an endpoint that comes back while no record flows.
+        let reprobe: Task<Void, Never>? = reached ? nil : Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(10))
+                if Task.isCancelled { return }
+                if await probe(client, quiet: true) { return }
+            }
+        }
+        defer { reprobe?.cancel() }
         let driver = SinkDriver(
             sink: sink, store: store, maxInflightRequests: configuration.maxInflightAppends,
             handoverLimit: configuration.handoverBytes, observer: observer, logger: logger)
         let bridge = ConsumerBridge(
             revokeTimeout: settings.revokeTimeout + .seconds(5), budget: driver.budget, settings: settings, logger: logger,
             emit: { driver.emit($0) }, emitRendered: { driver.emitRendered($0, bytes: $1) }, onLag: { observer.lag($0) },
-            onFatal: { error in driver.abort(SinkServiceError(message: "Kafka consumer failed: \(error)")) })
+            onFatal: { error in driver.abort(SinkServiceError(message: "Kafka consumer failed: \(error)")) },
+            onError: { observer.kafkaError($0) }, onStatus: { observer.kafkaStatus($0) })
         driver.gate = bridge.gate
         let consumer: KafkaConsumer
         do {
@@ -75,17 +86,23 @@ extension SinkService {
     /// Asks OSS for the bucket once at start, so a wrong endpoint, secret or bucket is reported in one
     /// clear line before any record is consumed. The sink runs either way: SinkCore pauses consumption
     /// while OSS keeps refusing, and resumes when the problem is fixed.
-    func probe(_ client: OSSClient) async {
+    /// - Parameter quiet: a repeated check logs only its success (the failure was logged the first time).
+    /// - Returns: whether OSS answered, or refused the configuration (asking again would not change that).
+    @discardableResult
+    func probe(_ client: OSSClient, quiet: Bool = false) async -> Bool {
         do {
             _ = try await client.getBucketInfo()
+            if quiet { logger.info("OSS answers again") }
             reporter.ossReachable()
+            return true
         } catch {
-            logger.error("OSS check failed: \(error.description)")
+            if !quiet { logger.error("OSS check failed: \(error.description)") }
             if error.isConfigurationError {
                 reporter.configurationError(error.description)
-            } else {
-                reporter.ossUnreachable(reason: error.description)
+                return true
             }
+            reporter.ossUnreachable(reason: error.description)
+            return false
         }
     }
 }

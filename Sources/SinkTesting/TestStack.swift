@@ -52,7 +52,7 @@ public final class TestStack: Sendable {
         shutdownTimeout: String = "20s"
     ) throws -> SinkConfiguration {
         let yaml = stack.configurationYAML(
-            group: group, topics: [topic], kafkaProperties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"],
+            group: group, topics: [topic], kafkaProperties: ["session.timeout.ms": "4000", "heartbeat.interval.ms": "500"],
             secretVariable: "E2E_SECRET", extra: """
                 sink:
                   compression: \(compression)

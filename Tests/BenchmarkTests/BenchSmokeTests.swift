@@ -85,7 +85,7 @@ struct BenchSmokeTests {
         let result = try await CLIProcess.run(["--only", "crc,warp"], in: directory, binary: "kafka-oss-sink-bench")
         #expect(result.status == 64, "stderr:\n\(result.stderr)")
         #expect(result.stderr.contains("unknown section 'warp'"))
-        #expect(result.stderr.contains("consume, throughput, memory, latency, crc, emulator"))
+        #expect(result.stderr.contains("realistic, consume, throughput, memory, latency, crc, emulator"))
     }
 
     @Test("an unknown --sinks case is rejected with the list of cases")
@@ -115,7 +115,8 @@ struct BenchSmokeTests {
             #expect((floor["records"] as? Int ?? 0) == 8000 && (floor["records_per_second"] as? Double ?? 0) > 0, "\(floor)")
         }
         let targets = try #require(json["targets"] as? [[String: Any]])
-        #expect(targets.compactMap { $0["name"] as? String } == ["end-to-end raw/none / floor (1 KiB)"], "\(targets)")
+        #expect(targets.compactMap { $0["name"] as? String }
+            == ["end-to-end raw/none / floor (1 KiB)", "CPU s/GB raw/none / floor (1 KiB)"], "\(targets)")
         for run in runs {
             #expect(run["format"] as? String == "raw" && run["compression"] as? String == "none", "\(run)")
             #expect(run["rounds"] as? Int == 1 && (run["round_records_per_second"] as? [Double])?.count == 1, "\(run)")
@@ -136,6 +137,32 @@ struct BenchSmokeTests {
             let peak = run["max_rss_bytes"] as? Int ?? 0
             #expect(peak > 8 << 20 && peak < 2 << 30, "\(run)")
         }
+    }
+
+    @Test("--quick --only realistic: against the emulator with latency and a bandwidth cap, every record archived; MB/s, appends per GB, mean append size, RSS and CPU per GB reported",
+          .timeLimit(.minutes(4)))
+    func quickRealistic() async throws {
+        let (result, results) = try await Self.bench(["--quick", "--only", "realistic"])
+        #expect(result.status == 0, "stderr:\n\(result.stderr)")
+        #expect(result.stdout.contains("## 0. Realistic") && result.stdout.contains(" appends/GB |"), "stdout:\n\(result.stdout)")
+        let json = try #require(results)
+        let runs = try #require(json["realistic"] as? [[String: Any]])
+        #expect(runs.count == 1)
+        for run in runs {
+            #expect(run["partitions"] as? Int == 50 && run["records"] as? Int == 5000 && run["latency_ms"] as? Int == 30, "\(run)")
+            let appends = run["appends"] as? Int ?? 0
+            #expect(appends >= 1 && appends <= 5000, "\(run)")
+            let perGB = run["appends_per_gb"] as? Double ?? 0, mean = run["mean_append_bytes"] as? Double ?? 0
+            let stored = Double(run["stored_bytes"] as? Int ?? 0)
+            #expect(stored > 5000 * 1024, "jsonl lines are longer than the values: \(run)")
+            #expect(abs(perGB - Double(appends) / (stored / 1e9)) < 1 && abs(mean - stored / Double(appends)) < 1, "\(run)")
+            // Every append waited 30 ms in the emulator: the run cannot be faster than one round of appends.
+            #expect((run["seconds"] as? Double ?? 0) > 0.03 && (run["mb_per_second"] as? Double ?? 0) > 0, "\(run)")
+            #expect((run["payload_mb_per_second"] as? Double ?? 0) < (run["mb_per_second"] as? Double ?? 0), "\(run)")
+            #expect((run["cpu_seconds_per_gb"] as? Double ?? 0) > 0 && (run["peak_rss_bytes"] as? Int ?? 0) > 8 << 20, "\(run)")
+        }
+        let targets = try #require(json["targets"] as? [[String: Any]])
+        #expect(targets.compactMap { $0["name"] as? String }.filter { $0.hasPrefix("realistic") }.count == 3, "\(targets)")
     }
 
     @Test("--sink-rounds 2: each uncompressed case runs twice after a floor round of its own, the faster run reported, its ratio over those floor rounds; compressed cases once",

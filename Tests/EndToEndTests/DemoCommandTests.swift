@@ -29,13 +29,13 @@ struct DemoCommandTests {
         #expect(output.contains("\(binary.path) emulator --port "))
         #expect(output.contains("\(binary.path) oss ls --config \(dataDir)/demo-oss.yaml"))
         // The demo secret appears only in the emulator hint line.
-        #expect(output.split(separator: "\n").filter { $0.contains("demo-secret-key") }.count == 1)
-        #expect(!errors.contains("demo-secret-key"))
+        #expect(output.split(separator: "\n").filter { $0.contains("demo-secret-access-key") }.count == 1)
+        #expect(!errors.contains("demo-secret-access-key"))
         // The directory store and the written config are on disk for the commands printed.
         #expect(FileManager.default.fileExists(atPath: dataDir + "/demo-oss.yaml"))
         let pinned = try String(contentsOfFile: dataDir + "/demo-oss.yaml", encoding: .utf8)
         #expect(!pinned.contains("${DEMO_OSS_ENDPOINT"))
-        #expect(!pinned.contains("demo-secret-key\""), "the written config keeps the secret as a placeholder")
+        #expect(!pinned.contains("demo-secret-access-key\""), "the written config keeps the secret as a placeholder")
     }
 
     @Test("the built-in copy of config/demo.yaml matches the file")

@@ -1,4 +1,5 @@
 import HealthServer
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -60,16 +61,16 @@ struct HealthServerTests {
         let state = HealthState()
         try await withServer(state: state, registry: PrometheusCollectorRegistry()) { client, _ in
             try await expectAnswer(client, "/healthz", status: .ok, body: "ok\n")
-            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: OSS unreachable: OSS not reached yet\n")
+            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: OSS unreachable: OSS not reached yet (since \(since(state)))\n")
 
             state.markOSSReachable()
-            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: consumer group not joined yet\n")
+            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: consumer group not joined yet (since \(since(state)))\n")
 
             state.markGroupJoined(assignedPartitions: 0)
             try await expectAnswer(client, "/readyz", status: .ok, body: "ready\n")
 
             state.reportConfigError("oss: 403 AccessDenied: the bucket policy denies oss:AppendObject")
-            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: configuration error: oss: 403 AccessDenied: the bucket policy denies oss:AppendObject\n")
+            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: configuration error: oss: 403 AccessDenied: the bucket policy denies oss:AppendObject (since \(since(state)))\n")
             try await expectAnswer(client, "/healthz", status: .ok, body: "ok\n")
 
             state.clearConfigError()
@@ -80,7 +81,7 @@ struct HealthServerTests {
             state.markOSSReachable()
 
             state.markShuttingDown()
-            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: shutting down\n")
+            try await expectAnswer(client, "/readyz", status: .serviceUnavailable, body: "not ready: shutting down (since \(since(state)))\n")
 
             state.markFatal(reason: "librdkafka fatal error")
             try await expectAnswer(client, "/healthz", status: .serviceUnavailable, body: "fatal: librdkafka fatal error\n")
@@ -131,4 +132,9 @@ struct HealthServerTests {
             #expect(thirdRun?.code == .alreadyRunning)
         }
     }
+}
+
+/// The `since` time `/readyz` prints for the state's current wait.
+private func since(_ state: HealthState) -> String {
+    state.waiting()?.since.formatted(.iso8601) ?? "-"
 }

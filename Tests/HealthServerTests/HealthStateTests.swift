@@ -1,7 +1,9 @@
 import HealthServer
 import Observability
 import Prometheus
+import Synchronization
 import Testing
+import Foundation
 
 @Suite("HealthState")
 struct HealthStateTests {
@@ -70,5 +72,48 @@ struct HealthStateTests {
         state.reportConfigError("NoSuchBucket")
         #expect(registry.emitToString().contains("kafka_oss_sink_ready 0"))
         #expect(registry.emitToString().contains("kafka_oss_sink_config_error 1"))
+    }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: Sendable {
+    private let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { time.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
+}
+
+@Suite("HealthState waiting")
+struct HealthStateWaitingTests {
+    @Test("each condition remembers since when it holds; a new reason keeps the time")
+    func sinceTimes() throws {
+        let clock = ManualClock()
+        let start = clock.now
+        let state = HealthState(now: { clock.now })
+        #expect(state.waiting() == .init(condition: .ossUnreachable, reason: "OSS unreachable: OSS not reached yet", since: start))
+        clock.advance(2)
+        state.markOSSReachable()
+        #expect(state.waiting() == .init(condition: .groupNotJoined, reason: "consumer group not joined yet", since: start))
+        clock.advance(3)
+        state.setGroupWait("JoinGroup sent; the coordinator holds it until the group's rebalance completes")
+        #expect(state.waiting()?.reason == "consumer group not joined yet: JoinGroup sent; the coordinator holds it until the group's rebalance completes")
+        #expect(state.waiting()?.since == start, "the detail changes, the wait does not")
+
+        clock.advance(1)
+        state.markKafkaBrokersDown(reason: "1/1 brokers are down")
+        #expect(state.waiting() == .init(condition: .kafkaBrokersDown, reason: "Kafka brokers down: 1/1 brokers are down", since: start + 6))
+        state.markKafkaBrokersUp()
+        state.markGroupJoined(assignedPartitions: 2)
+        #expect(state.waiting() == nil)
+        #expect(state.readiness == .ready)
+
+        clock.advance(10)
+        state.reportConfigError("403 InvalidAccessKeyId")
+        clock.advance(10)
+        state.reportConfigError("403 SignatureDoesNotMatch")
+        #expect(state.waiting() == .init(condition: .configurationError, reason: "configuration error: 403 SignatureDoesNotMatch", since: start + 16))
+        state.clearConfigError()
+        clock.advance(5)
+        state.reportConfigError("404 NoSuchBucket")
+        #expect(state.waiting()?.since == start + 31, "a cleared condition starts again")
     }
 }

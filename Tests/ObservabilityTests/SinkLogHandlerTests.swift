@@ -149,9 +149,33 @@ struct SinkLogHandlerTests {
     func percentEncodedSecret() {
         let token = "CAIS+token/with=chars"
         let redactor = LogRedactor(secrets: [token])
-        #expect(redactor.count == 2)
+        #expect(redactor.count == 3)
         #expect(redactor.redact("GET /key?security-token=CAIS%2Btoken%2Fwith%3Dchars&x=1") == "GET /key?security-token=***&x=1")
+        #expect(redactor.redact("GET /key?security-token=CAIS%2btoken%2fwith%3dchars") == "GET /key?security-token=***")
         #expect(redactor.redact("x-oss-security-token: \(token)") == "x-oss-security-token: ***")
+    }
+
+    @Test("a secret is masked where it stands as a value, never inside another word")
+    func secretAsValueOnly() {
+        let redactor = LogRedactor(secrets: ["wrong", "s"])
+        // Inside words: untouched (before, a one-letter secret garbled every line).
+        #expect(redactor.redact("kafka-oss-sink Disconnected wrongly awrong") == "kafka-oss-sink Disconnected wrongly awrong")
+        // As values: in a query, a header, quotes, JSON, a path, a config field, alone, at both ends.
+        #expect(redactor.redact("GET /b?secret=wrong&x=1") == "GET /b?secret=***&x=1")
+        #expect(redactor.redact("Authorization: Bearer wrong") == "Authorization: Bearer ***")
+        #expect(redactor.redact(#"{"AccessKeySecret":"wrong"}"#) == #"{"AccessKeySecret":"***"}"#)
+        #expect(redactor.redact("/wrong/ 'wrong' access_key_secret: wrong") == "/***/ '***' access_key_secret: ***")
+        #expect(redactor.redact("wrong") == "***")
+        #expect(redactor.redact("wrong wrong") == "*** ***")
+        #expect(redactor.redact("s") == "***")
+        #expect(redactor.redact("a s b") == "a *** b")
+        #expect(redactor.redact("wrong_s") == "***_***")
+    }
+
+    @Test("a secret touching a multi-byte character is masked; text around it stays intact")
+    func secretNextToUnicode() {
+        let redactor = LogRedactor(secrets: ["k3y"])
+        #expect(redactor.redact("é k3y→k3yé k3y2") == "é ***→***é k3y2")
     }
 
     @Test("metadata precedence: handler, then provider, then event")

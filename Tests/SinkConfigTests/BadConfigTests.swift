@@ -84,6 +84,32 @@ let badConfigs: [BadConfig] = [
               expected: ["sink.time_zone: 'Asia/Shanghia' is not a known time zone (allowed: IANA names such as UTC, Asia/Shanghai, Europe/Berlin); did you mean 'Asia/Shanghai'?"]),
     BadConfig(name: "compression level without compression", yaml: minimalYAML + "\nsink:\n  compression_level: 5",
               expected: ["sink.compression_level: is set but compression is none (set compression: gzip or zstd, or remove it)"]),
+    BadConfig(name: "zstd level above 19", yaml: minimalYAML + "\nsink:\n  compression: zstd\n  compression_level: 21",
+              expected: ["sink.compression_level: 21 is out of range (allowed: 1 to 9 for gzip, 1 to 19 for zstd; compression is zstd)"]),
+    BadConfig(name: "zstd level far out of range", yaml: minimalYAML + "\nsink:\n  compression: zstd\n  compression_level: 40",
+              expected: ["sink.compression_level: 40 is out of range (allowed: 1 to 9 for gzip, 1 to 19 for zstd; compression is zstd)"]),
+    BadConfig(name: "gzip level above 9", yaml: minimalYAML + "\nsink:\n  compression: gzip\n  compression_level: 12",
+              expected: ["sink.compression_level: 12 is out of range (allowed: 1 to 9 for gzip, 1 to 19 for zstd; compression is gzip)"]),
+    BadConfig(name: "compression level not a number", yaml: minimalYAML + "\nsink:\n  compression: gzip\n  compression_level: high",
+              expected: ["sink.compression_level: 'high' is not a whole number (allowed: 1 to 9 for gzip, 1 to 19 for zstd; compression is gzip)"]),
+    BadConfig(name: "missing kafka TLS files",
+              yaml: variant(replacing: "topics", with: """
+                  topics: ["events"]
+                  properties:
+                    security.protocol: SSL
+                    ssl.ca.location: /nonexistent/ca.pem
+                    ssl.certificate.location: /nonexistent/client.pem
+                    ssl.key.location: /
+                """),
+              expected: [
+                "kafka.properties.ssl.ca.location: /nonexistent/ca.pem does not exist (give the path of the PEM CA certificates that signed the brokers' certificates (a file or a directory; or 'probe'), readable by the user the sink runs as)",
+                "kafka.properties.ssl.certificate.location: /nonexistent/client.pem does not exist (give the path of this client's PEM certificate, readable by the user the sink runs as)",
+                "kafka.properties.ssl.key.location: / is a directory (give the path of this client's PEM private key, readable by the user the sink runs as)",
+              ]),
+    BadConfig(name: "missing oss.ca_file", yaml: minimalYAML + "\n  ca_file: /nonexistent/private-ca.pem",
+              expected: ["oss.ca_file: /nonexistent/private-ca.pem does not exist (give the path of a PEM file of CA certificates, readable by the user the sink runs as)"]),
+    BadConfig(name: "https proxy URL", yaml: minimalYAML + "\n  proxy: \"https://proxy.internal:3128\"",
+              expected: ["oss.proxy: scheme 'https' is not supported (allowed: http://host:port; the tunnel to OSS is TLS either way)"]),
     BadConfig(name: "bad listen address", yaml: minimalYAML + "\nserver:\n  listen: \"9464\"",
               expected: ["server.listen: '9464' is not host:port (for example: 0.0.0.0:9464)"]),
     BadConfig(name: "bad log level", yaml: minimalYAML + "\nlog:\n  level: verbose",
@@ -112,6 +138,49 @@ let badConfigs: [BadConfig] = [
         let found = problems("kafka: [unclosed")
         #expect(found.count == 1)
         #expect(found.first?.hasPrefix("(file): is not valid YAML: ") == true)
+    }
+
+    @Test func unclosedBracketShowsTheLineAndAHint() throws {
+        let yaml = variant(replacing: "topics", with: "  topics: [\"events\", \"logs\"")
+        let found = try #require(problems(yaml).first)
+        #expect(found.contains("(while parsing a flow sequence at line 4)"), "\(found)")
+        #expect(found.contains("      4 |   topics: [\"events\", \"logs\""), "\(found)")
+        #expect(found.contains("hint: a '[' is not closed: end the list with ']'"), "\(found)")
+    }
+
+    @Test func unclosedBraceShowsAHint() throws {
+        let found = try #require(problems(minimalYAML + "\n  tags: {team: data").first)
+        #expect(found.contains("hint: a '{' is not closed: end the mapping with '}'"), "\(found)")
+    }
+
+    @Test func tabIndentationShowsTheLineAndAHint() throws {
+        let yaml = variant(replacing: "group_id", with: "\tgroup_id: \"archiver\"")
+        let found = try #require(problems(yaml).first)
+        #expect(found.contains("line 3, column 1: found character that cannot start any token"), "\(found)")
+        #expect(found.contains("      3 | →group_id: \"archiver\""), "\(found)")
+        #expect(found.contains("\n        | ^"), "\(found)")
+        #expect(found.contains("hint: YAML indentation must use spaces; this line has a tab"), "\(found)")
+    }
+
+    @Test func missingColonShowsAHint() throws {
+        let yaml = variant(replacing: "group_id", with: "  group_id \"archiver\"")
+        let found = try #require(problems(yaml).first)
+        #expect(found.contains("      3 |   group_id \"archiver\""), "\(found)")
+        #expect(found.contains("hint: a key needs ':' and a space before its value"), "\(found)")
+    }
+
+    @Test func aKeyWithoutItsColonIsFoundOnTheLineBefore() throws {
+        let yaml = variant(replacing: "bootstrap_servers", with: "  bootstrap_servers \"127.0.0.1:9092\"")
+        let found = try #require(problems(yaml).first)
+        #expect(found.contains("      2 |   bootstrap_servers \"127.0.0.1:9092\"\n      3 |   group_id: \"archiver\""), "\(found)")
+        #expect(found.contains("hint: line 2 has no ':' after its key"), "\(found)")
+    }
+
+    @Test func aSecretOnTheBrokenLineIsNotShown() throws {
+        let yaml = variant(replacing: "access_key_secret", with: "    access_key_secret: \"LTAI-literal-secret-value")
+        let found = try #require(problems(yaml).first)
+        #expect(!found.contains("LTAI-literal-secret-value"), "\(found)")
+        #expect(found.contains("hint: a quoted value is not closed"), "\(found)")
     }
 
     @Test func everyProblemIsReportedAtOnce() {

@@ -52,6 +52,21 @@ import Testing
         #expect(found.contains { $0.hasPrefix("kafka.properties.security.protocol: librdkafka rejects it: ") && $0.contains("***") })
     }
 
+    @Test func shortSecretsAreWarnedAboutWithoutTheirValue() throws {
+        let yaml = variant(replacing: "topics", with: """
+              topics: ["events"]
+              properties:
+                sasl.password: "pw"
+            """)
+        let loaded = try parse(yaml, environment: ["SECRET_FOR_TEST": "wrong"])
+        let warnings = loaded.warnings.map(\.description)
+        #expect(warnings.count == 2)
+        #expect(warnings.contains { $0.hasPrefix("oss.credentials.access_key_secret: is 5 characters long; real secrets are longer") })
+        #expect(warnings.contains { $0.hasPrefix("kafka.properties.sasl.password: is 2 characters long;") })
+        for warning in warnings { #expect(!warning.contains("wrong") && !warning.contains("\"pw\"")) }
+        #expect(try parse(minimalYAML).warnings.isEmpty)
+    }
+
     @Test func configDescriptionNeverContainsSecrets() throws {
         let config = try parse(minimalYAML).configuration
         #expect(!"\(config)".contains(secret))

@@ -40,7 +40,8 @@ import Testing
     }
 
     @Test func timersAreCoalescedAcrossPartitions() throws {
-        var h = Harness()
+        // 50 partitions, all fetching (no intake rotation).
+        var h = Harness(testSettings { $0.maxFillingPartitions = 64 })
         let tps = (0..<50).map { TopicPartition(topic: "events", partition: Int32($0)) }
         h.send(.assigned(tps.map { PartitionAssignment($0, committed: nil) }))
         var timers: [Duration] = []

@@ -261,16 +261,31 @@ import Testing
         }
     }
 
-    @Test func shutdownWaitsWhileOSSRejectsTheConfiguration() throws {
+    @Test func shutdownCompletesAtOnceWhenOSSRejectsTheConfiguration() throws {
         var h = Harness()
         h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
         let a = try #require(h.send(.records(records(tp0, 0...2))).appends.first)
         h.send(.appendCompleted(a.id, .configurationError("404 NoSuchBucket")))
+        // Nothing can be flushed while OSS refuses: leave the group now instead of at shutdown_timeout.
+        let out = h.send(.shutdown)
+        #expect(out.shutdownComplete)
+        #expect(out.commits.isEmpty && out.appends.isEmpty)
+        #expect(out.notices.contains(.leftUnflushedAtShutdown(tp0, reason: "404 NoSuchBucket")))
+    }
+
+    @Test func shutdownStillFlushesPartitionsThatOSSAccepts() throws {
+        var h = Harness()
+        h.send(.assigned([PartitionAssignment(tp0, committed: nil), PartitionAssignment(tp1, committed: nil)]))
+        let a0 = try #require(h.send(.records(records(tp0, 0...2))).appends.first)
+        let a1 = try #require(h.send(.records(records(tp1, 0...2))).appends.first)
+        h.send(.appendCompleted(a0.id, .configurationError("403 AccessDenied")))
+        // tp1's append is still in flight: it may land, so shutdown waits for it and its commit.
         #expect(!h.send(.shutdown).shutdownComplete)
-        h.advance(.seconds(10))
-        let retry = try #require(h.send(.timerFired).appends.first)
-        let c = try #require(h.send(.appendCompleted(retry.id, .success(nextPosition: retry.bytes.count, crc64: retry.expectedCRC64))).commits.first)
-        #expect(h.send(.commitCompleted(tp0, offset: c.offset, .success)).shutdownComplete)
+        let c = try #require(h.send(.appendCompleted(a1.id, .success(nextPosition: a1.bytes.count, crc64: a1.expectedCRC64))).commits.first)
+        #expect(c.topicPartition == tp1)
+        let done = h.send(.commitCompleted(tp1, offset: c.offset, .success))
+        #expect(done.shutdownComplete)
+        #expect(done.notices.contains(.leftUnflushedAtShutdown(tp0, reason: "403 AccessDenied")))
     }
 }
 

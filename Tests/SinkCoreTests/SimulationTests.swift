@@ -21,6 +21,12 @@ struct Simulation {
     /// Probability that a commit never reaches Kafka.
     var loseCommit = 0.0
     var crashes = 0
+    /// Partitions the core paused (not delivered until resumed); a restart forgets them, like a new consumer.
+    var paused: Set<TopicPartition> = []
+    /// Pauses the core asked for, across all restarts.
+    var pausesSeen = 0
+    /// Deliver records with the partition's high watermark (the end of its log), as the consumer does.
+    var deliverWatermarks = false
     /// Recovery outcomes across all restarts.
     var outcomes: [RecoveryOutcome] = []
     var partitions: [TopicPartition]
@@ -47,6 +53,7 @@ struct Simulation {
         let clock = h.clock
         h = Harness(settings)
         h.clock = clock
+        paused = []
         for tp in partitions { position[tp] = committed[tp]?.offset ?? 0 }
         pump(.assigned(partitions.map { PartitionAssignment($0, committed: committed[$0]) }))
     }
@@ -82,6 +89,10 @@ struct Simulation {
                         queue.append(.commitCompleted(c.topicPartition, offset: c.offset, .success))
                     }
                 case .seek(let tp, let offset): position[tp] = offset
+                case .pause(let list):
+                    paused.formUnion(list)
+                    pausesSeen += list.count
+                case .resume(let list): paused.subtract(list)
                 case .fail(let f): Issue.record("unexpected failure: \(f)")
                 default: break
                 }
@@ -93,19 +104,30 @@ struct Simulation {
     /// Delivers the next chunk of every partition (a consumer poll).
     mutating func poll(maxChunk: Int) {
         var batch: [SinkRecord] = []
-        for tp in partitions {
+        for tp in partitions where !paused.contains(tp) {
             let from = Int(position[tp]!)
             let n = min(Int(rng.next() % UInt64(maxChunk)) + 1, log[tp]!.count - from)
             guard n > 0 else { continue }
             batch += log[tp]![from..<(from + n)]
             position[tp] = Int64(from + n)
         }
-        if !batch.isEmpty { pump(.records(batch)) }
+        if !batch.isEmpty {
+            if deliverWatermarks {
+                var runs = RenderedRun.runs(of: batch, settings: settings, wallClockMs: h.wall)
+                for i in runs.indices { runs[i].highWatermark = Int64(log[runs[i].topicPartition]!.count) }
+                pump(.rendered(runs))
+            } else {
+                pump(.records(batch))
+            }
+        }
         h.advance(.milliseconds(Int64(rng.next() % 700)))
         pump(.timerFired)
     }
 
     var allConsumed: Bool { partitions.allSatisfy { position[$0]! == Int64(log[$0]!.count) } }
+
+    /// Partitions the core paused and never resumed although records are left: a stuck flow control.
+    var stuck: [TopicPartition] { partitions.filter { paused.contains($0) && position[$0]! < Int64(log[$0]!.count) } }
 
     mutating func runToEnd(maxChunk: Int = 40) {
         var rounds = 0
@@ -179,6 +201,29 @@ struct Simulation {
         #expect(sim.oss.objects.count == objectsBefore)
         #expect(sim.oss.objects[meta.key]!.bytes.count > meta.position)
         #expect(sim.archive(tp0) == sim.expected(tp0))
+    }
+
+    @Test(arguments: [false, true])
+    func intakeRotationWithManyPartitionsArchivesEveryRecordOnceThroughCrashes(watermarks: Bool) {
+        // 40 partitions, 4 filling at a time once more than 4 KB are held; batches of up to 50 records.
+        let many = (0..<40).map { TopicPartition(topic: "events", partition: Int32($0)) }
+        var sim = Simulation(settings: testSettings {
+            $0.batchMaxRecords = 50; $0.batchMaxBytes = 1 << 16; $0.linger = .seconds(1); $0.maxBufferedBytes = 1 << 16
+            $0.resumeBelowBytes = 1 << 15; $0.rotateAboveBytes = 4096; $0.maxFillingPartitions = 4
+        }, partitions: many, recordsPerPartition: 120, seed: 6)
+        sim.deliverWatermarks = watermarks
+        sim.crashAfterAppend = 0.01
+        sim.loseResponse = 0.1
+        sim.loseCommit = 0.1
+        sim.start()
+        sim.runToEnd(maxChunk: 20)
+        #expect(sim.pausesSeen > 40, "the rotation paused partitions")
+        #expect(sim.stuck.isEmpty)
+        for tp in many {
+            #expect(sim.archive(tp) == sim.expected(tp))
+            #expect(sim.committed[tp]?.offset == 120)
+        }
+        sim.checkCommitMetadata()
     }
 
     @Test func lostResponsesNeverDuplicate() {

@@ -23,7 +23,7 @@ class Emulator:
     """One emulator process. Credentials: `access_key_id`/`access_key_secret`; bucket: `bucket`."""
 
     def __init__(self, bucket, access_key_id, access_key_secret, data_dir=None, extra_buckets=(),
-                 sts_credentials=(), port=0):
+                 sts_credentials=(), port=0, tls=None):
         self.bucket = bucket
         self.buckets = [bucket, *extra_buckets]
         self.access_key_id = access_key_id
@@ -31,6 +31,8 @@ class Emulator:
         self.data_dir = data_dir
         self.sts_credentials = list(sts_credentials)
         self.requested_port = port
+        # (certificate chain file, key file): serve HTTPS.
+        self.tls = tls
         self.process = None
         self.endpoint = None
         self.port = None
@@ -48,6 +50,8 @@ class Emulator:
             args += ["--sts-credential", f"{ak}:{secret}:{token}"]
         if self.data_dir:
             args += ["--data-dir", self.data_dir]
+        if self.tls:
+            args += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         if self.log_path and os.path.exists(self.log_path):
             os.unlink(self.log_path)
         fd, self.log_path = tempfile.mkstemp(prefix="oss-emulator-", suffix=".log")

@@ -54,7 +54,8 @@ extension RDConsumerCore {
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             everAssigned = true
-            logger.info("partitions assigned", metadata: ["partitions": "\(topicPartitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])
+            // The application logs the assignment (SinkService's "partitions assigned"); this is the detail.
+            logger.debug("librdkafka assignment", metadata: ["partitions": "\(topicPartitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])
             assignmentSet.formUnion(topicPartitions)
             publishAssignment()
             // The handler runs before the assign call: seeks become the starting offsets in the
@@ -74,7 +75,7 @@ extension RDConsumerCore {
             if !deferredPauses.isEmpty, let error = pauseOrResume(deferredPauses, pause: true) { report(error) }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
-            logger.info(lost ? "partitions lost" : "partitions revoked", metadata: ["partitions": "\(topicPartitions)"])
+            logger.debug(lost ? "librdkafka assignment lost" : "librdkafka revocation", metadata: ["partitions": "\(topicPartitions)"])
             if !topicPartitions.isEmpty {
                 delegate.consumer(control, didRebalance: lost ? .lost(topicPartitions) : .revoked(topicPartitions))
             }
@@ -116,7 +117,8 @@ extension RDConsumerCore {
             return
         }
         let error = KafkaError(code: .consumer, err, reason)
-        // Transport and broker-down errors are retried by librdkafka on its own.
+        // Transport and broker-down errors are retried by librdkafka on its own. This is their one log line:
+        // librdkafka's own log line for the same broker failure (facility FAIL) is logged at debug.
         logger.warning("\(error)")
         delegate.consumer(KafkaConsumerControl(core: self), didReceiveError: error)
     }
@@ -130,7 +132,11 @@ extension RDConsumerCore {
         let lag = KafkaStatistics.consumerLag(fromStatisticsJSON: data)
             .filter { assignmentSet.contains($0.key) }
         shared.withLock { $0.lag = lag }
-        delegate.consumer(KafkaConsumerControl(core: self), didUpdateLag: lag)
+        let control = KafkaConsumerControl(core: self)
+        delegate.consumer(control, didUpdateLag: lag)
+        if let status = KafkaStatistics.status(fromStatisticsJSON: data) {
+            delegate.consumer(control, didUpdateStatus: status)
+        }
     }
 
     func handleCommitResult(id: Int, _ err: rd_kafka_resp_err_t, _ offsets: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {

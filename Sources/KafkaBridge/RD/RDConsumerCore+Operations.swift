@@ -84,6 +84,16 @@ extension RDConsumerCore {
         return .success(result)
     }
 
+    /// The partition's high watermark as librdkafka last saw it in a fetch response (no broker round trip);
+    /// nil before any fetch answered for it.
+    func cachedHighWatermark(_ partition: KafkaTopicPartition) -> Int64? {
+        guard let rk else { return nil }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_get_watermark_offsets(rk, partition.topic, partition.partition, &low, &high)
+        return err == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+    }
+
     func pauseOrResume(_ partitions: [KafkaTopicPartition], pause: Bool) -> KafkaError? {
         guard let rk else { return closedError }
         var partitions = partitions

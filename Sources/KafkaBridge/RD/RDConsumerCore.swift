@@ -15,6 +15,9 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
     let delegate: any KafkaConsumerDelegate
     let pollTimeoutMs: Int32
 
+    /// The error callback (`handleError`) logs every librdkafka error once.
+    override var reportsErrorsItself: Bool { true }
+
     // Poll thread (and the constructing thread before the thread starts).
     var rk: OpaquePointer?
     var queue: OpaquePointer?

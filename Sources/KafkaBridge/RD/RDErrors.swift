@@ -34,5 +34,7 @@ func isSecretProperty(_ name: String) -> Bool {
 /// Replaces a secret value in a librdkafka message.
 func redact(_ text: String, value: String, property: String) -> String {
     guard isSecretProperty(property), !value.isEmpty else { return text }
-    return text.replacingOccurrences(of: value, with: "***")
+    // librdkafka quotes the value it rejects; a long value is masked wherever it appears.
+    let quoted = text.replacingOccurrences(of: "\"\(value)\"", with: "\"***\"")
+    return value.count >= 8 ? quoted.replacingOccurrences(of: value, with: "***") : quoted
 }

@@ -8,6 +8,10 @@ class RDHandleOwner: @unchecked Sendable {
 
     init(logger: Logger) { self.logger = logger }
 
+    /// True for owners whose handle has an error callback that logs every error (the consumer): librdkafka's
+    /// own log line of the same error is then demoted to debug.
+    var reportsErrorsItself: Bool { false }
+
     /// Installs the log callback and this object as the opaque on `conf`.
     func install(on conf: RDConf) {
         rd_kafka_conf_set_opaque(conf.pointer, Unmanaged.passUnretained(self).toOpaque())
@@ -26,7 +30,7 @@ class RDHandleOwner: @unchecked Sendable {
 /// librdkafka logs (syslog levels) to swift-log. Called from librdkafka's own threads; swift-log is thread-safe.
 private func rdLogCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
     guard let owner = RDHandleOwner.owner(of: rk) else { return }
-    let swiftLevel: Logger.Level
+    var swiftLevel: Logger.Level
     switch level {
     case ...2: swiftLevel = .critical
     case 3: swiftLevel = .error
@@ -35,9 +39,12 @@ private func rdLogCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: Uns
     case 6: swiftLevel = .info
     default: swiftLevel = .debug
     }
+    let fac = facility.map { String(cString: $0) } ?? ""
+    // A broker failure (facility FAIL) also reaches the error callback, which logs it once as a warning
+    // (RDConsumerCore.handleError): librdkafka's own line would say the same thing a second time.
+    if fac == "FAIL" && swiftLevel > .debug && owner.reportsErrorsItself { swiftLevel = .debug }
     guard owner.logger.logLevel <= swiftLevel else { return }
     let text = message.map { String(cString: $0) } ?? ""
-    let fac = facility.map { String(cString: $0) } ?? ""
     guard owner.accepts(facility: fac, message: text) else { return }
     let name = rk.map { String(cString: rd_kafka_name($0)) } ?? ""
     owner.logger.log(level: swiftLevel, "\(text)", metadata: ["librdkafka.facility": "\(fac)", "librdkafka.client": "\(name)"])

@@ -12,14 +12,28 @@ struct CheckConfigCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Path to the YAML configuration file.")
-    var file: String
+    @Argument(help: ArgumentHelp("Path to the YAML configuration file (or give it with --config).", valueName: "file"))
+    var file: String?
+
+    @Option(name: .long, help: ArgumentHelp("Path to the YAML configuration file, as for run, oss and verify.", valueName: "file"))
+    var config: String?
 
     @Flag(name: .shortAndLong, help: "Print nothing on success; only the exit status tells.")
     var quiet = false
 
+    func validate() throws {
+        switch (file, config) {
+        case (nil, nil):
+            throw ValidationError("Missing the configuration file: check-config FILE, or check-config --config FILE.")
+        case (let positional?, let option?) where positional != option:
+            throw ValidationError("Two configuration files given ('\(positional)' and --config '\(option)'); give one.")
+        default:
+            break
+        }
+    }
+
     func run() async throws {
-        let loaded = try loadConfigurationOrExit(path: file)
+        let loaded = try loadConfigurationOrExit(path: config ?? file ?? "")
         if !quiet {
             print(loaded.configuration.renderedYAML(), terminator: "")
         }

@@ -79,10 +79,10 @@ struct DemoRun {
 
     /// The fixed credentials of the demo (config/demo.yaml's defaults): safe to print in the emulator hint.
     static let demoAccessKeyID = "demo-access-key"
-    static let demoAccessKeySecret = "demo-secret-key"
+    static let demoAccessKeySecret = "demo-secret-access-key"
     static let producedPerTrickle = 5
     /// Group timing for the in-process mock cluster (the sink's and the offset reader's consumers).
-    static let fastGroupProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
+    static let fastGroupProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "500"]
 
     init(options: DemoCommand, interrupts: DemoInterrupts) {
         self.options = options
@@ -90,9 +90,7 @@ struct DemoRun {
     }
 
     func redact(_ text: String) -> String {
-        var text = text
-        for secret in secrets where secret.count >= 4 { text = text.replacingOccurrences(of: secret, with: "***") }
-        return text
+        LogRedactor(secrets: secrets).redact(text)
     }
 
     mutating func stop() async {

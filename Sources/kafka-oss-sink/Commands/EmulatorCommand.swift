@@ -3,6 +3,7 @@ import Foundation
 import OSSEmulator
 import OSSSigning
 import SinkApp
+import SinkConfig
 
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,8 @@ struct EmulatorCommand: AsyncParsableCommand {
             GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
             virtual-hosted (BUCKET.HOST) addressing. Prints one line 'endpoint: http://HOST:PORT' on stdout \
             once listening and runs until SIGINT or SIGTERM. Objects live in memory unless --data-dir is given. \
+            With --tls-cert and --tls-key it serves HTTPS instead ('endpoint: https://HOST:PORT'); give the sink \
+            the CA that signed the certificate with oss.ca_file. \
             Fault injection for tests: POST a JSON command to http://HOST:PORT/-/faults.
             """
     )
@@ -47,6 +50,38 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve the /-/faults fault-injection endpoint.")
     var disableFaultAdmin = false
 
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert (unencrypted).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(help: "Latency added to every request, like a real OSS endpoint's (for example 30ms).")
+    var latency: String?
+
+    @Option(help: "Bandwidth of each connection for request bodies, like a real endpoint's (for example 100MiB, per second).")
+    var bandwidth: String?
+
+    /// `--latency` and `--bandwidth` as conditions (validated in `validate`).
+    var networkConditions: OSSNetworkConditions {
+        get throws {
+            var conditions = OSSNetworkConditions()
+            if let latency {
+                guard let value = DurationText.parse(latency) else {
+                    throw ValidationError("--latency '\(latency)' is not a duration (for example 30ms, 1s)")
+                }
+                conditions.latencyMilliseconds = Int(value.components.seconds * 1000 + value.components.attoseconds / 1_000_000_000_000_000)
+            }
+            if let bandwidth {
+                guard let value = ByteSize.parse(bandwidth), value > 0 else {
+                    throw ValidationError("--bandwidth '\(bandwidth)' is not a positive size per second (for example 100MiB)")
+                }
+                conditions.bytesPerSecond = Int(clamping: value)
+            }
+            return conditions
+        }
+    }
+
     func validate() throws {
         guard !buckets.isEmpty else { throw ValidationError("Give at least one --bucket NAME.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
@@ -56,6 +91,15 @@ struct EmulatorCommand: AsyncParsableCommand {
         for entry in stsCredentials where entry.split(separator: ":", maxSplits: 2).count != 3 {
             throw ValidationError("--sts-credential must be ID:SECRET:TOKEN.")
         }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together: give both to serve HTTPS, or neither for HTTP.")
+        }
+        for (option, path) in [("--tls-cert", tlsCert), ("--tls-key", tlsKey)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw ValidationError("\(option) \(path): no such readable file.")
+            }
+        }
+        _ = try networkConditions
     }
 
     func run() async throws {
@@ -73,12 +117,14 @@ struct EmulatorCommand: AsyncParsableCommand {
                 credentials: credentials,
                 storage: dataDir.map { .directory($0) } ?? .memory,
                 region: region,
-                faultAdminEnabled: !disableFaultAdmin
+                faultAdminEnabled: !disableFaultAdmin,
+                tls: tlsCert.flatMap { cert in tlsKey.map { OSSEmulatorTLS(certificateChainFile: cert, privateKeyFile: $0) } }
             ))
         } catch {
-            StandardError.write("error: cannot open the emulator store: \(error)\n")
+            StandardError.write("error: cannot start the emulator: \(error)\n")
             throw ExitCode(1)
         }
+        server.faults.setNetworkConditions(try networkConditions)
         let store = dataDir.map { "directory \($0)" } ?? "memory"
         do {
             try await server.run { endpoint in

@@ -63,11 +63,23 @@ struct MockKafkaCommand: AsyncParsableCommand {
             StandardError.write("created topic \(name) with \(partitions) partition(s)\n")
         }
         MockKafkaControl.writeStdout("bootstrap: \(cluster.bootstrapServers)\n")
+        StandardError.write(Self.groupTimingHint)
         if control == "stdin" { MockKafkaControl(cluster: cluster).startReadingStandardInput() }
         let signal = await Self.waitForTermination()
         StandardError.write("received \(signal), shutting down the mock cluster\n")
         cluster.shutdown()
     }
+
+    /// Printed on stderr once the cluster runs: without a short session timeout, a consumer group member that
+    /// joins after another left waits session.timeout.ms - 1 s (44 s with librdkafka's default) on this mock.
+    static let groupTimingHint = """
+        hint: for a consumer group on this mock cluster (the sink's kafka.properties), set
+          session.timeout.ms: "4000"
+          heartbeat.interval.ms: "500"
+        (after the last member leaves, the mock holds the next JoinGroup for session.timeout.ms - 1 s, 44 s with
+        the default 45000, so a restarted sink waits that long for its partitions; real brokers need >= 6000)
+
+        """
 
     /// Suspends until SIGINT or SIGTERM and returns its name.
     private static func waitForTermination() async -> String {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 #endif
 import Foundation
+import Observability
 import OSSClient
 import SinkConfig
 import SinkApp
@@ -70,10 +71,7 @@ struct OSSCommandContext {
 
     /// Prints `error: <one line>` on stderr and exits 1.
     static func fail(_ error: any Error, secrets: Set<String>) -> Never {
-        var line = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-        for secret in secrets where secret.count >= 4 {
-            line = line.replacingOccurrences(of: secret, with: "***")
-        }
+        let line = LogRedactor(secrets: secrets).redact(String(describing: error).replacingOccurrences(of: "\n", with: " "))
         StandardError.write("error: \(line)\n")
         Foundation.exit(1)
     }

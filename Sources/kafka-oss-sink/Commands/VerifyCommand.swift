@@ -2,6 +2,7 @@ import ArchiveReading
 import ArgumentParser
 import Foundation
 import KafkaBridge
+import Observability
 import OSSClient
 import SinkApp
 import SinkConfig
@@ -88,11 +89,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     static func scrub(_ text: String, secrets: Set<String>) -> String {
-        var text = text
-        for secret in secrets where secret.count >= 4 {
-            text = text.replacingOccurrences(of: secret, with: "***")
-        }
-        return text
+        LogRedactor(secrets: secrets).redact(text)
     }
 
     /// Prints `error: <one line>` on stderr (secrets masked) and exits with `status`.
