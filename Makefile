@@ -37,7 +37,8 @@ bench: deps
 	$(SWIFT) build -c release --scratch-path .build-release --product kafka-oss-sink-bench
 	.build-release/release/kafka-oss-sink-bench $(BENCH_ARGS)
 
-## chaos-short: the CI chaos run (debug binary, ~2 minutes): SIGKILLs, lost OSS responses, 503s, Kafka faults
+## chaos-short: the CI chaos run (debug binary, ~2 minutes): SIGKILLs, lost OSS responses, 503s, Kafka faults, with
+##              small segments sealed on rollover (every finished segment must end sealed at its committed length)
 chaos-short: venv
 	$(SWIFT) build
 	.venv/bin/pytest -q Tests/chaos

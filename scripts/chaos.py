@@ -14,6 +14,11 @@ reads every archived object back through the emulator's HTTP API (oss2, V1 signi
 and compares it with the topic read from offset 0 with kcat: every record exactly once, in offset order, and each
 line byte for byte equal to the sink's jsonl rendering. `kafka-oss-sink verify` must pass too.
 
+With sealing on (`sink.rollover.seal: true`, the default here; `--seal off` turns it off) seals and tags meet the
+same faults (lost responses, 503s, kills between a rollover and its seal), and the checker also requires every
+finished segment (all but the last of each partition) to be sealed, with `segment.*` tags whose CRC-64, offsets
+and record count are those of the object: sealed exactly at its committed length.
+
 Replay a failure with the printed seed: `scripts/chaos.py --seed N --duration D --kills K --compression C`.
 Exit status: 0 when every run passed, 1 otherwise. The last line is `chaos: P passed, F failed`.
 """
@@ -200,14 +205,14 @@ class Producer:
 class Sink:
     """One `kafka-oss-sink run` slot (its own config, /metrics port and a new log file per start)."""
 
-    def __init__(self, name, binary, workdir, bootstrap, endpoint, compression):
+    def __init__(self, name, binary, workdir, bootstrap, endpoint, compression, seal, max_object_bytes, batch_max_bytes):
         self.name = name
         self.binary = binary
         self.workdir = workdir
         self.port = free_port()
         self.config = os.path.join(workdir, f"sink-{name}.yaml")
         with open(self.config, "w") as f:
-            f.write(sink_config(bootstrap, endpoint, compression, self.port))
+            f.write(sink_config(bootstrap, endpoint, compression, self.port, seal, max_object_bytes, batch_max_bytes))
         self.process = None
         self.frozen = False
         self.starts = 0
@@ -270,7 +275,7 @@ class Sink:
         return total
 
 
-def sink_config(bootstrap, endpoint, compression, port):
+def sink_config(bootstrap, endpoint, compression, port, seal, max_object_bytes, batch_max_bytes):
     return f"""kafka:
   bootstrap_servers: "{bootstrap}"
   group_id: "{GROUP}"
@@ -294,10 +299,11 @@ sink:
   format: jsonl
   compression: {compression}
   batch:
-    max_bytes: 64KiB
+    max_bytes: {batch_max_bytes}
     linger: 150ms
   rollover:
-    max_object_bytes: 200KiB
+    max_object_bytes: {max_object_bytes}
+    seal: {"true" if seal else "false"}
 server:
   listen: "127.0.0.1:{port}"
 log:
@@ -411,6 +417,47 @@ def read_archive(endpoint):
         data = bucket.get_object(info.key).read()
         objects.append((info.key, decode_object(info.key, data)))
     return objects
+
+
+def check_finished(endpoint, objects, compression, seal):
+    """Every finished segment (all but the last of a partition, by first offset) is sealed (with sealing on) and
+    its segment.* tags describe exactly the object: CRC-64, first and last offset, record count, format. The last
+    segment may be finished too (its rollover was committed) or open (then it carries no segment tags).
+    Returns counts and problems."""
+    import oss2
+    bucket = oss2.Bucket(oss2.Auth(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint, BUCKET)
+    problems = []
+    counts = {"finished_segments": 0, "sealed_segments": 0, "open_segments": 0}
+    fmt = "jsonl" + ("" if compression == "none" else "+" + compression)
+    partitions = {}
+    for key, data in objects:
+        lines = [json.loads(line) for line in data.split(b"\n") if line]
+        if lines:
+            partitions.setdefault(lines[0]["partition"], []).append((lines[0]["offset"], key, lines))
+    for partition, segments in sorted(partitions.items()):
+        segments.sort()
+        for index, (first, key, lines) in enumerate(segments):
+            head = bucket.head_object(key)
+            sealed = head.headers.get("x-oss-sealed-time") is not None
+            tags = {k: v for k, v in bucket.get_object_tagging(key).tag_set.tagging_rule.items() if k.startswith("segment.")}
+            last_segment = index == len(segments) - 1
+            if not tags:
+                if last_segment and not sealed:
+                    counts["open_segments"] += 1
+                    continue
+                problems.append(f"partition {partition}: finished segment {key} carries no segment.* tags"
+                                f"{' (but is sealed)' if sealed else ''}")
+                continue
+            counts["finished_segments"] += 1
+            counts["sealed_segments"] += int(sealed)
+            if seal and not sealed:
+                problems.append(f"partition {partition}: finished segment {key} is not sealed")
+            want = {"segment.first-offset": str(first), "segment.last-offset": str(lines[-1]["offset"]),
+                    "segment.records": str(len(lines)), "segment.crc64": head.headers.get("x-oss-hash-crc64ecma"),
+                    "segment.format": fmt, "segment.sealed": "true" if seal and sealed else "false"}
+            if tags != want:
+                problems.append(f"partition {partition}: segment {key} tags {tags} do not describe the object {want}")
+    return counts, problems
 
 
 def check(topic, objects, partitions, sent):
@@ -533,7 +580,7 @@ def build_schedule(rng, duration, kills, brokers, short):
 def run_once(args, seed, binary):
     rng = random.Random(seed)
     compression = args.compression if args.compression != "random" else rng.choice(["none", "gzip", "zstd"])
-    print(f"chaos: seed={seed} duration={args.duration}s kills={args.kills} compression={compression} "
+    print(f"chaos: seed={seed} duration={args.duration}s kills={args.kills} compression={compression} seal={args.seal} "
           f"rate={args.rate}/s/partition partitions={args.partitions} brokers={args.brokers} binary={binary}",
           flush=True)
     workdir = tempfile.mkdtemp(prefix=f"chaos-{seed}-")
@@ -547,8 +594,10 @@ def run_once(args, seed, binary):
         emulator = Emulator(binary, workdir)
         log(f"mock-kafka {cluster.bootstrap}; emulator {emulator.endpoint}")
         cluster.command("ping")
-        a = Sink("a", binary, workdir, cluster.bootstrap, emulator.endpoint, compression)
-        b = Sink("b", binary, workdir, cluster.bootstrap, emulator.endpoint, compression)
+        a = Sink("a", binary, workdir, cluster.bootstrap, emulator.endpoint, compression, args.seal == "on", args.max_object_bytes,
+                 args.batch_max_bytes)
+        b = Sink("b", binary, workdir, cluster.bootstrap, emulator.endpoint, compression, args.seal == "on", args.max_object_bytes,
+                 args.batch_max_bytes)
         sinks = [a, b]
         emulator.admin("POST", {"action": "chaos", "p_drop_after_apply": args.p_drop, "p_503": args.p_503,
                                 "latency_ms": [0, args.max_latency_ms], "seed": seed})
@@ -671,7 +720,8 @@ def run_once(args, seed, binary):
             metrics = a.scrape() or {}
             lag = metric_by_partition(metrics, "kafka_oss_sink_consumer_lag_records")
             consumed_ok = len(lag) == args.partitions and all(v == 0 for v in lag.values())
-            if consumed_ok and metric_sum(metrics, "kafka_oss_sink_buffered_bytes") == 0:
+            finishing = metric_sum(metrics, "kafka_oss_sink_finishing_segments")
+            if consumed_ok and metric_sum(metrics, "kafka_oss_sink_buffered_bytes") == 0 and finishing == 0:
                 break
             time.sleep(0.5)
         else:
@@ -685,6 +735,9 @@ def run_once(args, seed, binary):
             f.write(verify.stdout + verify.stderr)
         objects = read_archive(emulator.endpoint)
         counts, problems = check(topic, objects, args.partitions, sent)
+        finished_counts, finished_problems = check_finished(emulator.endpoint, objects, compression, args.seal == "on")
+        counts.update(finished_counts)
+        problems += finished_problems
 
         logs_text = ""
         for s in sinks:
@@ -707,6 +760,10 @@ def run_once(args, seed, binary):
             "broker_outages": stats["broker_outages"],
             "zombie_thaws": stats["zombie_thaws"],
             "integrity_errors": integrity,
+            "seal_retries": sum(1 for line in logs_text.splitlines()
+                                if "OSS request failed; retrying" in line and "SealAppendObject" in line),
+            "sealed_appends_refused": int(sum(s.counter_total("kafka_oss_sink_appends_total", outcome="sealed") for s in sinks)),
+            "finished_refused": int(sum(s.counter_total("kafka_oss_sink_segments_finished_total", outcome="refused") for s in sinks)),
         })
         if code != 0:
             problems.append(f"the sink did not stop cleanly on SIGTERM (exit {code})")
@@ -718,6 +775,8 @@ def run_once(args, seed, binary):
         print(f"chaos verify: exit {verify.returncode}: {verify.stdout.strip().splitlines()[-1] if verify.stdout.strip() else verify.stderr.strip()[-300:]}", flush=True)
         for problem in problems:
             print("PROBLEM: " + problem, flush=True)
+        if args.seal == "on" and counts["sealed_segments"] == 0:
+            problems.append("sealing is on but no segment was sealed (no rollover happened?)")
         passed = not problems and counts["lost"] == 0 and counts["duplicated"] == 0 and counts["out_of_order"] == 0
         return passed, counts
     finally:
@@ -754,11 +813,16 @@ def main():
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--brokers", type=int, default=2)
     parser.add_argument("--compression", choices=["none", "gzip", "zstd", "random"], default="random")
+    parser.add_argument("--seal", choices=["on", "off"], default="on",
+                        help="sink.rollover.seal: seal finished segments (on) or only tag them (off)")
+    parser.add_argument("--max-object-bytes", default=None,
+                        help="sink.rollover.max_object_bytes (default 200KiB; 16KiB with --short, so segments roll over and are sealed)")
     parser.add_argument("--p-drop", type=float, default=0.03, help="probability an OSS request is applied but its response dropped")
     parser.add_argument("--p-503", type=float, default=0.03, help="probability an OSS request fails with 503")
     parser.add_argument("--max-latency-ms", type=int, default=50)
     parser.add_argument("--drain-timeout", type=float, default=90.0)
-    parser.add_argument("--short", action="store_true", help="the CI version: 60 s, 3 kills, 40 records/s/partition, gzip")
+    parser.add_argument("--short", action="store_true",
+                        help="the CI version: 60 s, 4 kills, 40 records/s/partition, gzip, 16KiB segments, sealing on")
     parser.add_argument("--keep", action="store_true", help="keep the work directory even when the run passes")
     parser.add_argument("--retry-void", type=int, default=0,
                         help="when the mock Kafka cluster itself crashes (a void run), run again with the next seed, "
@@ -768,6 +832,9 @@ def main():
         args.duration, args.kills, args.rate = 60.0, 4, 40
         if args.compression == "random":
             args.compression = "gzip"
+    if args.max_object_bytes is None:
+        args.max_object_bytes = "16KiB" if args.short else "200KiB"
+    args.batch_max_bytes = "4KiB" if args.max_object_bytes.endswith("KiB") and int(args.max_object_bytes[:-3]) < 128 else "64KiB"
     if args.kills < 2:
         parser.error("--kills must be at least 2 (the dual-sink episode kills twice)")
     if shutil.which("kcat") is None:
@@ -776,7 +843,8 @@ def main():
         sys.exit(f"chaos: {args.binary} does not exist; build it first (swift build)")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     print(f"chaos: seed {seed} (replay: scripts/chaos.py --seed {seed} --duration {args.duration:g} --kills {args.kills}"
-          f" --rate {args.rate} --compression {args.compression})", flush=True)
+          f" --rate {args.rate} --compression {args.compression} --seal {args.seal} --max-object-bytes {args.max_object_bytes})",
+          flush=True)
     passed = failed = 0
     retries_left = args.retry_void
     run_seed = seed

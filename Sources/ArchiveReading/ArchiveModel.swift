@@ -1,3 +1,5 @@
+public import SinkCore
+
 /// One object of a listing: its key, size and storage class.
 public struct ArchivedObject: Sendable, Hashable {
     public var key: String
@@ -21,26 +23,30 @@ public struct ArchivedObjectHead: Sendable, Hashable {
     public var crc64: UInt64?
     /// The object type as the store names it (for messages).
     public var typeName: String
-    /// `x-oss-storage-class`; `nil` when the store does not say (Standard).
+    /// `x-oss-sealed-time` is present: the object was sealed (SealAppendObject) and never grows again.
+    public var sealed: Bool
+    /// `x-oss-storage-class` (`Standard`, `IA`, `Archive`, `ColdArchive`, `DeepColdArchive`), when reported.
     public var storageClass: String?
-    /// `x-oss-restore` of an object in cold storage: absent when it was never restored or the restore expired.
+    /// `x-oss-restore`, when reported: `ongoing-request="true"` while a restore runs, `ongoing-request="false",
+    /// expiry-date="…"` once the restored copy is readable. Absent for a cold object that is not restored.
     public var restore: String?
 
     public init(
-        length: UInt64, appendable: Bool, crc64: UInt64?, typeName: String = "Appendable", storageClass: String? = nil,
-        restore: String? = nil
+        length: UInt64, appendable: Bool, crc64: UInt64?, typeName: String = "Appendable", sealed: Bool = false,
+        storageClass: String? = nil, restore: String? = nil
     ) {
         self.length = length
         self.appendable = appendable
         self.crc64 = crc64
         self.typeName = typeName
+        self.sealed = sealed
         self.storageClass = storageClass
         self.restore = restore
     }
 
     /// Whether GET needs a restore first: an `Archive`, `ColdArchive` or `DeepColdArchive` object without a
     /// finished restore (`x-oss-restore: ongoing-request="false", …`). OSS answers GET on such an object with
-    /// 403 `InvalidObjectState` (unless the bucket allows real-time access of Archive objects).
+    /// 403 `InvalidObjectState` (unless the bucket allows real-time access of Archive objects, which reads it anyway).
     public var needsRestore: Bool {
         guard let storageClass, ArchiveStorage.coldClasses.contains(storageClass) else { return false }
         return !(restore ?? "").contains("ongoing-request=\"false\"")
@@ -91,5 +97,16 @@ public protocol ArchiveReader: Sendable {
     /// Bytes `[offset, offset + count)` of the object (fewer only at its end).
     /// - Throws: ``ArchiveObjectNeedsRestore`` when the object is in cold storage and not restored.
     func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8]
+    /// The object's tags (GetObjectTagging), in the store's order.
+    func tags(key: String) async throws -> [SegmentTag]
+}
+
+extension ArchiveReader {
+    /// What the sink's `segment.*` tags say about a finished segment, without reading it; `nil` when it carries
+    /// none (an open segment, one still being finished, or one written before segments were tagged).
+    /// - Throws: the store's error, or `SegmentTagsError` when the tags are present but malformed.
+    public func segmentTags(key: String) async throws -> SegmentTags.Parsed? {
+        try SegmentTags.parse(try await tags(key: key))
+    }
 }
 

@@ -18,6 +18,19 @@ extension ArchiveVerifier {
         segment.bytes = head.length
         segment.crc64 = head.crc64
         segment.appendable = head.appendable
+        segment.sealed = head.sealed
+        do {
+            segment.tags = try await archive.segmentTags(key: key)
+        } catch let error as SegmentTagsError {
+            problems.append(VerifyProblem(.tagMismatch, id, key: key, "\(error)"))
+        } catch {
+            problems.append(VerifyProblem(.unreadable, id, key: key, "GetObjectTagging failed: \(error)"))
+        }
+        if head.needsRestore {
+            problems.append(VerifyProblem(.needsRestore, id, key: key,
+                "the object is in \(head.storageClass ?? "an archive") storage\(head.restore.map { " (restore: \($0))" } ?? ""); restore it (RestoreObject) and verify again once the restore finished"))
+            return (segment, problems)
+        }
         if !head.appendable {
             problems.append(VerifyProblem(.notAppendable, id, key: key,
                 "the object is \(head.typeName), not Appendable: the sink only writes appendable objects, so it was replaced (for example by a PutObject)"))
@@ -41,7 +54,35 @@ extension ArchiveVerifier {
             problems.append(VerifyProblem(.keyOffsetMismatch, id, key: key,
                 "the last record has offset \(last), before the first offset \(segment.firstOffset) the key names"))
         }
+        if let tags = segment.tags {
+            problems += tagProblems(id, segment, tags)
+        }
         return (segment, problems)
+    }
+
+    /// The `segment.*` tags against what the object holds: each tag that disagrees is one problem.
+    func tagProblems(_ id: VerifyPartitionID, _ segment: VerifiedSegment, _ tags: SegmentTags.Parsed) -> [VerifyProblem] {
+        var differences: [String] = []
+        if let first = tags.firstOffset, first != segment.firstOffset {
+            differences.append("\(SegmentTags.firstOffset) is \(first) but the key names \(segment.firstOffset)")
+        }
+        if let last = segment.lastOffset, tags.lastOffset != last {
+            differences.append("\(SegmentTags.lastOffset) is \(tags.lastOffset) but the last record has offset \(last)")
+        }
+        if let counted = segment.records, let count = tags.recordCount, Int64(count) != counted {
+            differences.append("\(SegmentTags.records) is \(count) but the object holds \(counted) records")
+        }
+        if let crc = segment.crc64, tags.crc64 != crc {
+            differences.append("\(SegmentTags.crc64) is \(tags.crc64) but the object's CRC-64 is \(crc): the object is not the one the sink committed")
+        }
+        let format = SegmentTags.formatValue(settings)
+        if tags.format != format {
+            differences.append("\(SegmentTags.format) is \(tags.format) but the configuration renders \(format)")
+        }
+        if tags.sealed, !segment.sealed {
+            differences.append("\(SegmentTags.sealed) is true but the object is not sealed")
+        }
+        return differences.map { VerifyProblem(.tagMismatch, id, key: segment.key, $0) }
     }
 
     /// Reads the whole object in ranges, decoding as it streams: CRC-64, and for jsonl the offset of every record.

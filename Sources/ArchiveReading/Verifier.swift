@@ -15,12 +15,17 @@ import Darwin
 ///   streaming read equals the CRC the store reports; during that read every jsonl record's offset is checked to
 ///   follow the previous one and the first to equal the key's offset;
 /// - the group's committed offset is the last segment's last offset + 1 and its metadata names the last
-///   segment's key, length and CRC-64.
+///   segment's key, length and CRC-64;
+/// - a segment's `segment.*` tags (``SegmentTags``), when it carries them, agree with the object: first and last
+///   offset, record count, CRC-64 (so a sealed segment holds exactly what was committed), format, and
+///   `segment.sealed: true` only on a sealed object. Finished segments (all but the last of a partition, and
+///   the last when its commit says `closed`) without tags are counted in a note: they were written before
+///   segments were tagged, or their tagging is still pending.
 ///
-/// What it reads: one listing per topic (``SegmentListing``), one HEAD per object, the last record of each jsonl
-/// object from a tail range (64 KiB first, doubled while the last line does not fit; for compressed objects
-/// until the last gzip member / zstd frame decodes), and with the CRC check each object in full, in
-/// ``VerifyOptions/readChunk`` ranges decoded as they stream (``StreamingDecoder``), so memory stays bounded
+/// What it reads: one listing per topic (``SegmentListing``), one HEAD and one GetObjectTagging per object, the last
+/// record of each jsonl object from a tail range (64 KiB first, doubled while the last line does not fit; for
+/// compressed objects until the last gzip member / zstd frame decodes), and with the CRC check each object in full,
+/// in ``VerifyOptions/readChunk`` ranges decoded as they stream (``StreamingDecoder``), so memory stays bounded
 /// whatever the object's size and every record's offset is checked. Raw objects carry no offsets: only key
 /// order, CRC-64, appendability and the commit metadata are checked, which the report notes.
 ///
@@ -127,6 +132,15 @@ public struct ArchiveVerifier: Sendable {
             }
         }
         report.partitions = ids.compactMap { results[$0] }
+        var untagged: [String] = []
+        for partition in report.partitions {
+            let closed = partition.commit.flatMap { CommitMetadata.parse($0.metadata) }?.closed ?? false
+            let finished = closed ? partition.segments[...] : partition.segments.dropLast()
+            untagged += finished.filter { $0.tags == nil }.map(\.key)
+        }
+        if !untagged.isEmpty {
+            report.notes.append("\(untagged.count) finished segment(s) carry no segment.* tags (written before segments were tagged, or tagging is still pending; a running sink finishes them): \(untagged.prefix(5).joined(separator: ", "))\(untagged.count > 5 ? ", …" : "")")
+        }
         return report
     }
 
@@ -198,7 +212,7 @@ public struct ArchiveVerifier: Sendable {
         }
         guard let metadata = CommitMetadata.parse(commit.metadata) else {
             problems.append(VerifyProblem(.commitMetadataUnparseable, id,
-                "the committed metadata \"\(commit.metadata)\" is not \"v1 key=<key> pos=<length> crc=<crc64>\""))
+                "the committed metadata \"\(commit.metadata)\" is not the sink's (\"v2 key=<key> pos=<length> crc=<crc64> …\" or \"v1 key=<key> pos=<length> crc=<crc64>\")"))
             return problems
         }
         var differences: [String] = []

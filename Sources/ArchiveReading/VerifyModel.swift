@@ -1,3 +1,5 @@
+public import SinkCore
+
 /// A topic-partition, as `verify` names it.
 public struct VerifyPartitionID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var topic: String
@@ -77,6 +79,10 @@ public struct VerifiedSegment: Sendable, Hashable {
     /// `true`/`false` after a CRC check; `nil` when skipped.
     public var crcOK: Bool?
     public var appendable: Bool
+    /// The object is sealed.
+    public var sealed: Bool = false
+    /// The sink's `segment.*` tags, when the segment carries them.
+    public var tags: SegmentTags.Parsed?
 }
 
 /// A problem `verify` found. Its description names the partition, key and offsets.
@@ -87,6 +93,10 @@ public struct VerifyProblem: Sendable, Hashable, CustomStringConvertible {
         case commitOffsetMismatch = "commit_offset_mismatch", commitMetadataMismatch = "commit_metadata_mismatch"
         case commitMetadataUnparseable = "commit_metadata_unparseable", missingCommit = "missing_commit"
         case commitsUnavailable = "commits_unavailable", unknownKey = "unknown_key"
+        /// The `segment.*` tags disagree with the object (offsets, record count, CRC-64, format, sealed).
+        case tagMismatch = "tag_mismatch"
+        /// The object must be restored from Archive, Cold Archive or Deep Cold Archive before it can be read.
+        case needsRestore = "needs_restore"
     }
 
     public var kind: Kind

@@ -8,7 +8,8 @@ extension VerifyReport {
     /// records, bytes, CRC) and its problems; then notes, problems not tied to a partition, and ``summary``.
     ///
     /// Columns: `RECORDS` is counted in a full read, or `last - first + 1` marked `*` when only the tail was read;
-    /// `CRC` is `ok`, `BAD`, or `-` when not checked. `?` marks a value that could not be read.
+    /// `CRC` is `ok`, `BAD`, or `-` when not checked; `FINISHED` is `sealed` (sealed and tagged), `tagged`, or `-`
+    /// (open, or not finished by the sink). `?` marks a value that could not be read.
     public func text() -> String {
         var out = ""
         for partition in partitions {
@@ -23,7 +24,7 @@ extension VerifyReport {
             }
             out += "\n"
             if !partition.segments.isEmpty {
-                var rows = [["SEGMENT", "OFFSETS", "RECORDS", "BYTES", "CRC"]]
+                var rows = [["SEGMENT", "OFFSETS", "RECORDS", "BYTES", "CRC", "FINISHED"]]
                 for segment in partition.segments {
                     let last = segment.lastOffset.map(String.init) ?? "?"
                     let records: String = if let counted = segment.records {
@@ -38,7 +39,13 @@ extension VerifyReport {
                     case false?: "BAD"
                     case nil: "-"
                     }
-                    rows.append([segment.key, "\(segment.firstOffset)..\(last)", records, String(segment.bytes), crc])
+                    let finished = switch (segment.sealed, segment.tags) {
+                    case (true, .some): "sealed"
+                    case (true, nil): "sealed, untagged"
+                    case (false, .some): "tagged"
+                    case (false, nil): "-"
+                    }
+                    rows.append([segment.key, "\(segment.firstOffset)..\(last)", records, String(segment.bytes), crc, finished])
                 }
                 out += Self.table(rows, rightAligned: [2, 3])
             }

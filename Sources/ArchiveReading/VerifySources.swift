@@ -1,6 +1,7 @@
 public import KafkaBridge
 import NIOCore
 public import OSSClient
+public import SinkCore
 
 /// ``ArchiveReader`` over an OSS bucket: ListObjectsV2, HeadObject and ranged GetObject (403 `InvalidObjectState`
 /// becomes ``ArchiveObjectNeedsRestore``).
@@ -22,7 +23,11 @@ public struct OSSArchiveReader: ArchiveReader {
         let type = metadata.objectType ?? OSSObjectType(rawValue: "unknown")
         return ArchivedObjectHead(
             length: metadata.contentLength, appendable: type == .appendable, crc64: metadata.crc64, typeName: type.rawValue,
-            storageClass: metadata.storageClass, restore: metadata.headers["x-oss-restore"])
+            sealed: metadata.isSealed, storageClass: metadata.storageClass, restore: metadata.headers["x-oss-restore"])
+    }
+
+    public func tags(key: String) async throws -> [SegmentTag] {
+        try await client.getObjectTagging(key: key).map { SegmentTag($0.key, $0.value) }
     }
 
     public func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {

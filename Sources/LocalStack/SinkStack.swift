@@ -18,10 +18,11 @@ public final class SinkStack: Sendable {
     public let credentials: OSSCredentials
     public let logger: Logger
 
-    /// Starts a cluster of `brokers` brokers and an emulator serving `bucket` to `credentials` from `storage`.
+    /// Starts a cluster of `brokers` brokers and an emulator serving `bucket` to `credentials` from `storage`
+    /// (with SealAppendObject answering `OperationNotSupported` unless `sealEnabled`).
     public init(
         brokers: Int = 1, bucket: String, credentials: OSSCredentials, storage: OSSEmulatorStorage = .memory,
-        faultAdminEnabled: Bool = true, logger: Logger
+        faultAdminEnabled: Bool = true, sealEnabled: Bool = true, logger: Logger
     ) async throws {
         self.bucket = bucket
         self.credentials = credentials
@@ -30,7 +31,7 @@ public final class SinkStack: Sendable {
         do {
             emulator = try OSSEmulatorServer(configuration: .init(
                 buckets: [bucket], credentials: [credentials], storage: storage, faultAdminEnabled: faultAdminEnabled,
-                logger: logger))
+                sealEnabled: sealEnabled, logger: logger))
             endpoint = try await emulator.start()
         } catch {
             cluster.shutdown()

@@ -15,6 +15,10 @@ public enum OSSAppendOutcome: Sendable {
     case fenced(nextPosition: UInt64?, OSSError)
     /// 409 `ObjectNotAppendable`: roll over, same bytes to a new key at position 0.
     case notAppendable(OSSError)
+    /// 409 `AppendSealedObjectNotAllowed`: the object was sealed (by the partition's current owner, or by this
+    /// writer before it lost track): it never grows again. Stop writing the partition and run recovery, as
+    /// for ``fenced(nextPosition:_:)``.
+    case sealed(OSSError)
     /// 200 whose next position or CRC-64 disagree with what was sent: roll over and alert.
     case integrityMismatch(OSSError)
     /// 403, 404 (`NoSuchBucket`, ...), other 4xx, or a credentials problem: pause, report unhealthy, retry slowly,
@@ -26,13 +30,14 @@ public enum OSSAppendOutcome: Sendable {
     case unresolved(OSSError, mayHaveLanded: Bool)
 
     /// The outcome as the sink's logs and metrics name it: `ok`, `lost_response_resolved`, `fenced`,
-    /// `not_appendable`, or `error` (an integrity mismatch, a configuration error, or retries exhausted).
+    /// `not_appendable`, `sealed`, or `error` (an integrity mismatch, a configuration error, or retries exhausted).
     public var label: String {
         switch self {
         case .appended: "ok"
         case .landedEarlier: "lost_response_resolved"
         case .fenced: "fenced"
         case .notAppendable: "not_appendable"
+        case .sealed: "sealed"
         case .integrityMismatch, .configurationError, .unresolved: "error"
         }
     }
@@ -91,6 +96,14 @@ extension OSSClient {
                 return .integrityMismatch(error)
             case .objectNotAppendable:
                 return .notAppendable(error)
+            case .appendSealedObjectNotAllowed:
+                // An earlier attempt may have landed just before someone sealed the object at its new length.
+                guard mayHaveLanded else { return .sealed(error) }
+                let resolved = await resolveLostAppend(
+                    key: key, position: position, data: data, previousCRC: previousCRC, expectedCRC: expectedCRC, conflict: error,
+                    attempts: log.attempts, retryPolicy: retryPolicy)
+                if case .fenced = resolved { return .sealed(error) }
+                return resolved
             case .positionNotEqualToLength:
                 let length = UInt64(data.count)
                 guard mayHaveLanded, error.nextAppendPosition == nil || error.nextAppendPosition == position + length else {

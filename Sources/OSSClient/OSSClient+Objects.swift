@@ -140,7 +140,8 @@ extension OSSClient {
             metadata: metadata)
     }
 
-    /// HeadObject: the object's metadata. A missing object throws `NoSuchKey` (decoded from `x-oss-err`).
+    /// HeadObject: the object's metadata (including ``OSSObjectMetadata/sealedTime``). A missing object throws
+    /// `NoSuchKey` (decoded from `x-oss-err`).
     public func headObject(key: String) async throws(OSSError) -> OSSObjectMetadata {
         let response = try await send(OSSRequest(operation: "HeadObject", method: .HEAD, key: key))
         return Self.metadata(from: response.headers)
@@ -187,6 +188,8 @@ extension OSSClient {
             userMetadata: user,
             versionId: all["x-oss-version-id"],
             requestId: all["x-oss-request-id"],
+            sealedTime: all["x-oss-sealed-time"].flatMap(OSSDateFormat.parseRFC1123),
+            taggingCount: all["x-oss-tagging-count"].flatMap { Int($0.trimmingSpaces()) },
             headers: all)
     }
 }

@@ -26,11 +26,15 @@ public struct OSSError: Error, Sendable, CustomStringConvertible {
         public static let noSuchKey: Code = "NoSuchKey"
         public static let positionNotEqualToLength: Code = "PositionNotEqualToLength"
         public static let objectNotAppendable: Code = "ObjectNotAppendable"
+        /// 409: an append to a sealed object, or SealAppendObject on a Normal object.
+        public static let appendSealedObjectNotAllowed: Code = "AppendSealedObjectNotAllowed"
+        /// 400 "SealAppendable is not supported.": SealAppendObject is not enabled for the account or bucket.
+        public static let operationNotSupported: Code = "OperationNotSupported"
+        /// 403: a read of an Archive, Cold Archive or Deep Cold Archive object that is not restored.
+        public static let invalidObjectState: Code = "InvalidObjectState"
         public static let fileImmutable: Code = "FileImmutable"
         public static let invalidArgument: Code = "InvalidArgument"
         public static let invalidRange: Code = "InvalidRange"
-        /// GET of an object in Archive, ColdArchive or DeepColdArchive storage that is not restored (403).
-        public static let invalidObjectState: Code = "InvalidObjectState"
         /// The server answered with an error status but no parseable error document.
         public static let badErrorResponse: Code = "BadErrorResponse"
 
@@ -205,8 +209,14 @@ extension OSSError {
             return "OSS denied \(operation) on \(target) (AccessDenied: \(message)\(request)): "
                 + "grant the access key's RAM user or role the needed oss: permissions on the bucket"
         case .invalidObjectState:
-            return "OSS cannot read \(target) in its storage class (InvalidObjectState: \(message)\(request)): an object in "
-                + "Archive, ColdArchive or DeepColdArchive storage must be restored (RestoreObject) before it can be read"
+            return "OSS refused \(operation) on \(target) (InvalidObjectState: \(message)\(request)): the object is in Archive, "
+                + "Cold Archive or Deep Cold Archive storage and must be restored before it can be read "
+                + "(RestoreObject; Cold Archive takes 1-12 hours depending on the tier, Deep Cold Archive 12-48 hours), "
+                + "or its restored copy expired"
+        case .operationNotSupported where context.operation == "SealAppendObject":
+            return "OSS does not allow SealAppendObject on \(target) (OperationNotSupported: \(message)\(request)): "
+                + "the feature is enabled per account on request (submit a ticket to Alibaba Cloud), "
+                + "or set sink.rollover.seal: false"
         case .integrityMismatch, .invalidConfiguration, .credentialsUnavailable, .invalidResponse, .cancelled:
             return message
         default:

@@ -86,8 +86,15 @@ public struct OSSObjectMetadata: Sendable, Hashable {
     public var userMetadata: [String: String]
     public var versionId: String?
     public var requestId: String?
+    /// `x-oss-sealed-time`: when SealAppendObject sealed the appendable object; nil while it is not sealed.
+    public var sealedTime: Date?
+    /// `x-oss-tagging-count`, when OSS reports it.
+    public var taggingCount: Int?
     /// Every response header, names lower-cased (repeated headers joined with `,`).
     public var headers: [String: String]
+
+    /// The object was sealed (SealAppendObject) and takes no more appends.
+    public var isSealed: Bool { sealedTime != nil || headers["x-oss-sealed-time"] != nil }
 }
 
 /// A byte range for GetObject.

@@ -17,7 +17,8 @@ import NIOCore
 ///   - `network`: `latency_ms` (one number: added to every request), `bytes_per_second` (request bodies arrive no
 ///     faster; omit for unlimited); `{"action":"network"}` alone turns both off. Not removed by `reset`.
 ///   - `reset`
-///   Every rule action also accepts the filters `method`, `bucket`, `key_prefix`.
+///   Every rule action also accepts the filters `method`, `bucket`, `key_prefix`, `query` (a query parameter the
+///   request must carry, such as `seal`).
 struct AdminEndpoint {
     let store: OSSObjectStore
     let faults: OSSFaultInjector
@@ -33,6 +34,7 @@ struct AdminEndpoint {
         var method: String?
         var bucket: String?
         var key_prefix: String?
+        var query: String?
         var p_drop_after_apply: Double?
         var p_503: Double?
         var latency_ms: [Int]?
@@ -43,7 +45,7 @@ struct AdminEndpoint {
         var offset: UInt64?
         var bytes_per_second: Int?
 
-        var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix) }
+        var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix, query: query) }
     }
 
     func handle(method: String, request: inout Request, builder: ResponseBuilder) async -> Response {

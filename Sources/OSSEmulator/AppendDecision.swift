@@ -1,5 +1,6 @@
 /// The outcome of checking an AppendObject request against the object's published state
-/// (oss-protocol.md §1.3 steps 4, 6 and 7, in that order).
+/// (oss-protocol.md §1.3 steps 4, 6 and 7, in that order, with the sealed check right after the
+/// not-appendable one: a sealed object can never grow, so its position is not looked at).
 ///
 /// Pure: no I/O, so the order of the checks is tested directly.
 enum AppendDecision: Sendable, Equatable {
@@ -9,6 +10,8 @@ enum AppendDecision: Sendable, Equatable {
     case append
     /// The object exists and is not appendable (wins over the position check).
     case notAppendable
+    /// The object is appendable but sealed (SealAppendObject): no append is accepted, at any position.
+    case sealed
     /// `position` differs from the current length (0 when the key is absent).
     case positionMismatch(nextAppendPosition: UInt64)
     /// The object would grow beyond `maxObjectSize`.
@@ -26,6 +29,7 @@ enum AppendDecision: Sendable, Equatable {
             return .create
         }
         guard existing.type == .appendable else { return .notAppendable }
+        guard existing.sealedTime == nil else { return .sealed }
         guard position == existing.length else { return .positionMismatch(nextAppendPosition: existing.length) }
         let (sum, overflow) = existing.length.addingReportingOverflow(bodyLength)
         guard !overflow, sum <= maxObjectSize else { return .tooLarge(currentLength: existing.length) }

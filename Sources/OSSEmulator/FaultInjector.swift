@@ -8,19 +8,23 @@ public struct OSSFaultMatch: Sendable, Hashable, Codable {
     public var bucket: String?
     /// Matches requests whose decoded key starts with this prefix (bucket-level requests never match).
     public var keyPrefix: String?
+    /// Matches requests that carry this query parameter (for example `seal`, `append`, `tagging`).
+    public var query: String?
 
-    public init(method: String? = nil, bucket: String? = nil, keyPrefix: String? = nil) {
+    public init(method: String? = nil, bucket: String? = nil, keyPrefix: String? = nil, query: String? = nil) {
         self.method = method
         self.bucket = bucket
         self.keyPrefix = keyPrefix
+        self.query = query
     }
 
-    func matches(method: String, bucket: String?, key: String?) -> Bool {
+    func matches(method: String, bucket: String?, key: String?, query names: [String]) -> Bool {
         if let expected = self.method, expected.uppercased() != method.uppercased() { return false }
         if let expected = self.bucket, expected != bucket { return false }
         if let prefix = keyPrefix {
             guard let key, key.hasPrefix(prefix) else { return false }
         }
+        if let query, !names.contains(query) { return false }
         return true
     }
 }
@@ -177,25 +181,25 @@ public final class OSSFaultInjector: @unchecked Sendable {
         var dropAfterApply = false
     }
 
-    func plan(method: String, bucket: String?, key: String?) -> Plan {
+    func plan(method: String, bucket: String?, key: String?, query: [String] = []) -> Plan {
         lock.withLock {
             var plan = Plan()
-            if let index = latencyRules.firstIndex(where: { $0.match.matches(method: method, bucket: bucket, key: key) }) {
+            if let index = latencyRules.firstIndex(where: { $0.match.matches(method: method, bucket: bucket, key: key, query: query) }) {
                 plan.delayMilliseconds = latencyRules[index].milliseconds
                 if let remaining = latencyRules[index].remaining {
                     if remaining <= 1 { latencyRules.remove(at: index) } else { latencyRules[index].remaining = remaining - 1 }
                 }
             }
-            if let index = failRules.firstIndex(where: { $0.match.matches(method: method, bucket: bucket, key: key) }) {
+            if let index = failRules.firstIndex(where: { $0.match.matches(method: method, bucket: bucket, key: key, query: query) }) {
                 plan.failure = failRules[index].error
                 failRules[index].remaining -= 1
                 if failRules[index].remaining <= 0 { failRules.remove(at: index) }
-            } else if let index = dropRules.firstIndex(where: { $0.match.matches(method: method, bucket: bucket, key: key) }) {
+            } else if let index = dropRules.firstIndex(where: { $0.match.matches(method: method, bucket: bucket, key: key, query: query) }) {
                 plan.dropAfterApply = true
                 let remaining = (dropRules[index].remaining ?? 1) - 1
                 if remaining <= 0 { dropRules.remove(at: index) } else { dropRules[index].remaining = remaining }
             }
-            if let chaos, chaos.match.matches(method: method, bucket: bucket, key: key) {
+            if let chaos, chaos.match.matches(method: method, bucket: bucket, key: key, query: query) {
                 if let range = chaos.latencyMilliseconds {
                     let span = UInt64(range.upperBound - range.lowerBound + 1)
                     plan.delayMilliseconds += range.lowerBound + Int(random.next() % span)

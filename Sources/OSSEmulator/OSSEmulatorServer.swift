@@ -28,6 +28,9 @@ public struct OSSEmulatorConfiguration: Sendable {
     public var maxObjectSize: UInt64
     /// Serve the fault-injection admin endpoint `/-/faults`.
     public var faultAdminEnabled: Bool
+    /// SealAppendObject works (true), or answers 400 `OperationNotSupported` "SealAppendable is not supported."
+    /// as OSS does for an account that has not had the feature enabled (false).
+    public var sealEnabled: Bool
     /// The server's clock (for skew checks and Last-Modified).
     public var now: @Sendable () -> Date
     public var logger: Logger
@@ -44,6 +47,7 @@ public struct OSSEmulatorConfiguration: Sendable {
         maxClockSkew: TimeInterval = 15 * 60,
         maxObjectSize: UInt64 = OSSObjectStore.defaultMaxObjectSize,
         faultAdminEnabled: Bool = true,
+        sealEnabled: Bool = true,
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = OSSEmulatorConfiguration.defaultLogger(),
         tls: OSSEmulatorTLS? = nil
@@ -57,6 +61,7 @@ public struct OSSEmulatorConfiguration: Sendable {
         self.maxClockSkew = maxClockSkew
         self.maxObjectSize = maxObjectSize
         self.faultAdminEnabled = faultAdminEnabled
+        self.sealEnabled = sealEnabled
         self.now = now
         self.logger = logger
         self.tls = tls
@@ -213,6 +218,7 @@ public final class OSSEmulatorServer: Sendable {
             authenticator: RequestAuthenticator(credentials: configuration.credentials, maxClockSkew: configuration.maxClockSkew),
             region: configuration.region,
             faultAdminEnabled: configuration.faultAdminEnabled,
+            sealEnabled: configuration.sealEnabled,
             now: configuration.now
         )
         let configuration = configuration

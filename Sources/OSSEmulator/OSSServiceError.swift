@@ -81,6 +81,25 @@ extension OSSServiceError {
               ec: "0026-00000017")
     }
 
+    /// An append to a sealed object. The code is the one the official Python SDK's (skipped) integration test
+    /// expects; the 409 status and this message and EC are the emulator's (OSS documents none of them).
+    static func appendToSealedObject() -> Self {
+        .init(status: .conflict, code: "AppendSealedObjectNotAllowed",
+              message: "The object is sealed and does not accept appends.", ec: "0026-00000000")
+    }
+
+    /// SealAppendObject on a Normal object (the SealAppendObject doc's error table).
+    static func sealNotAppendable() -> Self {
+        .init(status: .conflict, code: "AppendSealedObjectNotAllowed",
+              message: "The SealAppendObject operation is performed on a non-Appendable Object.", ec: "0026-00000000")
+    }
+
+    /// SealAppendObject while the feature is not enabled for the account (what the Go and Java SDK tests saw).
+    static func sealNotSupported() -> Self {
+        .init(status: .badRequest, code: "OperationNotSupported", message: "SealAppendable is not supported.",
+              ec: "0016-00000513")
+    }
+
     static func positionNotEqualToLength(next: UInt64) -> Self {
         .init(status: .conflict, code: "PositionNotEqualToLength", message: "Position is not equal to file length",
               ec: "0026-00000016", headers: [.init("x-oss-next-append-position", String(next))])

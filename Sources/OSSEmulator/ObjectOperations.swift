@@ -4,10 +4,13 @@ import Hummingbird
 import NIOCore
 import OSSSigning
 
-/// The OSS operations: AppendObject, PutObject, GetObject/HeadObject, and bucket-level GETs.
+/// The OSS operations: AppendObject, SealAppendObject, PutObject, GetObject/HeadObject, object tagging, and
+/// bucket-level GETs.
 struct ObjectOperations {
     let store: OSSObjectStore
     let region: String
+    /// SealAppendObject answers 400 `OperationNotSupported` when false (an account without the feature).
+    let sealEnabled: Bool
     let now: @Sendable () -> Date
     let builder: ResponseBuilder
 
@@ -49,11 +52,70 @@ struct ObjectOperations {
             return builder.empty(.ok, pairs)
         case .notAppendable:
             throw OSSServiceError.objectNotAppendable()
+        case .sealed:
+            throw OSSServiceError.appendToSealedObject()
         case .positionMismatch(let next):
             throw OSSServiceError.positionNotEqualToLength(next: next)
         case .tooLarge:
             throw OSSServiceError.entityTooLarge(limit: store.maxObjectSize)
         }
+    }
+
+    // MARK: SealAppendObject
+
+    /// `POST /key?seal&position=N` (the SDKs send `seal=`). Checks, in order: the feature is enabled, `position`
+    /// is present and a number, Content-MD5, the key exists, it is appendable, `position` equals its length.
+    func seal(_ request: IncomingRequest, bucket: String, key: String) async throws -> Response {
+        guard sealEnabled else { throw OSSServiceError.sealNotSupported() }
+        guard let positionItem = request.target.queryValue("position") else {
+            throw OSSServiceError.missingArgument("position")
+        }
+        guard let text = positionItem, let position = UInt64(text) else {
+            throw OSSServiceError.invalidArgument("position", positionItem ?? "", message: "Position is not a valid non-negative integer.")
+        }
+        try Self.checkContentMD5(request)
+        switch try await store.seal(bucket: bucket, key: key, position: position, now: now()) {
+        case .sealed(let record, _):
+            return builder.empty(.ok, [
+                ("x-oss-sealed-time", OSSDateFormat.rfc1123(record.sealedTime ?? record.lastModified)),
+                ("x-oss-object-type", record.type.rawValue),
+                ("x-oss-storage-class", record.attributes.storageClass),
+                ("ETag", "\"\(record.etag)\""),
+                ("Last-Modified", OSSDateFormat.rfc1123(record.lastModified)),
+            ])
+        case .notFound:
+            throw OSSServiceError.noSuchKey(key)
+        case .notAppendable:
+            throw OSSServiceError.sealNotAppendable()
+        case .positionMismatch(let length):
+            throw OSSServiceError.positionNotEqualToLength(next: length)
+        }
+    }
+
+    // MARK: Object tagging
+
+    /// PutObjectTagging: replaces the object's tags with the body's `Tagging/TagSet`.
+    func putTagging(_ request: IncomingRequest, bucket: String, key: String) async throws -> Response {
+        try Self.checkContentMD5(request)
+        let tagging = try ObjectTagging.parseXML(Array(request.body.readableBytesView))
+        guard try await store.setTagging(bucket: bucket, key: key, tagging: tagging.stored) != nil else {
+            throw OSSServiceError.noSuchKey(key)
+        }
+        return builder.empty(.ok)
+    }
+
+    /// GetObjectTagging: the tags as a `Tagging` document (an empty `TagSet` when there are none).
+    func getTagging(bucket: String, key: String) throws -> Response {
+        guard let record = store.head(bucket: bucket, key: key) else { throw OSSServiceError.noSuchKey(key) }
+        return builder.xml(.ok, ObjectTagging(stored: record.attributes.tagging).xml)
+    }
+
+    /// DeleteObjectTagging: removes every tag (204).
+    func deleteTagging(bucket: String, key: String) async throws -> Response {
+        guard try await store.setTagging(bucket: bucket, key: key, tagging: nil) != nil else {
+            throw OSSServiceError.noSuchKey(key)
+        }
+        return builder.empty(.noContent)
     }
 
     // MARK: PutObject
@@ -206,7 +268,7 @@ struct ObjectOperations {
             contentDisposition: headers["content-disposition"],
             contentEncoding: headers["content-encoding"],
             expires: headers["expires"],
-            tagging: headers["x-oss-tagging"]
+            tagging: try headers["x-oss-tagging"].flatMap { header throws(OSSServiceError) in try ObjectTagging.parseHeader(header).stored }
         )
         if let acl = headers["x-oss-object-acl"] {
             guard acls.contains(acl) else {

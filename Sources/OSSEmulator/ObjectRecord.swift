@@ -11,7 +11,8 @@ public enum OSSObjectType: String, Sendable, Codable, Hashable {
 /// Attributes fixed when an object is created (HTTP metadata, user metadata, storage class, ACL, tags).
 ///
 /// For appendable objects these come only from the request that creates the object; later appends
-/// carry them in vain (OSS ignores create-time headers on later appends).
+/// carry them in vain (OSS ignores create-time headers on later appends). Tags alone change later, through
+/// PutObjectTagging and DeleteObjectTagging.
 public struct OSSObjectAttributes: Sendable, Codable, Hashable {
     public var contentType: String
     public var cacheControl: String?
@@ -23,7 +24,7 @@ public struct OSSObjectAttributes: Sendable, Codable, Hashable {
     public var serverSideEncryption: String?
     /// Lower-cased names without the `x-oss-meta-` prefix.
     public var userMetadata: [String: String]
-    /// The raw `x-oss-tagging` value (`k=v&k2=v2`), if any.
+    /// The tags in `x-oss-tagging` syntax (`k=v&k2=v2`, RFC 3986-encoded), if any.
     public var tagging: String?
 
     public init(
@@ -75,6 +76,9 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
     public var attributes: OSSObjectAttributes
     /// Directory store: which data file generation holds the bytes. Zero in the memory store.
     public var generation: UInt64
+    /// When SealAppendObject first sealed the object (`x-oss-sealed-time`); `nil` while it is not sealed.
+    /// A sealed object keeps its type, length, ETag and Last-Modified and refuses every further append.
+    public var sealedTime: Date?
     /// Until when a restored copy of an object in cold storage (Archive, ColdArchive, DeepColdArchive) can be
     /// read; `nil` when it was never restored. Restores finish at once in the emulator.
     public var restoredUntil: Date?
@@ -89,6 +93,7 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         lastModified: Date,
         attributes: OSSObjectAttributes,
         generation: UInt64 = 0,
+        sealedTime: Date? = nil,
         restoredUntil: Date? = nil
     ) {
         self.key = key
@@ -100,6 +105,7 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         self.lastModified = lastModified
         self.attributes = attributes
         self.generation = generation
+        self.sealedTime = sealedTime
         self.restoredUntil = restoredUntil
     }
 

@@ -20,10 +20,23 @@ public enum OSSAppendOutcome: Sendable, Equatable {
     case applied(OSSObjectRecord, created: Bool)
     /// The key holds an object that is not appendable.
     case notAppendable
+    /// The object is sealed (SealAppendObject) and takes no more appends.
+    case sealed
     /// `position` did not equal the current length; the client should continue at `nextAppendPosition`.
     case positionMismatch(nextAppendPosition: UInt64)
     /// The object would exceed the size limit; `currentLength` is unchanged.
     case tooLarge(currentLength: UInt64)
+}
+
+/// What a SealAppendObject did.
+public enum OSSSealOutcome: Sendable, Equatable {
+    /// The object is sealed at its length (`first`: by this request; otherwise it already was).
+    case sealed(OSSObjectRecord, first: Bool)
+    case notFound
+    /// The key holds a Normal object.
+    case notAppendable
+    /// `position` is not the object's length.
+    case positionMismatch(length: UInt64)
 }
 
 /// The emulator's object store: buckets of published records plus their bytes in a `StorageBackend`.
@@ -163,6 +176,7 @@ public final class OSSObjectStore: @unchecked Sendable {
         let bodyLength = UInt64(body.readableBytes)
         switch AppendDecision.decide(existing: existing, position: position, bodyLength: bodyLength, maxObjectSize: maxObjectSize) {
         case .notAppendable: return .notAppendable
+        case .sealed: return .sealed
         case .positionMismatch(let next): return .positionMismatch(nextAppendPosition: next)
         case .tooLarge(let length): return .tooLarge(currentLength: length)
         case .append:
@@ -191,6 +205,37 @@ public final class OSSObjectStore: @unchecked Sendable {
             try backend.append(bucket: bucket, old: nil, new: record, body: body)
             store(bucket: bucket, record: record)
             return .applied(record, created: true)
+        }
+    }
+
+    /// SealAppendObject: seals the appendable object `key` at `position`, which must equal its length.
+    ///
+    /// The first seal sets ``OSSObjectRecord/sealedTime`` to `now` (whole seconds); a later seal at the same
+    /// length changes nothing and reports the first time. Length, ETag and Last-Modified stay as they are.
+    public func seal(bucket: String, key: String, position: UInt64, now: Date = Date()) async throws -> OSSSealOutcome {
+        try await serialized(bucket: bucket, key: key) {
+            guard let existing = self.head(bucket: bucket, key: key) else { return .notFound }
+            guard existing.type == .appendable else { return .notAppendable }
+            guard position == existing.length else { return .positionMismatch(length: existing.length) }
+            if existing.sealedTime != nil { return .sealed(existing, first: false) }
+            var record = existing
+            record.sealedTime = Self.wholeSeconds(now)
+            try self.backend.update(bucket: bucket, record: record)
+            self.store(bucket: bucket, record: record)
+            return .sealed(record, first: true)
+        }
+    }
+
+    /// PutObjectTagging (`tagging` = the stored form, nil for none) and DeleteObjectTagging: replaces the
+    /// object's tags. Last-Modified and ETag stay as they are. Returns nil when the object does not exist.
+    @discardableResult
+    public func setTagging(bucket: String, key: String, tagging: String?) async throws -> OSSObjectRecord? {
+        try await serialized(bucket: bucket, key: key) {
+            guard var record = self.head(bucket: bucket, key: key) else { return nil }
+            record.attributes.tagging = tagging
+            try self.backend.update(bucket: bucket, record: record)
+            self.store(bucket: bucket, record: record)
+            return record
         }
     }
 

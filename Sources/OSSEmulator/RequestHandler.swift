@@ -13,6 +13,7 @@ struct RequestHandler: HTTPResponder {
     let authenticator: RequestAuthenticator
     let region: String
     let faultAdminEnabled: Bool
+    let sealEnabled: Bool
     let now: @Sendable () -> Date
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -37,7 +38,7 @@ struct RequestHandler: HTTPResponder {
         }
 
         let conditions = faults.networkConditions
-        let plan = faults.plan(method: method, bucket: target.bucket, key: target.key)
+        let plan = faults.plan(method: method, bucket: target.bucket, key: target.key, query: target.query.map(\.name))
         let delay = plan.delayMilliseconds + conditions.latencyMilliseconds
         if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         if let failure = plan.failure { return builder.error(failure, method: method) }
@@ -103,26 +104,29 @@ struct RequestHandler: HTTPResponder {
             throw OSSServiceError.notImplemented("service-level operations (such as ListBuckets)")
         }
         guard store.bucketExists(bucket) else { throw OSSServiceError.noSuchBucket(bucket) }
-        let operations = ObjectOperations(store: store, region: region, now: now, builder: builder)
+        let operations = ObjectOperations(store: store, region: region, sealEnabled: sealEnabled, now: now, builder: builder)
         guard let key = request.key else {
             return try await operations.bucketOperation(request, bucket: bucket)
         }
         try ObjectOperations.validateKey(key)
         switch request.method {
         case "POST":
+            if request.target.has("append") { return try await operations.append(request, bucket: bucket, key: key) }
+            if request.target.has("seal") { return try await operations.seal(request, bucket: bucket, key: key) }
             if request.target.has("restore") { return try await operations.restore(request, bucket: bucket, key: key) }
-            guard request.target.has("append") else {
-                throw OSSServiceError.notImplemented("POST on an object without ?append or ?restore")
-            }
-            return try await operations.append(request, bucket: bucket, key: key)
+            throw OSSServiceError.notImplemented("POST on an object without ?append, ?seal or ?restore")
         case "PUT":
+            if request.target.has("tagging") { return try await operations.putTagging(request, bucket: bucket, key: key) }
             guard request.target.query.isEmpty else {
                 throw OSSServiceError.notImplemented("PUT with sub-resources (\(request.target.query.map(\.name).joined(separator: ", ")))")
             }
             return try await operations.put(request, bucket: bucket, key: key)
-        case "GET": return try await operations.get(request, bucket: bucket, key: key, headOnly: false)
+        case "GET":
+            if request.target.has("tagging") { return try operations.getTagging(bucket: bucket, key: key) }
+            return try await operations.get(request, bucket: bucket, key: key, headOnly: false)
         case "HEAD": return try await operations.get(request, bucket: bucket, key: key, headOnly: true)
         case "DELETE":
+            if request.target.has("tagging") { return try await operations.deleteTagging(bucket: bucket, key: key) }
             try await store.delete(bucket: bucket, key: key)
             return builder.empty(.noContent)
         default:

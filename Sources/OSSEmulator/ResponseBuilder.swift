@@ -58,6 +58,7 @@ struct ResponseBuilder {
             ("x-oss-hash-crc64ecma", String(record.crc64)),
         ]
         if record.type == .appendable { pairs.append(("x-oss-next-append-position", String(record.length))) }
+        if let sealed = record.sealedTime { pairs.append(("x-oss-sealed-time", OSSDateFormat.rfc1123(sealed))) }
         if let md5 = record.contentMD5, record.type == .normal { pairs.append(("Content-MD5", md5)) }
         if let value = attributes.cacheControl { pairs.append(("Cache-Control", value)) }
         if let value = attributes.contentDisposition { pairs.append(("Content-Disposition", value)) }

@@ -21,7 +21,7 @@ protocol StorageBackend: AnyObject, Sendable {
     func append(bucket: String, old: OSSObjectRecord?, new: OSSObjectRecord, body: ByteBuffer) throws
     /// Replaces the object with `body` and publishes `new` (old bytes are gone once this returns).
     func replace(bucket: String, old: OSSObjectRecord?, new: OSSObjectRecord, body: ByteBuffer) throws
-    /// Publishes `record` for an object whose bytes stay as they are (a storage class or restore change).
+    /// Publishes `record`, whose bytes are those already stored (seal, tags, storage class, restore).
     func update(bucket: String, record: OSSObjectRecord) throws
     /// Flips the bits of the byte at `offset` (0x20) in the stored bytes, leaving the record as it is.
     func corrupt(bucket: String, record: OSSObjectRecord, offset: UInt64) throws

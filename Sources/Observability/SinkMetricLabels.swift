@@ -13,6 +13,8 @@ public enum AppendMetricOutcome: String, Sendable, Hashable, CaseIterable {
     case fenced = "fenced"
     /// 409 `ObjectNotAppendable`: the bytes go to a new key.
     case notAppendable = "not_appendable"
+    /// 409 `AppendSealedObjectNotAllowed`: the object was sealed by the partition's owner; this writer is fenced.
+    case sealed = "sealed"
     /// Any other failure: a configuration error (403, 404 `NoSuchBucket`, other 4xx), retries exhausted,
     /// or an integrity error (a 200 with an unexpected position or CRC-64).
     case error = "error"

@@ -33,6 +33,13 @@ public enum SinkMetricName {
     /// Counter {topic, partition}: times the first record after a commit was beyond the committed offset, so
     /// records expired in Kafka (retention) before they were archived.
     public static let recordsExpiredBeforeArchive = "kafka_oss_sink_records_expired_before_archive_total"
+    /// Counter {topic, partition, outcome}: finished segments by how finishing them ended (`SinkCore.FinishOutcome`
+    /// raw values: sealed, tagged, refused, missing).
+    public static let segmentsFinished = "kafka_oss_sink_segments_finished_total"
+    /// Gauge: finished segments of this replica's partitions not yet sealed and tagged.
+    public static let finishingSegments = "kafka_oss_sink_finishing_segments"
+    /// Gauge: 1 while finished segments are sealed (`sink.rollover.seal: true` and OSS has it enabled), else 0.
+    public static let sealingEnabled = "kafka_oss_sink_sealing_enabled"
     /// Gauge: bytes of records buffered in memory across all partitions.
     public static let bufferedBytes = "kafka_oss_sink_buffered_bytes"
     /// Gauge: partitions paused because the buffer passed its high watermark.
@@ -51,7 +58,8 @@ public enum SinkMetricName {
     /// Every name above, in the order of docs/operations.md.
     public static let all: [String] = [
         recordsConsumed, bytesConsumed, recordsAppended, bytesAppended, appends, appendDuration, commits,
-        commitDuration, consumerLag, archiveFreshness, rollovers, recoveries, integrityErrors, recordsExpiredBeforeArchive, bufferedBytes, pausedPartitions,
-        assignedPartitions, openSegments, ready, configError, buildInfo,
+        commitDuration, consumerLag, archiveFreshness, rollovers, recoveries, integrityErrors, recordsExpiredBeforeArchive,
+        segmentsFinished, finishingSegments, sealingEnabled, bufferedBytes, pausedPartitions, assignedPartitions, openSegments,
+        ready, configError, buildInfo,
     ]
 }

@@ -75,7 +75,7 @@ public final class SinkMetrics: Sendable {
             let labels = Self.partitionLabels(topic, partition)
             counter(SinkMetricName.recordsAppended, labels).increment(by: records)
             counter(SinkMetricName.bytesAppended, labels).increment(by: bytes)
-        case .retried, .fenced, .notAppendable, .error:
+        case .retried, .fenced, .notAppendable, .sealed, .error:
             break
         }
     }
@@ -115,7 +115,25 @@ public final class SinkMetrics: Sendable {
         counter(SinkMetricName.recoveries, labels).increment()
     }
 
+    /// Counts a finished segment by how finishing it ended (the `outcome` label: `SinkCore.FinishOutcome`'s raw
+    /// values, listed in docs/operations.md).
+    public func recordSegmentFinished(topic: String, partition: Int32, outcome: String) {
+        var labels = Self.partitionLabels(topic, partition)
+        labels.append(("outcome", outcome))
+        counter(SinkMetricName.segmentsFinished, labels).increment()
+    }
+
     // MARK: Gauges
+
+    /// Sets the number of finished segments not yet sealed and tagged.
+    public func setFinishingSegments(_ count: Int) {
+        meter(SinkMetricName.finishingSegments, []).set(count)
+    }
+
+    /// Sets whether finished segments are sealed.
+    public func setSealingEnabled(_ enabled: Bool) {
+        meter(SinkMetricName.sealingEnabled, []).set(enabled ? 1 : 0)
+    }
 
     /// Sets the consumer lag of an assigned partition (high watermark − next offset to consume, ≥ 0).
     public func setConsumerLag(topic: String, partition: Int32, lag: Int64) {

@@ -125,7 +125,8 @@ public enum ReplayPlanner {
         return (first, last, max(0, last - first + 1))
     }
 
-    /// The checkpoints of a segment: its CRC-64 at its length, and the commit's when the commit names it.
+    /// The checkpoints of a segment: its CRC-64 at its length, and the commit's when the commit names it (as its
+    /// segment, or as a finished segment it still lists).
     /// - Returns: the checkpoints, or why the segment cannot be trusted.
     public static func checkpoints(
         key: String, head: ArchivedObjectHead, commit: (offset: Int64, metadata: CommitMetadata)?
@@ -134,6 +135,14 @@ public enum ReplayPlanner {
             return ([], "OSS reports no CRC-64 (x-oss-hash-crc64ecma) for \(key), so its bytes cannot be checked")
         }
         var checkpoints = [CRCCheckpoint(position: head.length, crc64: crc, source: .object)]
+        // A finished segment the commit still lists (sealing or tagging not confirmed) is proven the same way.
+        if let commit, let finishing = commit.metadata.finishing.first(where: { $0.key == key }) {
+            let position = UInt64(finishing.length)
+            if position > head.length {
+                return ([], "\(key) is \(head.length) bytes but the group's committed offset \(commit.offset) says it was \(position) bytes: the object was truncated or replaced")
+            }
+            checkpoints.append(CRCCheckpoint(position: position, crc64: finishing.crc64, source: .commit(offset: commit.offset)))
+        }
         if let commit, commit.metadata.key == key {
             let position = UInt64(commit.metadata.position)
             if position > head.length {

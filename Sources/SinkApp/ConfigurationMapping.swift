@@ -113,6 +113,7 @@ extension SinkSettings {
             format: format, compression: compression,
             batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
             maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
+            sealOnRollover: sink.rollover.seal,
             maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: sink.memoryBudget.sinkBytes,
             pauseAllAboveBytes: sink.memoryBudget.sinkPauseAllBytes,
             // Enough partitions filling to keep every append slot busy with large appends.

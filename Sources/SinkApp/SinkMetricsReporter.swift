@@ -60,6 +60,7 @@ public struct SinkMetricsReporter: SinkReporter {
                 attempts = result.attempts
             case .fenced: label = .fenced
             case .notAppendable: label = .notAppendable
+            case .sealed: label = .sealed
             case .integrityMismatch, .configurationError, .unresolved: label = .error
             }
             for _ in 1..<max(1, attempts) {
@@ -69,7 +70,7 @@ public struct SinkMetricsReporter: SinkReporter {
                                  records: request.recordCount, latency: latency)
         }
         switch outcome {
-        case .appended, .landedEarlier, .fenced, .notAppendable: health?.markOSSReachable()
+        case .appended, .landedEarlier, .fenced, .notAppendable, .sealed: health?.markOSSReachable()
         case .unresolved(let error, _): health?.markOSSUnreachable(reason: error.message)
         case .integrityMismatch, .configurationError: break
         }
@@ -86,10 +87,20 @@ public struct SinkMetricsReporter: SinkReporter {
             metrics.recordIntegrityError(topic: tp.topic, partition: tp.partition)
         case .recordsExpiredBeforeArchive(let tp, _, _):
             metrics.recordRecordsExpiredBeforeArchive(topic: tp.topic, partition: tp.partition)
+        case .segmentFinished(let tp, _, let outcome, _):
+            metrics.recordSegmentFinished(topic: tp.topic, partition: tp.partition, outcome: outcome.rawValue)
         case .segmentOpened, .fenced, .keyTaken, .retryScheduled, .recordsIgnored, .commitFailed, .rotationStarted, .rotationEnded,
-             .leftUnflushedAtShutdown:
+             .leftUnflushedAtShutdown, .sealNotEnabled, .finishingNotCommitted:
             break
         }
+    }
+
+    public func finishingSegments(_ count: Int) {
+        metrics?.setFinishingSegments(count)
+    }
+
+    public func sealingEnabled(_ enabled: Bool) {
+        metrics?.setSealingEnabled(enabled)
     }
 
     public func sinkState(bufferedBytes: Int, openSegments: Int) {

@@ -262,8 +262,19 @@ extension SinkConfiguration {
         if metadataBytes > 8192 {
             reader.problem(node.child("metadata"), "\(metadataBytes) bytes of user metadata is too much (allowed: at most 8 KiB in total)")
         }
-        if tags.count > 10 {
-            reader.problem(node.child("tags"), "\(tags.count) tags is too many (allowed: at most 10)")
+        if tags.count > maxConfiguredTags {
+            reader.problem(node.child("tags"), "\(tags.count) tags is too many (allowed: at most \(maxConfiguredTags): OSS allows 10 tags per object and the sink adds 6 segment.* tags to every finished segment)")
+        }
+        for (name, value) in tags.sorted(by: { $0.key < $1.key }) {
+            let path = "\(node.child("tags")).\(name)"
+            if name.hasPrefix("segment.") {
+                reader.problem(path, "tag keys starting with 'segment.' are the sink's own (it describes finished segments with them); choose another name")
+            } else if name.isEmpty || name.count > 128 || !isAllowedTagText(name) {
+                reader.problem(path, "is not a valid OSS tag key (allowed: 1-128 characters of ASCII letters, digits, spaces and + - = . _ : /)")
+            }
+            if value.count > 256 || !isAllowedTagText(value) {
+                reader.problem(path, "'\(value)' is not a valid OSS tag value (allowed: up to 256 characters of ASCII letters, digits, spaces and + - = . _ : /)")
+            }
         }
         if let bucket, !isValidBucketName(bucket) {
             reader.problem(node.child("bucket"), "'\(bucket)' is not a valid bucket name (allowed: 3-63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit)")
@@ -294,6 +305,16 @@ extension SinkConfiguration {
             reader.problem(path, "scheme '\(url.scheme ?? "")' is not supported (allowed: http://host:port; the tunnel to OSS is TLS either way)")
         } else if !url.path.isEmpty && url.path != "/" {
             reader.problem(path, "must not contain a path (allowed: http://host:port)")
+        }
+    }
+
+    /// The characters OSS allows in tag keys and values.
+    static func isAllowedTagText(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", " ", "+", "-", "=", ".", "_", ":", "/": true
+            default: false
+            }
         }
     }
 
@@ -393,6 +414,7 @@ extension SinkConfiguration {
         let rolloverNode = reader.section(node, "rollover")
         let maxObject = reader.size(rolloverNode, "max_object_bytes", range: 1...maxObjectBytesLimit) ?? 4 << 30
         let maxAge = reader.duration(rolloverNode, "max_age", minimum: .seconds(1)) ?? .seconds(86_400)
+        let seal = reader.bool(rolloverNode, "seal") ?? false
         reader.finish(rolloverNode)
         let maxBuffered = reader.size(node, "max_buffered_bytes", range: 1...(1 << 40)) ?? 256 << 20
         let maxUncommitted = reader.size(node, "max_uncommitted_bytes", range: 1...(1 << 40)) ?? 64 << 20
@@ -424,7 +446,7 @@ extension SinkConfiguration {
             keyTemplate: template, prefix: prefix, timestampSource: timestampSource, timeZone: timeZone, format: format,
             jsonValue: jsonValue, rawDelimiter: delimiter, compression: compression, compressionLevel: level,
             batch: Batch(maxBytes: maxBytes, maxRecords: maxRecords, linger: linger),
-            rollover: Rollover(maxObjectBytes: maxObject, maxAge: maxAge),
+            rollover: Rollover(maxObjectBytes: maxObject, maxAge: maxAge, seal: seal),
             maxBufferedBytes: maxBuffered, maxUncommittedBytes: maxUncommitted, maxInflightAppends: inflight)
     }
 

@@ -71,6 +71,7 @@ extension SinkConfiguration {
         section(1, "rollover")
         add(2, "max_object_bytes", ByteSize.format(sink.rollover.maxObjectBytes))
         add(2, "max_age", DurationText.format(sink.rollover.maxAge))
+        add(2, "seal", sink.rollover.seal ? "true" : "false")
         add(1, "max_buffered_bytes", ByteSize.format(sink.maxBufferedBytes))
         add(1, "max_uncommitted_bytes", ByteSize.format(sink.maxUncommittedBytes))
         add(1, "max_inflight_appends", "\(sink.maxInflightAppends)")

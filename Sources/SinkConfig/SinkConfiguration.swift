@@ -63,7 +63,8 @@ public struct SinkConfiguration: Sendable, Equatable {
         public var acl: String
         /// `x-oss-meta-*` set when an object is created.
         public var metadata: [String: String]
-        /// Object tags set when an object is created.
+        /// Object tags set when an object is created, and kept when a finished segment is tagged (at most
+        /// ``SinkConfiguration/maxConfiguredTags``; keys must not start with `segment.`).
         public var tags: [String: String]
         /// Timeout of one HTTP request. Default 30s.
         public var requestTimeout: Duration
@@ -181,6 +182,9 @@ public struct SinkConfiguration: Sendable, Equatable {
         public var maxObjectBytes: Int64
         /// Default 24h.
         public var maxAge: Duration
+        /// Seal a segment that rolled over at its committed length (SealAppendObject) before tagging it.
+        /// Default false.
+        public var seal: Bool
     }
 
     public struct Server: Sendable, Equatable {
@@ -224,6 +228,10 @@ extension SinkConfiguration {
     /// The default key template (README, Configuration: `key_template`).
     public static let defaultKeyTemplate =
         "{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}"
+
+    /// `oss.tags` may hold at most this many: OSS allows 10 tags per object and the sink adds 6 to every finished
+    /// segment (`segment.*`).
+    public static let maxConfiguredTags = 4
 
     /// The OSS limit for one object, and the hard cap of `sink.rollover.max_object_bytes`.
     public static let maxObjectBytesLimit: Int64 = 5 * 1024 * 1024 * 1024

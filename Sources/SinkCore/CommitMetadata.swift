@@ -1,31 +1,91 @@
-/// The Kafka offset metadata committed with each offset: `v1 key=<K> pos=<P> crc=<C>`.
+/// The Kafka offset metadata committed with each offset.
 ///
-/// Encoding (unambiguous, single spaces between the four fields):
-/// - `K` is the object key percent-encoded over its UTF-8 bytes: every byte except `A-Z a-z 0-9 - . _ ~ / + :` is
-///   written `%XX` (upper-case hex), so spaces, `=` and `%` in a key never break the field structure.
-/// - `P` (the object's length after the append) and `C` (its CRC-64/XZ, as OSS reports it) are unsigned decimals.
-/// Anything else — another version, a missing or extra field, a bad escape, a non-number — parses as "no metadata".
+/// Version 2, written by this sink (fields separated by single spaces, in this order):
+///
+///     v2 key=<K> pos=<P> crc=<C> [first=<F>] [n=<N>] [t=<T>] [closed] [fin=<K>,<P>,<C>,<F>,<L>,<N>]…
+///
+/// - `key`, `pos`, `crc`: the segment that holds the record before the committed offset — its key, its length
+///   and CRC-64/XZ after that record (as OSS reports them).
+/// - `first`, `n`, `t`: that segment's first offset, its record count and when it was opened (wall clock, epoch
+///   ms), so a restarted sink can describe the segment when it finishes and keeps its age.
+/// - `closed`: the segment is finished (it rolled over): the next record opens a new segment, and the segment
+///   is sealed and tagged.
+/// - `fin=…`: an earlier finished segment whose seal and tags are not confirmed yet (key, length, CRC-64, first
+///   offset, last offset, record count; an unknown first offset or count is empty). Every commit lists them
+///   until they are done, so whichever process owns the partition next finishes them.
+///
+/// Version 1, written by earlier versions and still read: `v1 key=<K> pos=<P> crc=<C>`.
+///
+/// Keys are percent-encoded over their UTF-8 bytes: every byte except `A-Z a-z 0-9 - . _ ~ / + :` is written
+/// `%XX` (upper-case hex), so spaces, `=`, `,` and `%` in a key never break the structure. Numbers are unsigned
+/// decimals. Anything else — another version, a missing, repeated or unknown field, a bad escape, a non-number —
+/// parses as "no metadata".
 public struct CommitMetadata: Sendable, Hashable, CustomStringConvertible {
     public var key: String
     public var position: Int
     public var crc64: UInt64
+    /// The segment's first offset (v2).
+    public var firstOffset: Int64?
+    /// Records in the segment up to the committed offset (v2).
+    public var recordCount: Int?
+    /// When the segment was opened, wall clock in epoch milliseconds (v2).
+    public var openedAtMs: Int64?
+    /// The segment is finished: a new segment starts at the committed offset (v2).
+    public var closed: Bool
+    /// Earlier finished segments still to be sealed or tagged (v2).
+    public var finishing: [SegmentDescription]
 
-    public init(key: String, position: Int, crc64: UInt64) {
+    public init(key: String, position: Int, crc64: UInt64, firstOffset: Int64? = nil, recordCount: Int? = nil,
+                openedAtMs: Int64? = nil, closed: Bool = false, finishing: [SegmentDescription] = []) {
         self.key = key
         self.position = position
         self.crc64 = crc64
+        self.firstOffset = firstOffset
+        self.recordCount = recordCount
+        self.openedAtMs = openedAtMs
+        self.closed = closed
+        self.finishing = finishing
     }
+
+    /// Kafka brokers reject commits whose metadata is longer than `offset.metadata.max.bytes` (4096 by default):
+    /// ``encoded`` leaves out `fin` entries that would pass this many bytes.
+    public static let maxEncodedBytes = 3900
 
     public var description: String { encoded }
 
+    /// Whether only version-1 fields are set (then ``encoded`` writes version 1).
+    var isVersion1: Bool {
+        firstOffset == nil && recordCount == nil && openedAtMs == nil && !closed && finishing.isEmpty
+    }
+
     /// The metadata string to commit.
-    public var encoded: String {
-        var out = "v1 key="
-        out.reserveCapacity(key.utf8.count + 48)
+    public var encoded: String { encode().text }
+
+    /// The metadata string, and how many `finishing` entries fit in ``maxEncodedBytes``.
+    public func encode() -> (text: String, finishingIncluded: Int) {
+        if isVersion1 { return ("v1 key=\(Self.escape(key)) pos=\(position) crc=\(crc64)", 0) }
+        var out = "v2 key=\(Self.escape(key)) pos=\(position) crc=\(crc64)"
+        if let firstOffset { out += " first=\(firstOffset)" }
+        if let recordCount { out += " n=\(recordCount)" }
+        if let openedAtMs { out += " t=\(openedAtMs)" }
+        if closed { out += " closed" }
+        var included = 0
+        for segment in finishing {
+            let entry = " fin=\(Self.escape(segment.key)),\(segment.length),\(segment.crc64),"
+                + "\(segment.firstOffset.map(String.init) ?? ""),\(segment.lastOffset),\(segment.recordCount.map(String.init) ?? "")"
+            guard out.utf8.count + entry.utf8.count <= Self.maxEncodedBytes else { break }
+            out += entry
+            included += 1
+        }
+        return (out, included)
+    }
+
+    static func escape(_ key: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(key.utf8.count)
         for b in key.utf8 {
-            if Self.isPlain(b) {
+            if isPlain(b) {
                 bytes.append(b)
             } else {
                 bytes.append(UInt8(ascii: "%"))
@@ -33,9 +93,7 @@ public struct CommitMetadata: Sendable, Hashable, CustomStringConvertible {
                 bytes.append(hex[Int(b & 0xF)])
             }
         }
-        out += String(decoding: bytes, as: UTF8.self)
-        out += " pos=\(position) crc=\(crc64)"
-        return out
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func isPlain(_ b: UInt8) -> Bool {
@@ -55,7 +113,7 @@ public struct CommitMetadata: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String?) -> CommitMetadata? {
         guard let text else { return nil }
         let fields = text.split(separator: " ", omittingEmptySubsequences: false)
-        guard fields.count == 4, fields[0] == "v1",
+        guard fields.count >= 4, fields[0] == "v1" || fields[0] == "v2",
               fields[1].hasPrefix("key="), fields[2].hasPrefix("pos="), fields[3].hasPrefix("crc=") else {
             return nil
         }
@@ -64,7 +122,57 @@ public struct CommitMetadata: Sendable, Hashable, CustomStringConvertible {
               let crc = decimal(fields[3].dropFirst(4)) else {
             return nil
         }
-        return CommitMetadata(key: key, position: Int(pos), crc64: crc)
+        var metadata = CommitMetadata(key: key, position: Int(pos), crc64: crc)
+        if fields[0] == "v1" { return fields.count == 4 ? metadata : nil }
+        // v2: the optional fields in their order, each at most once.
+        var rest = fields.dropFirst(4)
+        func take(_ name: String) -> Substring? {
+            guard let first = rest.first, first.hasPrefix(name + "=") else { return nil }
+            rest = rest.dropFirst()
+            return first.dropFirst(name.count + 1)
+        }
+        if let text = take("first") {
+            guard let value = decimal(text), value <= UInt64(Int64.max) else { return nil }
+            metadata.firstOffset = Int64(value)
+        }
+        if let text = take("n") {
+            guard let value = decimal(text), value <= UInt64(Int.max) else { return nil }
+            metadata.recordCount = Int(value)
+        }
+        if let text = take("t") {
+            guard let value = decimal(text), value <= UInt64(Int64.max) else { return nil }
+            metadata.openedAtMs = Int64(value)
+        }
+        if rest.first == "closed" {
+            metadata.closed = true
+            rest = rest.dropFirst()
+        }
+        while let text = take("fin") {
+            guard let segment = finishingEntry(text) else { return nil }
+            metadata.finishing.append(segment)
+        }
+        return rest.isEmpty ? metadata : nil
+    }
+
+    static func finishingEntry(_ text: Substring) -> SegmentDescription? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 6, let key = percentDecode(parts[0]), !key.isEmpty,
+              let length = decimal(parts[1]), length <= UInt64(Int.max), let crc = decimal(parts[2]),
+              let last = decimal(parts[4]), last <= UInt64(Int64.max) else {
+            return nil
+        }
+        var first: Int64?
+        if !parts[3].isEmpty {
+            guard let value = decimal(parts[3]), value <= UInt64(Int64.max) else { return nil }
+            first = Int64(value)
+        }
+        var count: Int?
+        if !parts[5].isEmpty {
+            guard let value = decimal(parts[5]), value <= UInt64(Int.max) else { return nil }
+            count = Int(value)
+        }
+        return SegmentDescription(key: key, length: Int(length), crc64: crc, firstOffset: first, lastOffset: Int64(last),
+                                  recordCount: count)
     }
 
     static func decimal(_ s: Substring) -> UInt64? {

@@ -20,15 +20,40 @@ extension PartitionState {
             return
         }
         commitPoint = CommitPoint(offset: committed.offset, metadata: metadata)
+        resumeFinishing(metadata.finishing, env, now, &fx)
         startRecovery(kind: .assignment, metadata: metadata, env, now, &fx)
     }
 
     mutating func startRecovery(kind: Recovery.Kind, metadata: CommitMetadata, _ env: SinkEnvironment,
                                 _ now: SinkInstant, _ fx: inout Effects) {
+        if metadata.closed, let cp = commitPoint {
+            // The committed segment was finished: nothing is appended to it again; the next segment starts at the
+            // committed offset, and the segment itself is sealed and tagged (again: both are idempotent).
+            fx.notice(.recovered(tp, outcome: .finished, key: metadata.key))
+            avoid(metadata.key)
+            segment = nil
+            phase = .writing
+            resumeFinishing([describe(metadata, lastOffset: cp.offset - 1, env)], env, now, &fx)
+            maybeFlush(env, now, &fx)
+            return
+        }
         let id = fx.newID()
         phase = .recovering(Recovery(kind: kind, key: metadata.key, basePosition: metadata.position,
-                                     baseCRC: metadata.crc64, intended: nil, step: .head(id)))
+                                     baseCRC: metadata.crc64, base: metadata, intended: nil, step: .head(id)))
         fx.actions.append(.head(HeadRequest(id: id, topicPartition: tp, key: metadata.key)))
+    }
+
+    /// The committed segment `metadata` names, ending at `lastOffset`. Its first offset comes from version-2
+    /// metadata or else from the key; its record count only from version-2 metadata.
+    func describe(_ metadata: CommitMetadata, lastOffset: Int64, _ env: SinkEnvironment) -> SegmentDescription {
+        SegmentDescription(key: metadata.key, length: metadata.position, crc64: metadata.crc64,
+                           firstOffset: metadata.firstOffset ?? keyOffset(metadata.key, env), lastOffset: lastOffset,
+                           recordCount: metadata.recordCount)
+    }
+
+    func keyOffset(_ key: String, _ env: SinkEnvironment) -> Int64? {
+        env.settings.keyTemplate.offset(ofKey: key, prefix: env.settings.keyPrefix, topic: tp.topic,
+                                        partition: tp.partition, ext: env.ext)
     }
 
     /// A new segment's first append met an existing appendable object: its content may be our own uncommitted
@@ -38,7 +63,7 @@ extension PartitionState {
         inFlight = nil
         pending.prepend(f.batch)
         let id = fx.newID()
-        phase = .recovering(Recovery(kind: .takenKey, key: f.key, basePosition: 0, baseCRC: 0,
+        phase = .recovering(Recovery(kind: .takenKey, key: f.key, basePosition: 0, baseCRC: 0, base: nil,
                                      intended: segment, step: .range(id, info)))
         fx.actions.append(.getRange(RangeRequest(id: id, topicPartition: tp, key: f.key,
                                                  range: tailRange(from: 0, info, env))))
@@ -105,7 +130,7 @@ extension PartitionState {
                 abandonSegment(r, .shorter, .recoveryFailed, env, now, &fx)
             } else if info.length == r.basePosition {
                 if info.crc64.map({ $0 == r.baseCRC }) ?? true {
-                    adopt(r, info, outcome: .clean, env, now, &fx)
+                    adopt(r, info, outcome: .clean, matched: 0, env, now, &fx)
                 } else {
                     abandonSegment(r, .crcMismatch, .recoveryFailed, env, now, &fx)
                 }
@@ -202,11 +227,11 @@ extension PartitionState {
         let firstTime = proof.matched > 0 ? pending.time(0) : nil
         pending.dropFirst(proof.matched)
         if pending.isEmpty { lingerStart = nil }
-        let crc = proof.info.crc64 ?? r.baseCRC  // always set when the range arrived
-        adopt(r, proof.info, outcome: .tailProven, env, now, &fx, bucketTime: firstTime)
+        // The object as it is now, described for the commit (also when it is sealed and not adopted).
+        let proven = recoveredSegment(r, proof.info, matched: proof.matched, env, now, bucketTime: firstTime)
+        adopt(r, proof.info, outcome: .tailProven, matched: proof.matched, env, now, &fx, bucketTime: firstTime)
         if let lastMatched {
-            requestCommit(CommitPoint(offset: lastMatched + 1,
-                                      metadata: CommitMetadata(key: r.key, position: proof.info.length, crc64: crc)), &fx)
+            requestCommit(CommitPoint(offset: lastMatched + 1, metadata: segmentMetadata(proven)), &fx)
             // These bytes were appended before this commit; count them against the uncommitted bound.
             appendedTotal += proof.info.length - r.basePosition
             unacked.append((lastMatched + 1, appendedTotal))
@@ -230,21 +255,49 @@ extension PartitionState {
         abandonSegment(r, .tailMismatch, .recoveryMismatch, env, now, &fx)
     }
 
-    /// Resume appending to the recovered object at its current length.
-    mutating func adopt(_ r: Recovery, _ info: ObjectInfo, outcome: RecoveryOutcome, _ env: SinkEnvironment,
+    /// Resume appending to the recovered object at its current length; `matched` records of `pending` were
+    /// proven to be its tail (and are committed already).
+    ///
+    /// A sealed object is never appended to: the next segment starts after what it holds. When it is sealed at
+    /// exactly the committed length it is this partition's finished segment, and it is tagged (again).
+    mutating func adopt(_ r: Recovery, _ info: ObjectInfo, outcome: RecoveryOutcome, matched: Int, _ env: SinkEnvironment,
                         _ now: SinkInstant, _ fx: inout Effects, bucketTime: Int64? = nil) {
+        if info.sealed {
+            phase = .writing
+            segment = nil
+            avoid(r.key)
+            fx.notice(.recovered(tp, outcome: outcome == .clean ? .sealed : outcome, key: r.key))
+            fx.notice(.rolledOver(tp, fromKey: r.key, reason: .sealed))
+            if outcome == .clean, let base = r.base, let cp = commitPoint {
+                resumeFinishing([describe(base, lastOffset: cp.offset - 1, env)], env, now, &fx)
+            }
+            if outcome == .clean { maybeFlush(env, now, &fx) }
+            return
+        }
+        segment = recoveredSegment(r, info, matched: matched, env, now, bucketTime: bucketTime)
+        phase = .writing
+        fx.notice(.recovered(tp, outcome: outcome, key: r.key))
+        if outcome == .clean { maybeFlush(env, now, &fx) }
+    }
+
+    /// The recovered object as a segment at its current length, with `matched` proven records added to the count.
+    /// An adopted segment keeps the age its commit recorded (`t=`).
+    func recoveredSegment(_ r: Recovery, _ info: ObjectInfo, matched: Int, _ env: SinkEnvironment, _ now: SinkInstant,
+                          bucketTime: Int64?) -> Segment {
         let crc = info.crc64 ?? r.baseCRC
         if var seg = r.intended, r.kind == .takenKey {
             seg.position = info.length
             seg.crc = crc
-            segment = seg
-        } else {
-            segment = Segment(key: r.key, baseOffset: nil, suffix: 0, position: info.length, crc: crc,
-                              openedAt: now.monotonic, bucketEnd: bucketTime.map { env.buckets.bucketEnd($0) })
+            seg.records = seg.records.map { $0 + matched }
+            return seg
         }
-        phase = .writing
-        fx.notice(.recovered(tp, outcome: outcome, key: r.key))
-        if outcome == .clean { maybeFlush(env, now, &fx) }
+        let base = r.base
+        let openedAtMs = base?.openedAtMs ?? now.wallClockMs
+        return Segment(key: r.key, baseOffset: nil, suffix: 0, position: info.length, crc: crc,
+                       openedAt: now.monotonic - .milliseconds(max(0, now.wallClockMs - openedAtMs)),
+                       bucketEnd: bucketTime.map { env.buckets.bucketEnd($0) },
+                       firstOffset: base?.firstOffset ?? keyOffset(r.key, env),
+                       records: base?.recordCount.map { $0 + matched }, openedAtMs: openedAtMs)
     }
 
     /// The object cannot be continued: new segment from the first record not proven archived.

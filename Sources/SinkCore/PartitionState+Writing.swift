@@ -68,7 +68,8 @@ extension PartitionState {
     /// Sends the next batch when one is ready (size, count, time bucket, linger, or flushing everything) and the
     /// partition may append (writing, nothing in flight, within `maxUncommittedBytes`).
     mutating func maybeFlush(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
-        guard case .writing = phase, inFlight == nil, !pending.isEmpty else { return }
+        // A rolled-over segment's close commit must be acknowledged before the next segment gets any byte.
+        guard case .writing = phase, inFlight == nil, !pending.isEmpty, closing == nil else { return }
         let s = env.settings
         if segment != nil, segment!.bucketEnd == nil {
             // A segment adopted by recovery: its bucket is the one its key names.
@@ -78,10 +79,11 @@ extension PartitionState {
         }
         if let seg = segment {
             if now.monotonic - seg.openedAt > s.maxSegmentAge {
-                rollOver(.age, &fx)
+                rollOver(.age, env, now, &fx)
             } else if let end = seg.bucketEnd, pending.time(0) >= end {
-                rollOver(.timeBucket, &fx)
+                rollOver(.timeBucket, env, now, &fx)
             }
+            if closing != nil { return }
         }
         let bucketEnd = segment?.bucketEnd ?? env.buckets.bucketEnd(pending.time(0))
         var k = 0
@@ -102,13 +104,20 @@ extension PartitionState {
         }
         let unackedBytes = appendedTotal - ackedTotal
         if unackedBytes > 0 && unackedBytes + bytes > s.maxUncommittedBytes { return }  // resumes on commit ack
+        let lingerBefore = lingerStart
         let batch = pending.takeFirst(k)
         lingerStart = pending.isEmpty ? nil : now.monotonic
         if pending.isEmpty { flushNow = false }
         let payload = s.compression == .none
             ? AppendPayload(slices: batch.liveSlices) : AppendPayload(AppendCompression.compress(batch.joinedBytes(), s.compression))
         if let seg = segment, seg.position > 0, seg.position + payload.count > s.maxObjectBytes {
-            rollOver(.size, &fx)
+            rollOver(.size, env, now, &fx)
+            if closing != nil {
+                // The batch opens the next segment once the close commit is acknowledged.
+                pending.prepend(batch)
+                lingerStart = lingerBefore
+                return
+            }
         }
         if segment == nil {
             guard openSegment(firstOffset: batch.offsets[0], time: batch.times[0], env, now, &fx) else { return }
@@ -116,12 +125,17 @@ extension PartitionState {
         issueAppend(batch: batch, payload: payload, env, &fx)
     }
 
-    /// Closes the open segment; the next batch opens a new key.
-    mutating func rollOver(_ reason: RolloverReason, _ fx: inout Effects) {
+    /// Closes the open segment; the next batch opens a new key. A rollover by size, age or time bucket finishes
+    /// the segment (close commit, seal, tags: ``finish(_:_:_:)``).
+    mutating func rollOver(_ reason: RolloverReason, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         guard let seg = segment else { return }
         fx.notice(.rolledOver(tp, fromKey: seg.key, reason: reason))
         avoid(seg.key)
         segment = nil
+        switch reason {
+        case .size, .age, .timeBucket: finish(seg, env, now, &fx)
+        default: break
+        }
     }
 
     /// Opens a new segment whose key comes from its first record; adds `~N` when the key must be avoided.
@@ -145,7 +159,8 @@ extension PartitionState {
             return false
         }
         segment = Segment(key: k, baseOffset: firstOffset, suffix: suffix, position: 0, crc: 0,
-                          openedAt: now.monotonic, bucketEnd: env.buckets.bucketEnd(time))
+                          openedAt: now.monotonic, bucketEnd: env.buckets.bucketEnd(time), firstOffset: firstOffset,
+                          records: 0, openedAtMs: now.wallClockMs)
         fx.notice(.segmentOpened(tp, key: k, firstOffset: firstOffset))
         return true
     }
@@ -200,7 +215,7 @@ extension PartitionState {
             } else {
                 fx.notice(.integrityError(tp, key: f.key, expectedPosition: f.position + f.payload.count,
                                           actualPosition: next, expectedCRC64: f.expectedCRC, actualCRC64: crc))
-                rollOver(.integrity, &fx)
+                rollOver(.integrity, env, now, &fx)
                 resendToNewSegment(env, now, &fx)
             }
         case .positionNotEqualToLength(let next):
@@ -215,8 +230,20 @@ extension PartitionState {
             }
         case .objectNotAppendable:
             fx.ossReachable = true
-            if !f.isCreate { rollOver(.objectNotAppendable, &fx) }
+            if !f.isCreate { rollOver(.objectNotAppendable, env, now, &fx) }
             resendToNewSegment(env, now, &fx)
+        case .objectSealed:
+            fx.ossReachable = true
+            if f.isCreate {
+                // A sealed object holds the new key: prove whether it holds these records (HEAD, then the tail).
+                let hid = fx.newID()
+                f.stage = .verifying(hid)
+                inFlight = f
+                fx.actions.append(.head(HeadRequest(id: hid, topicPartition: tp, key: f.key)))
+            } else {
+                // The partition's current owner finished this segment: this writer is stale.
+                fence(env, now, &fx)
+            }
         case .transientFailure(let reason):
             scheduleInFlightRetry(verify: false, delay: nil, reason: reason, env, now, &fx)
         case .configurationError(let reason):
@@ -264,7 +291,7 @@ extension PartitionState {
             } else if f.isCreate {
                 if info.appendable && info.length > 0 && info.length <= Self.tailLimit(env) {
                     startTakenKeyRecovery(info, env, now, &fx)
-                } else if info.appendable && info.length == 0 {
+                } else if info.appendable && info.length == 0 && !info.sealed {
                     resendSameAppend(&fx)
                 } else {
                     // Not appendable, or far longer than anything we can have left: someone else's object.
@@ -299,17 +326,19 @@ extension PartitionState {
         inFlight = nil
         seg.position = f.position + f.payload.count
         seg.crc = crc
+        seg.records = seg.records.map { $0 + f.batch.count }
         segment = seg
         appendedTotal += f.payload.count
-        let point = CommitPoint(offset: f.lastOffset + 1,
-                                metadata: CommitMetadata(key: seg.key, position: seg.position, crc64: crc))
+        let point = CommitPoint(offset: f.lastOffset + 1, metadata: segmentMetadata(seg))
         unacked.append((point.offset, appendedTotal))
         if emitCommit { requestCommit(point, &fx) } else { commitPoint = point }
     }
 
     mutating func requestCommit(_ point: CommitPoint, _ fx: inout Effects) {
+        let (metadata, finishingIncluded) = point.metadata.encode()
+        noteUncommittedFinishing(point.metadata, included: finishingIncluded, &fx)
         commitPoint = point
-        fx.actions.append(.commit(CommitRequest(topicPartition: tp, offset: point.offset, metadata: point.metadata.encoded)))
+        fx.actions.append(.commit(CommitRequest(topicPartition: tp, offset: point.offset, metadata: metadata)))
     }
 
     /// Another writer owns the object: stop writing, drop everything, seek back and recover from the commit.
@@ -360,6 +389,7 @@ extension PartitionState {
                 ackedTotal = first.total
                 unacked.removeFirst()
             }
+            closeAcknowledged(offset: offset, env, now, &fx)
             if case .writing = phase { maybeFlush(env, now, &fx) }
         case .failure(let reason):
             fx.notice(.commitFailed(tp, offset: offset, reason: reason))
@@ -395,7 +425,7 @@ extension PartitionState {
     mutating func release(_ fx: inout Effects) {
         inFlight = nil
         pending.removeAll()
-        if let cp = commitPoint, (ackedOffset ?? .min) < cp.offset {
+        if let cp = commitPoint, commitUnacknowledged {
             fx.actions.append(.commit(CommitRequest(topicPartition: tp, offset: cp.offset, metadata: cp.metadata.encoded)))
         }
         fx.actions.append(.released(tp))
@@ -412,8 +442,20 @@ extension PartitionState {
         }
         if let at = commitRetryAt, at <= t {
             commitRetryAt = nil
-            if let cp = commitPoint, (ackedOffset ?? .min) < cp.offset { requestCommit(cp, &fx) }
+            if let cp = commitPoint, commitUnacknowledged { requestCommit(cp, &fx) }
         }
+        if var c = closing, let at = c.resendAt, at <= t {
+            // No answer to the close commit, or to the commit it waits for: send that again.
+            c.resendAt = t + env.settings.revokeTimeout
+            closing = c
+            if c.sent {
+                requestCommit(c.point, &fx)
+            } else if let cp = commitPoint {
+                requestCommit(cp, &fx)
+            }
+            fx.deadline(t + env.settings.revokeTimeout)
+        }
+        finishingTimerFired(env, now, &fx)
         switch phase {
         case .revoking(let deadline):
             if deadline <= t { release(&fx) }

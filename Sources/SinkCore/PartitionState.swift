@@ -33,6 +33,10 @@ struct Effects {
     var configError: String?
     var ossReachable = false
     var release = false
+    /// Sealing is on (`sink.rollover.seal`, and OSS has not said it is not enabled).
+    var sealing = false
+    /// Set by a partition step when OSS answered SealAppendObject with `OperationNotSupported`.
+    var sealNotEnabled: (key: String, reason: String)?
     /// Set while memory is short: a partition holding at least this many rendered bytes sends them without
     /// waiting for a full batch or `linger`.
     var earlyFlushBytes: Int?
@@ -62,6 +66,44 @@ struct Segment: Sendable {
     var openedAt: Duration
     /// End of the segment's time bucket (epoch ms); `nil`: set from the next record (adopted segments).
     var bucketEnd: Int64?
+    /// The first record's offset (`nil`: unknown, for a segment adopted from version-1 metadata whose key does
+    /// not name it).
+    var firstOffset: Int64?
+    /// Records appended (`nil`: unknown, for a segment adopted from version-1 metadata).
+    var records: Int?
+    /// When the segment was opened, wall clock (epoch ms), committed so that its age survives restarts.
+    var openedAtMs: Int64
+}
+
+/// A rolled-over segment whose finishing waits for the commit that says so ("closed"): the next segment's
+/// first append waits for it too, so that a restart never continues a segment that was already finished.
+struct Closing: Sendable {
+    var point: CommitPoint
+    /// The close commit was requested (only once the commit before it, at the same offset, was acknowledged).
+    var sent: Bool
+    /// When to send it again if no answer came.
+    var resendAt: Duration?
+}
+
+/// A finished segment on its way to being sealed (when sealing is on) and tagged. A partition works on one at
+/// a time, in the order they finished.
+struct Finishing: Sendable {
+    enum Step: Sendable {
+        /// The close commit that names the segment finished is not acknowledged yet.
+        case waitingClose
+        case ready
+        case sealing(RequestID)
+        case tagging(RequestID)
+        case waitingRetry(at: Duration)
+    }
+
+    var segment: SegmentDescription
+    var step: Step
+    /// The seal is done (or skipped because sealing is off): tagging is next.
+    var sealDone = false
+    /// This sink sealed it (the `segment.sealed` tag).
+    var sealed = false
+    var attempt = 0
 }
 
 /// The latest commit point: every byte it names has been appended successfully.
@@ -114,6 +156,8 @@ struct Recovery: Sendable {
     var key: String
     var basePosition: Int
     var baseCRC: UInt64
+    /// The committed metadata recovery started from (`nil` for `takenKey`).
+    var base: CommitMetadata?
     /// The segment a `takenKey` recovery tried to open.
     var intended: Segment?
     var step: Step
@@ -179,6 +223,12 @@ struct PartitionState: Sendable {
     /// When the records not yet covered by an acknowledged commit were consumed, oldest first: the last offset of
     /// each ingested run and the moment it arrived. Read by ``freshness(at:)``.
     var uncommittedSince: [(lastOffset: Int64, at: Duration)] = []
+    /// The rolled-over segment whose close commit is pending; no new segment opens until it is acknowledged.
+    var closing: Closing?
+    /// Finished segments to seal and tag, oldest first.
+    var finishing: [Finishing] = []
+    /// Keys of finished segments left out of the last commit's metadata (reported when this changes).
+    var uncommittedFinishing: [String] = []
 
     init(tp: TopicPartition) {
         self.tp = tp
@@ -230,6 +280,8 @@ struct PartitionState: Sendable {
         consider(commitRetryAt)
         consider(seekGuard?.expires)
         consider(turnDeadline(env))
+        if let head = finishing.first, case .waitingRetry(let at) = head.step { consider(at) }
+        consider(closing?.resendAt)
         switch phase {
         case .revoking(let deadline):
             consider(deadline)
@@ -245,15 +297,32 @@ struct PartitionState: Sendable {
         return d
     }
 
-    /// True when nothing is buffered, nothing is in flight and the last commit is acknowledged.
+    /// True when nothing is buffered, nothing is in flight, the last commit is acknowledged, and every finished
+    /// segment was tried once (one whose seal or tags wait for a retry is left to the committed metadata).
     var isDrained: Bool {
         switch phase {
-        case .recovering: return true
+        case .recovering: return finishingSettled
         case .revoking: return false
         case .writing:
-            guard pending.isEmpty, inFlight == nil else { return false }
-            guard let cp = commitPoint else { return true }
-            return (ackedOffset ?? .min) >= cp.offset
+            guard pending.isEmpty, inFlight == nil, finishingSettled else { return false }
+            return !commitUnacknowledged
+        }
+    }
+
+    /// The latest commit point (or the close commit) is not acknowledged yet.
+    var commitUnacknowledged: Bool {
+        if closing != nil { return true }
+        guard let cp = commitPoint else { return false }
+        return (ackedOffset ?? .min) < cp.offset
+    }
+
+    /// No finishing request is outstanding and none is about to start.
+    var finishingSettled: Bool {
+        guard let head = finishing.first else { return true }
+        switch head.step {
+        case .waitingRetry: return true
+        case .waitingClose: return true
+        case .ready, .sealing, .tagging: return false
         }
     }
 

@@ -5,9 +5,12 @@
 /// - Call ``handle(_:at:)`` for every event, one at a time, with the current ``SinkInstant`` (monotonic part never
 ///   going backwards); execute the returned actions in order. Never call it concurrently.
 /// - `.records`: records in offset order per partition, any chunking, partitions may be mixed.
-/// - `.append/.head/.getRange`: run the request (any number concurrently across partitions, bounded by
-///   `max_inflight_appends`; the core never has more than one append outstanding per partition) and report exactly
-///   one `.appendCompleted/.headCompleted/.rangeCompleted` with the same ``RequestID``. Results for released
+/// - `.append/.head/.getRange/.seal/.tag`: run the request (any number concurrently across partitions, bounded by
+///   `max_inflight_appends`; the core never has more than one append, and one seal or tag, outstanding per
+///   partition) and report exactly one `.appendCompleted/.headCompleted/.rangeCompleted/.sealCompleted/.tagCompleted`
+///   with the same ``RequestID``. For `.tag`, write the request's tags together with the configured `oss.tags`
+///   (PutObjectTagging replaces every tag). A seal answered `OperationNotSupported` is `.notEnabled`: the core
+///   reports it once (``SinkNotice/sealNotEnabled(_:key:reason:)``) and tags only from then on. Results for released
 ///   partitions are ignored, so late results are harmless. Classify OSS answers as the outcome enums say:
 ///   timeouts, connection errors, 5xx and 429 that outlive the client's own same-position retries are
 ///   `transientFailure` (the core re-sends later with backoff); 403, 404 `NoSuchBucket` and other 4xx are
@@ -72,11 +75,15 @@ public struct Sink: Sendable {
     var rotateNow = false
     var shuttingDown = false
     var shutdownReported = false
+    /// Finished segments are sealed before they are tagged: `sealOnRollover`, until OSS says SealAppendObject
+    /// is not enabled.
+    public private(set) var sealing: Bool
 
     /// - Throws: ``SinkSettingsError`` when the settings are inconsistent.
     public init(settings: SinkSettings) throws(SinkSettingsError) {
         try settings.validate()
         env = SinkEnvironment(settings: settings)
+        sealing = settings.sealOnRollover
     }
 
     public var settings: SinkSettings { env.settings }
@@ -101,6 +108,15 @@ public struct Sink: Sendable {
 
     /// `false` while OSS answers with configuration errors.
     public var isHealthy: Bool { configErrors.isEmpty }
+
+    /// Finished segments of assigned partitions not yet sealed and tagged (waiting for their close commit, in
+    /// progress, or waiting for a retry).
+    public private(set) var finishingSegments = 0
+
+    /// The finished segments of a partition not yet sealed and tagged, oldest first (for status pages and tests).
+    public func finishingSegments(_ tp: TopicPartition) -> [SegmentDescription] {
+        partitions[tp]?.finishing.map(\.segment) ?? []
+    }
 
     /// The open segment of a partition: key, position and CRC (for status pages and tests).
     public func openSegment(_ tp: TopicPartition) -> CommitMetadata? {
@@ -177,6 +193,14 @@ public struct Sink: Sendable {
         case .rangeCompleted(let id, let outcome):
             if let tp = owners.removeValue(forKey: id) {
                 step(tp, &fx) { p, fx in p.rangeCompleted(id, outcome, env, now, &fx) }
+            }
+        case .sealCompleted(let id, let outcome):
+            if let tp = owners.removeValue(forKey: id) {
+                step(tp, &fx) { p, fx in p.sealCompleted(id, outcome, env, now, &fx) }
+            }
+        case .tagCompleted(let id, let outcome):
+            if let tp = owners.removeValue(forKey: id) {
+                step(tp, &fx) { p, fx in p.tagCompleted(id, outcome, env, now, &fx) }
             }
         case .commitCompleted(let tp, let offset, let outcome):
             step(tp, &fx) { p, fx in p.commitCompleted(offset: offset, outcome, env, now, &fx) }
@@ -257,10 +281,20 @@ public struct Sink: Sendable {
         fx.configError = nil
         fx.ossReachable = false
         fx.release = false
+        fx.sealing = sealing
         let before = Self.held(&partitions[tp]!)
+        let finishingBefore = Self.finishing(&partitions[tp]!)
         if shuttingDown { partitions[tp]!.flushAll = true }
         body(&partitions[tp]!, &fx)
+        finishingSegments += (fx.release ? 0 : Self.finishing(&partitions[tp]!)) - finishingBefore
         for id in fx.issued { owners[id] = tp }
+        if let refused = fx.sealNotEnabled {
+            fx.sealNotEnabled = nil
+            if sealing {
+                sealing = false
+                fx.notice(.sealNotEnabled(tp, key: refused.key, reason: refused.reason))
+            }
+        }
         if fx.release {
             partitions.removeValue(forKey: tp)
             heldBytes -= before
@@ -314,6 +348,9 @@ public struct Sink: Sendable {
 
     /// A partition's held bytes, read in place (a plain dictionary read would copy the whole state).
     static func held(_ partition: inout PartitionState) -> Int { partition.heldBytes }
+
+    /// A partition's finished segments not done yet, read in place.
+    static func finishing(_ partition: inout PartitionState) -> Int { partition.finishing.count }
 
     /// A partition's next deadline, read in place.
     static func deadline(_ partition: inout PartitionState, _ env: SinkEnvironment) -> Duration? { partition.deadline(env) }

@@ -103,6 +103,39 @@ public struct RangeRequest: Sendable, Hashable {
     }
 }
 
+/// SealAppendObject `key` at `position` (its committed length): a finished segment takes no more appends.
+public struct SealRequest: Sendable, Hashable {
+    public var id: RequestID
+    public var topicPartition: TopicPartition
+    public var key: String
+    public var position: Int
+
+    public init(id: RequestID, topicPartition: TopicPartition, key: String, position: Int) {
+        self.id = id
+        self.topicPartition = topicPartition
+        self.key = key
+        self.position = position
+    }
+}
+
+/// PutObjectTagging of a finished segment: `tags` (``SegmentTags``) plus the shell's configured tags, which
+/// PutObjectTagging would otherwise remove.
+public struct TagRequest: Sendable, Hashable {
+    public var id: RequestID
+    public var topicPartition: TopicPartition
+    public var segment: SegmentDescription
+    public var tags: [SegmentTag]
+
+    public init(id: RequestID, topicPartition: TopicPartition, segment: SegmentDescription, tags: [SegmentTag]) {
+        self.id = id
+        self.topicPartition = topicPartition
+        self.segment = segment
+        self.tags = tags
+    }
+
+    public var key: String { segment.key }
+}
+
 /// Commit `offset` (the next offset to consume) with `metadata` (``CommitMetadata`` encoded).
 public struct CommitRequest: Sendable, Hashable {
     public var topicPartition: TopicPartition
@@ -126,6 +159,8 @@ public enum RolloverReason: String, Sendable, Hashable, CaseIterable {
     case recoveryMismatch = "recovery_mismatch"
     case integrity = "integrity"
     case keyTaken = "key_taken"
+    /// The segment's object is sealed (found by recovery, or an append was refused): it never grows again.
+    case sealed = "sealed"
 }
 
 /// How recovery of an assigned (or fenced) partition ended (docs/architecture.md, "Recovery").
@@ -146,6 +181,23 @@ public enum RecoveryOutcome: String, Sendable, Hashable, CaseIterable {
     case shorter = "shorter"
     /// Same length as committed but a different CRC: the object was rewritten.
     case crcMismatch = "crc_mismatch"
+    /// The commit says the segment was finished (rolled over): a new segment starts at the committed offset.
+    case finished = "finished"
+    /// The object is sealed at the committed length: a new segment starts at the committed offset.
+    case sealed = "sealed"
+}
+
+/// How finishing a segment (seal, then tags) ended.
+public enum FinishOutcome: String, Sendable, Hashable, CaseIterable {
+    /// Sealed at its committed length and tagged.
+    case sealed = "sealed"
+    /// Tagged only: sealing is off (`sink.rollover.seal: false`, or OSS does not have it enabled).
+    case tagged = "tagged"
+    /// Not sealed and not tagged: the object's length is not the committed one (another writer appended), or
+    /// the key holds a Normal object. Alert: the segment's content is not what the sink committed.
+    case refused = "refused"
+    /// Not sealed and not tagged: the object is gone (deleted).
+    case missing = "missing"
 }
 
 /// Things the shell logs and counts; none requires an action beyond that.
@@ -176,6 +228,15 @@ public enum SinkNotice: Sendable, Hashable {
     /// Shutdown completed without flushing this partition: OSS refuses the sink's requests (`reason`), so its
     /// uncommitted records are left to be consumed again by the next owner.
     case leftUnflushedAtShutdown(TopicPartition, reason: String)
+    /// A finished segment was sealed and tagged, tagged only, or left alone (``FinishOutcome``); `reason` says why
+    /// for `refused` and `missing`.
+    case segmentFinished(TopicPartition, segment: SegmentDescription, outcome: FinishOutcome, reason: String?)
+    /// Configuration warning, reported once: OSS answered SealAppendObject with `OperationNotSupported` (the
+    /// feature is not enabled for the account or bucket). Sealing is off from now on; segments are tagged only.
+    case sealNotEnabled(TopicPartition, key: String, reason: String)
+    /// Finished segments not yet sealed or tagged did not fit into the commit metadata: if the process stops
+    /// before they are done, the next owner does not know to finish them.
+    case finishingNotCommitted(TopicPartition, keys: [String])
 }
 
 /// Health as `/readyz` should report it.
@@ -200,6 +261,10 @@ public struct SinkFailure: Error, Sendable, Hashable, CustomStringConvertible {
 /// What the shell must do. Execute in order; see ``Sink`` for the protocol.
 public enum SinkAction: Sendable, Hashable {
     case append(AppendRequest)
+    /// Seal a finished segment; report ``SinkEvent/sealCompleted(_:_:)``.
+    case seal(SealRequest)
+    /// Tag a finished segment; report ``SinkEvent/tagCompleted(_:_:)``.
+    case tag(TagRequest)
     case head(HeadRequest)
     case getRange(RangeRequest)
     case commit(CommitRequest)

@@ -50,11 +50,14 @@ public struct ObjectInfo: Sendable, Hashable {
     public var crc64: UInt64?
     /// `x-oss-object-type: Appendable`.
     public var appendable: Bool
+    /// `x-oss-sealed-time` is present: the object was sealed and never grows again.
+    public var sealed: Bool
 
-    public init(length: Int, crc64: UInt64?, appendable: Bool) {
+    public init(length: Int, crc64: UInt64?, appendable: Bool, sealed: Bool = false) {
         self.length = length
         self.crc64 = crc64
         self.appendable = appendable
+        self.sealed = sealed
     }
 }
 
@@ -67,6 +70,8 @@ public enum AppendOutcome: Sendable, Hashable {
     case positionNotEqualToLength(nextPosition: Int?)
     /// 409 `ObjectNotAppendable` (a Normal or Multipart object holds the key).
     case objectNotAppendable
+    /// 409 `AppendSealedObjectNotAllowed`: the object is sealed (the partition's current owner finished it).
+    case objectSealed
     /// Timeout, connection error, 5xx or 429 still failing after the client's retries.
     case transientFailure(String)
     /// 403, 404 `NoSuchBucket`, or another 4xx: the configuration is wrong (credentials, bucket, policy).
@@ -92,6 +97,31 @@ public enum RangeOutcome: Sendable, Hashable {
     case configurationError(String)
 }
 
+/// The result of a ``SealRequest``, classified by the shell after its own retries.
+public enum SealOutcome: Sendable, Hashable {
+    /// 200: sealed at the requested position now, or earlier at the same length.
+    case sealed
+    /// 409 `PositionNotEqualToLength`: the object's length is not the committed one (`length` when reported).
+    case positionMismatch(length: Int?)
+    /// 409 `AppendSealedObjectNotAllowed`: the key holds a Normal object.
+    case notAppendable
+    /// 404 `NoSuchKey`.
+    case notFound
+    /// 400 `OperationNotSupported`: SealAppendObject is not enabled for the account or bucket.
+    case notEnabled(String)
+    case transientFailure(String)
+    case configurationError(String)
+}
+
+/// The result of a ``TagRequest``.
+public enum TagOutcome: Sendable, Hashable {
+    case success
+    /// 404 `NoSuchKey`.
+    case notFound
+    case transientFailure(String)
+    case configurationError(String)
+}
+
 /// The result of a ``CommitRequest``.
 public enum CommitOutcome: Sendable, Hashable {
     case success
@@ -113,6 +143,8 @@ public enum SinkEvent: Sendable {
     case appendCompleted(RequestID, AppendOutcome)
     case headCompleted(RequestID, HeadOutcome)
     case rangeCompleted(RequestID, RangeOutcome)
+    case sealCompleted(RequestID, SealOutcome)
+    case tagCompleted(RequestID, TagOutcome)
     /// A commit of `offset` for the partition finished.
     case commitCompleted(TopicPartition, offset: Int64, CommitOutcome)
     /// Partitions are being taken away in an orderly way (revoke callback).

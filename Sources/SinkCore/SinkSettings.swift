@@ -51,6 +51,9 @@ public struct SinkSettings: Sendable {
     public var maxObjectBytes: Int
     /// Roll over before appending to a segment opened longer ago than this.
     public var maxSegmentAge: Duration
+    /// Seal a segment that rolled over (size, age, time bucket) at its committed length before tagging it
+    /// (`sink.rollover.seal`). Segments are tagged either way.
+    public var sealOnRollover: Bool
     /// At most this many appended bytes per partition beyond its last acknowledged commit.
     public var maxUncommittedBytes: Int
     /// Global bound on the memory held for rendered records (buffered + in flight, by allocated capacity). Above it
@@ -103,6 +106,7 @@ public struct SinkSettings: Sendable {
         linger: Duration = .seconds(1),
         maxObjectBytes: Int = 4 * 1024 * 1024 * 1024,
         maxSegmentAge: Duration = .seconds(24 * 3600),
+        sealOnRollover: Bool = false,
         maxUncommittedBytes: Int = 64 * 1024 * 1024,
         maxBufferedBytes: Int = 256 * 1024 * 1024,
         resumeBelowBytes: Int? = nil,
@@ -128,6 +132,7 @@ public struct SinkSettings: Sendable {
         self.linger = linger
         self.maxObjectBytes = maxObjectBytes
         self.maxSegmentAge = maxSegmentAge
+        self.sealOnRollover = sealOnRollover
         self.maxUncommittedBytes = maxUncommittedBytes
         self.maxBufferedBytes = maxBufferedBytes
         self.resumeBelowBytes = resumeBelowBytes ?? maxBufferedBytes / 2

@@ -47,6 +47,8 @@ final class OSSSegmentStore: SegmentStore {
             return .positionNotEqualToLength(nextPosition: next.map { Int($0) })
         case .notAppendable:
             return .objectNotAppendable
+        case .sealed:
+            return .objectSealed
         case .integrityMismatch(let error):
             // OSS answered 200 with a length or CRC-64 other than expected. Report what it said so that
             // SinkCore raises the integrity alert and rolls over; a CRC known to differ stands for the
@@ -65,7 +67,7 @@ final class OSSSegmentStore: SegmentStore {
         do {
             let metadata = try await client.headObject(key: key)
             return .found(ObjectInfo(length: Int(metadata.contentLength), crc64: metadata.crc64,
-                                     appendable: metadata.objectType == .appendable))
+                                     appendable: metadata.objectType == .appendable, sealed: metadata.isSealed))
         } catch {
             if error.code == .noSuchKey { return .notFound }
             return error.isConfigurationError ? .configurationError(error.description) : .transientFailure(error.description)
@@ -87,5 +89,43 @@ final class OSSSegmentStore: SegmentStore {
             if error.code == .noSuchKey || error.code == .invalidRange { return .unavailable }
             return error.isConfigurationError ? .configurationError(error.description) : .transientFailure(error.description)
         }
+    }
+
+    func seal(_ request: SealRequest) async -> SealOutcome {
+        let started = ContinuousClock.now
+        let outcome: SealOutcome
+        do {
+            _ = try await client.sealAppendObject(key: request.key, position: UInt64(request.position))
+            outcome = .sealed
+        } catch {
+            switch error.code {
+            case .positionNotEqualToLength: outcome = .positionMismatch(length: error.nextAppendPosition.map { Int($0) })
+            case .appendSealedObjectNotAllowed, .objectNotAppendable: outcome = .notAppendable
+            case .noSuchKey: outcome = .notFound
+            case .operationNotSupported: outcome = .notEnabled(error.description)
+            default: outcome = Self.failure(error)
+            }
+        }
+        observer?.sealed(request, outcome: outcome, latency: ContinuousClock.now - started)
+        return outcome
+    }
+
+    func tag(_ request: TagRequest) async -> TagOutcome {
+        // PutObjectTagging replaces every tag: keep the ones configured for new objects (checked not to clash).
+        var tags = createOptions.tags.sorted { $0.key < $1.key }.map { OSSTag(key: $0.key, value: $0.value) }
+        tags += request.tags.map { OSSTag(key: $0.key, value: $0.value) }
+        do {
+            try await client.putObjectTagging(key: request.key, tags: tags)
+            return .success
+        } catch {
+            if error.code == .noSuchKey { return .notFound }
+            return error.isRetryable || error.code == .cancelled ? .transientFailure(error.description) : .configurationError(error.description)
+        }
+    }
+
+    /// A failure of a seal or tag request that is not one of its specific answers.
+    static func failure(_ error: OSSError) -> SealOutcome {
+        if error.isRetryable || error.code == .cancelled { return .transientFailure(error.description) }
+        return .configurationError(error.description)
     }
 }

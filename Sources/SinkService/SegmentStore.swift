@@ -10,4 +10,8 @@ protocol SegmentStore: Sendable {
     func head(key: String) async -> HeadOutcome
     /// GetObject of exactly `range`.
     func read(key: String, range: Range<Int>) async -> RangeOutcome
+    /// SealAppendObject `request.key` at `request.position`.
+    func seal(_ request: SealRequest) async -> SealOutcome
+    /// PutObjectTagging: `request.tags` plus the tags configured for new objects (replacing every tag).
+    func tag(_ request: TagRequest) async -> TagOutcome
 }

@@ -136,7 +136,7 @@ final class SinkDriver: @unchecked Sendable {
                 switch next {
                 case .event(let event):
                     switch event {
-                    case .appendCompleted, .headCompleted, .rangeCompleted:
+                    case .appendCompleted, .headCompleted, .rangeCompleted, .sealCompleted, .tagCompleted:
                         requestFinished(group: &group)
                     default: break
                     }
@@ -180,7 +180,7 @@ final class SinkDriver: @unchecked Sendable {
         for action in sink.handle(event, at: now) {
             try execute(action, group: &group)
         }
-        observer.sinkState(bufferedBytes: sink.heldBytes, openSegments: openSegments)
+        observer.sinkState(bufferedBytes: sink.heldBytes, openSegments: openSegments, finishingSegments: sink.finishingSegments)
     }
 
     /// Open segments, tracked from SinkCore's notices.
@@ -188,7 +188,7 @@ final class SinkDriver: @unchecked Sendable {
 
     private func execute(_ action: SinkAction, group: inout ThrowingDiscardingTaskGroup<any Error>) throws {
         switch action {
-        case .append, .head, .getRange:
+        case .append, .head, .getRange, .seal, .tag:
             if inflight < maxInflightRequests {
                 start(action, group: &group)
             } else {
@@ -273,6 +273,16 @@ final class SinkDriver: @unchecked Sendable {
             inflight += 1
             group.addTask {
                 input.yield(.event(.rangeCompleted(request.id, await store.read(key: request.key, range: request.range))))
+            }
+        case .seal(let request):
+            inflight += 1
+            group.addTask {
+                input.yield(.event(.sealCompleted(request.id, await store.seal(request))))
+            }
+        case .tag(let request):
+            inflight += 1
+            group.addTask {
+                input.yield(.event(.tagCompleted(request.id, await store.tag(request))))
             }
         default:
             break

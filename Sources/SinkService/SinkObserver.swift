@@ -61,6 +61,25 @@ final class SinkObserver: Sendable {
         case .leftUnflushedAtShutdown(let tp, let reason):
             logger.warning("stopping without flushing: OSS refuses the sink's requests; the uncommitted records will be consumed again by the next owner",
                            metadata: meta(tp, ["reason": "\(reason)"]))
+        case .segmentFinished(let tp, let segment, let outcome, let reason):
+            var fields: Logger.Metadata = [
+                "key": "\(segment.key)", "outcome": "\(outcome.rawValue)", "length": "\(segment.length)",
+                "first_offset": "\(segment.firstOffset.map(String.init) ?? "-")", "last_offset": "\(segment.lastOffset)",
+                "records": "\(segment.recordCount.map(String.init) ?? "-")",
+            ]
+            if let reason { fields["reason"] = "\(reason)" }
+            switch outcome {
+            case .sealed, .tagged: logger.info("segment finished", metadata: meta(tp, fields))
+            case .refused: logger.error("finished segment changed after its last commit; it is not sealed or tagged", metadata: meta(tp, fields))
+            case .missing: logger.warning("finished segment is gone; it is not sealed or tagged", metadata: meta(tp, fields))
+            }
+        case .sealNotEnabled(let tp, let key, let reason):
+            logger.warning("configuration: OSS does not allow SealAppendObject for this account or bucket; sealing is off until restart, finished segments are tagged only (ask Alibaba Cloud to enable it, or set sink.rollover.seal: false)",
+                           metadata: meta(tp, ["key": "\(key)", "reason": "\(reason)"]))
+            reporter.sealingEnabled(false)
+        case .finishingNotCommitted(let tp, let keys):
+            logger.warning("finished segments not yet sealed or tagged do not fit into the commit metadata; if this process stops before they are done, nothing finishes them",
+                           metadata: meta(tp, ["keys": "\(keys)"]))
         }
         reporter.notice(notice)
     }
@@ -148,8 +167,15 @@ final class SinkObserver: Sendable {
         }
     }
 
-    func sinkState(bufferedBytes: Int, openSegments: Int) {
+    func sinkState(bufferedBytes: Int, openSegments: Int, finishingSegments: Int) {
         reporter.sinkState(bufferedBytes: bufferedBytes, openSegments: openSegments)
+        reporter.finishingSegments(finishingSegments)
+    }
+
+    /// One SealAppendObject finished (after the client's own retries).
+    func sealed(_ request: SealRequest, outcome: SealOutcome, latency: Duration) {
+        logger.debug("seal", metadata: meta(request.topicPartition, ["key": "\(request.key)", "position": "\(request.position)",
+                                                                     "outcome": "\(outcome)"]))
     }
 
     // MARK: OSS

@@ -43,6 +43,11 @@ public protocol SinkReporter: Sendable {
     /// Every few seconds, per assigned partition: the age of its oldest record consumed but not yet covered by an
     /// acknowledged commit (zero when none).
     func archiveFreshness(_ ages: [TopicPartition: Duration])
+    /// Finished segments not yet sealed and tagged, after each event.
+    func finishingSegments(_ count: Int)
+    /// Whether finished segments are sealed: `sink.rollover.seal` at start, false once OSS said SealAppendObject
+    /// is not enabled.
+    func sealingEnabled(_ enabled: Bool)
 
     // MARK: Readiness
 
@@ -75,6 +80,8 @@ extension SinkReporter {
     public func notice(_ notice: SinkNotice) {}
     public func sinkState(bufferedBytes: Int, openSegments: Int) {}
     public func archiveFreshness(_ ages: [TopicPartition: Duration]) {}
+    public func finishingSegments(_ count: Int) {}
+    public func sealingEnabled(_ enabled: Bool) {}
     public func ossReachable() {}
     public func ossUnreachable(reason: String) {}
     public func configurationError(_ reason: String) {}

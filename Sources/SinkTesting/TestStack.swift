@@ -24,15 +24,16 @@ public final class TestStack: Sendable {
     public var endpoint: String { stack.endpoint }
     public var bucket: String { stack.bucket }
 
-    /// A stack with topic `<name>-<random>` of `partitions` partitions.
-    public init(partitions: Int, name: String) async throws {
+    /// A stack with topic `<name>-<random>` of `partitions` partitions (and an emulator whose SealAppendObject
+    /// answers `OperationNotSupported` unless `sealEnabled`).
+    public init(partitions: Int, name: String, sealEnabled: Bool = true) async throws {
         var logger = Logger(label: "e2e")
         logger.logLevel = .warning
         self.logger = logger
         let suffix = UInt32.random(in: 0...UInt32.max)
         topic = "\(name)-\(suffix)"
         group = "\(name)-group-\(suffix)"
-        stack = try await SinkStack(bucket: "e2e-archive", credentials: Self.credentials, logger: logger)
+        stack = try await SinkStack(bucket: "e2e-archive", credentials: Self.credentials, sealEnabled: sealEnabled, logger: logger)
         do {
             try stack.cluster.createTopic(topic, partitions: partitions)
         } catch {
@@ -131,15 +132,15 @@ public final class TestStack: Sendable {
         return expected
     }
 
-    /// Produces one record per value to `partition` (offsets from `startOffset`, keys `key-<offset>`) with
-    /// `compression`, and returns the records the sink must archive.
+    /// Produces one record per value to `partition` (offsets from `startOffset`, keys `key-<offset>`, timestamps
+    /// `timestampStepMs` apart) with `compression`, and returns the records the sink must archive.
     public func produce(values: [[UInt8]], partition: Int32, startOffset: Int64 = 0,
-                        compression: KafkaTestProducer.Compression = .lz4) async throws -> [SinkRecord] {
+                        compression: KafkaTestProducer.Compression = .lz4, timestampStepMs: Int64 = 1000) async throws -> [SinkRecord] {
         var expected: [SinkRecord] = []
         var records: [KafkaProducerRecord] = []
         for (index, value) in values.enumerated() {
             let offset = startOffset + Int64(index)
-            let timestamp: Int64 = 1_763_900_000_000 + offset * 1000
+            let timestamp: Int64 = 1_763_900_000_000 + offset * timestampStepMs
             let key = Array("key-\(offset)".utf8)
             records.append(KafkaProducerRecord(topic: topic, partition: partition, key: key, value: value,
                                                headers: [], timestampMilliseconds: timestamp))

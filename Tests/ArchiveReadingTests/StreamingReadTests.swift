@@ -254,6 +254,7 @@ final class ChangingArchive: ArchiveReader, @unchecked Sendable {
     func head(key: String) async throws -> ArchivedObjectHead {
         ArchivedObjectHead(length: UInt64(bytes.count), appendable: true, crc64: CRC64.checksum(bytes))
     }
+    func tags(key: String) async throws -> [SegmentTag] { [] }
     func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {
         lock.withLock {
             reads += 1

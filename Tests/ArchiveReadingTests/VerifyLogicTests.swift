@@ -1,4 +1,5 @@
 import ArchiveReading
+import OSSChecksum
 import Foundation
 import SinkCore
 import Testing
@@ -252,6 +253,99 @@ import Testing
         let overlap = try await verifier(archive, nil, settings: factory.settings).run()
         #expect(overlap.problems.map(\.kind) == [.overlap])
         #expect(overlap.partitions[0].segments.map(\.key).last == factory.key(partition: 0, first: 20, suffix: 1))
+    }
+}
+
+/// The `segment.*` tags of finished segments against what the objects hold.
+@Suite struct VerifyTagsTests {
+    let p0 = VerifyPartitionID(topic: "events", partition: 0)
+
+    /// Segments 0..9 and 10..19 finished (sealed, tagged as the sink tags them), 20..24 open.
+    func finishedArchive() -> (FakeArchive, FakeCommits, [String]) {
+        let factory = SegmentFactory()
+        let archive = FakeArchive()
+        let commits = FakeCommits(topics: ["events": [0]])
+        var keys: [String] = []
+        for (offsets, finished) in [(Int64(0)...9, true), (10...19, true), (20...24, false)] {
+            let (key, bytes) = factory.put(archive, partition: 0, offsets: offsets)
+            keys.append(key)
+            guard finished else {
+                commits.set(p0, factory.commit(key: key, bytes: bytes, last: offsets.upperBound))
+                continue
+            }
+            let segment = SegmentDescription(key: key, length: bytes.count, crc64: CRC64.checksum(bytes),
+                                             firstOffset: offsets.lowerBound, lastOffset: offsets.upperBound, recordCount: offsets.count)
+            archive.update(key) {
+                $0.sealed = true
+                $0.tags = [SegmentTag("team", "data")] + SegmentTags.tags(for: segment, sealed: true, format: "jsonl")
+            }
+        }
+        return (archive, commits, keys)
+    }
+
+    @Test func tagsThatDescribeTheObjectsPass() async throws {
+        let (archive, commits, keys) = finishedArchive()
+        let report = try await ArchiveVerifier(settings: SinkSettings(), archive: archive, commits: commits,
+                                               options: VerifyOptions(topics: ["events"])).run()
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        #expect(report.notes.isEmpty, "\(report.notes)")
+        #expect(report.partitions[0].segments.map(\.sealed) == [true, true, false])
+        #expect(report.partitions[0].segments[0].tags?.recordCount == 10)
+        #expect(report.text().contains("FINISHED"))
+        #expect(report.text().split(separator: "\n").contains { $0.contains(keys[0]) && $0.hasSuffix("sealed") })
+        // What replay reads without reading the object.
+        #expect(try await archive.segmentTags(key: keys[1]) == SegmentTags.Parsed(
+            firstOffset: 10, lastOffset: 19, recordCount: 10, crc64: try #require(report.partitions[0].segments[1].crc64),
+            format: "jsonl", sealed: true))
+        #expect(try await archive.segmentTags(key: keys[2]) == nil)
+    }
+
+    @Test func tagsThatDisagreeAreProblems() async throws {
+        let (archive, commits, keys) = finishedArchive()
+        archive.update(keys[0]) { object in
+            object.tags = object.tags.map { tag in
+                switch tag.key {
+                case SegmentTags.records: SegmentTag(tag.key, "11")
+                case SegmentTags.crc64: SegmentTag(tag.key, "12345")
+                default: tag
+                }
+            }
+        }
+        archive.update(keys[1]) { $0.sealed = false }
+        let report = try await ArchiveVerifier(settings: SinkSettings(), archive: archive, commits: commits,
+                                               options: VerifyOptions(topics: ["events"])).run()
+        #expect(report.problems.map(\.kind) == [.tagMismatch, .tagMismatch, .tagMismatch])
+        #expect(report.problems[0].description.contains("segment.records is 11 but the object holds 10 records"))
+        #expect(report.problems[1].description.contains("segment.crc64 is 12345"))
+        #expect(report.problems[2].description.contains("segment.sealed is true but the object is not sealed"))
+        // A format the configuration does not render.
+        let json = try await ArchiveVerifier(settings: SinkSettings(format: .jsonl(valueAsJSON: true)), archive: archive, commits: nil,
+                                             options: VerifyOptions(topics: ["events"], checkCRC: false)).run()
+        #expect(json.problems.contains { $0.kind == .tagMismatch && $0.message.contains("segment.format is jsonl but the configuration renders jsonl.json") })
+    }
+
+    @Test func untaggedFinishedSegmentsAreANote() async throws {
+        let (archive, commits, keys) = finishedArchive()
+        archive.update(keys[0]) { $0.tags = [] }
+        let report = try await ArchiveVerifier(settings: SinkSettings(), archive: archive, commits: commits,
+                                               options: VerifyOptions(topics: ["events"])).run()
+        #expect(report.problems.isEmpty)
+        #expect(report.notes.contains { $0.hasPrefix("1 finished segment(s) carry no segment.* tags") && $0.contains(keys[0]) })
+    }
+
+    @Test func segmentsInColdArchiveNeedARestore() async throws {
+        let (archive, commits, keys) = finishedArchive()
+        archive.update(keys[0]) { $0.storageClass = "ColdArchive" }
+        archive.update(keys[1]) { $0.storageClass = "ColdArchive"; $0.restore = "ongoing-request=\"false\", expiry-date=\"Sun, 16 Apr 2017 08:12:33 GMT\"" }
+        let before = archive.bytesRead
+        let report = try await ArchiveVerifier(settings: SinkSettings(), archive: archive, commits: commits,
+                                               options: VerifyOptions(topics: ["events"])).run()
+        #expect(report.problems.map(\.kind) == [.needsRestore])
+        #expect(report.problems[0].key == keys[0])
+        #expect(report.problems[0].message.contains("ColdArchive storage; restore it (RestoreObject)"))
+        // Only the restored and the open segment were read.
+        let sizes = try await archive.list(prefix: "").reduce(into: [String: UInt64]()) { $0[$1.key] = $1.size }
+        #expect(UInt64(archive.bytesRead - before) == sizes[keys[1]]! + sizes[keys[2]]!)
     }
 }
 

@@ -12,6 +12,10 @@ final class FakeArchive: ArchiveReader {
         var appendable = true
         /// Reported CRC; `nil` reports the CRC of `bytes`.
         var reportedCRC: UInt64?
+        var sealed = false
+        var tags: [SegmentTag] = []
+        var storageClass: String?
+        var restore: String?
     }
 
     private let state = Mutex<(objects: [String: Object], bytesRead: Int)>(([:], 0))
@@ -34,7 +38,13 @@ final class FakeArchive: ArchiveReader {
         guard let object = state.withLock({ $0.objects[key] }) else { throw FakeError(message: "NoSuchKey \(key)") }
         return ArchivedObjectHead(
             length: UInt64(object.bytes.count), appendable: object.appendable,
-            crc64: object.reportedCRC ?? CRC64.checksum(object.bytes), typeName: object.appendable ? "Appendable" : "Normal")
+            crc64: object.reportedCRC ?? CRC64.checksum(object.bytes), typeName: object.appendable ? "Appendable" : "Normal",
+            sealed: object.sealed, storageClass: object.storageClass, restore: object.restore)
+    }
+
+    func tags(key: String) async throws -> [SegmentTag] {
+        guard let object = state.withLock({ $0.objects[key] }) else { throw FakeError(message: "NoSuchKey \(key)") }
+        return object.tags
     }
 
     func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {

@@ -20,9 +20,9 @@ struct DemoCommandTests {
         #expect(status == 0, "stdout:\n\(output)\nstderr:\n\(errors)")
         #expect(output.contains("600 records archived in 3 partitions"), "stdout:\n\(output)")
         #expect(output.contains("built-in copy of config/demo.yaml"))
-        // One table row per partition in the commit table, each with v1 metadata naming an object.
+        // One table row per partition in the commit table, each with v2 metadata naming an object.
         for partition in 0..<3 {
-            #expect(output.split(separator: "\n").contains { $0.hasPrefix("\(partition) ") && $0.contains("v1 key=demo-events/\(partition)/") },
+            #expect(output.split(separator: "\n").contains { $0.hasPrefix("\(partition) ") && $0.contains("v2 key=demo-events/\(partition)/") },
                     "no commit row for partition \(partition):\n\(output)")
         }
         // The hints name the binary as it was invoked.

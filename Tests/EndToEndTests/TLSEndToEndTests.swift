@@ -43,7 +43,7 @@ import Glibc
             #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
             #expect(verify.stdout.contains("verify: 4 partitions, 4 segments, 0 problems"), "\(verify.stdout)")
             for partition in 0..<4 {
-                #expect(verify.stdout.contains("events[\(partition)]: 1 segment(s), committed offset 50 (v1 key="), "\(verify.stdout)")
+                #expect(verify.stdout.contains("events[\(partition)]: 1 segment(s), committed offset 50 (v2 key="), "\(verify.stdout)")
             }
             let list = try await CLIProcess.run(["oss", "ls", "--config", config], in: stack.directory)
             #expect(list.status == 0, "\(list.stderr)")

@@ -125,6 +125,7 @@ struct ByteFlippingReader: ArchiveReader {
 
     func list(prefix: String) async throws -> [ArchivedObject] { try await inner.list(prefix: prefix) }
     func head(key: String) async throws -> ArchivedObjectHead { try await inner.head(key: key) }
+    func tags(key: String) async throws -> [SegmentTag] { try await inner.tags(key: key) }
     func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {
         var bytes = try await inner.read(key: key, offset: offset, count: count)
         if key == self.key, at >= offset, at < offset + UInt64(bytes.count) {

@@ -95,10 +95,11 @@ func withEmulator<T>(
     storage: OSSEmulatorStorage = .memory,
     credentials: [OSSCredentials] = [OSSCredentials(accessKeyId: "test-ak", accessKeySecret: "test-secret")],
     now: @escaping @Sendable () -> Date = { Date() },
+    sealEnabled: Bool = true,
     _ body: (OSSEmulatorServer, SignedClient) async throws -> T
 ) async throws -> T {
     let server = try OSSEmulatorServer(configuration: OSSEmulatorConfiguration(
-        buckets: ["test-bucket"], credentials: credentials, storage: storage, now: now
+        buckets: ["test-bucket"], credentials: credentials, storage: storage, sealEnabled: sealEnabled, now: now
     ))
     try await server.start()
     do {

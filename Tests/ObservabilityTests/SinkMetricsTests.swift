@@ -119,6 +119,6 @@ struct SinkMetricsTests {
     @Test("append outcome label values are the documented ones")
     func labelValues() {
         #expect(AppendMetricOutcome.allCases.map(\.rawValue)
-            == ["ok", "retried", "lost_response_resolved", "fenced", "not_appendable", "error"])
+            == ["ok", "retried", "lost_response_resolved", "fenced", "not_appendable", "sealed", "error"])
     }
 }

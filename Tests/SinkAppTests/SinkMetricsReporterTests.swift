@@ -43,6 +43,30 @@ import Testing
         }
     }
 
+    @Test("finished segments are counted by outcome (each documented), sealing and pending finishing are gauges")
+    func finishedSegments() throws {
+        let observed = ObservedSink()
+        let reporter = observed.reporter
+        let tp = TopicPartition(topic: "events", partition: 3)
+        let segment = SegmentDescription(key: "k", length: 10, crc64: 1, firstOffset: 0, lastOffset: 4, recordCount: 5)
+        for outcome in FinishOutcome.allCases {
+            reporter.notice(.segmentFinished(tp, segment: segment, outcome: outcome, reason: nil))
+        }
+        let documented = try Self.documentation(of: "kafka_oss_sink_segments_finished_total")
+        for outcome in FinishOutcome.allCases {
+            #expect(observed.value("kafka_oss_sink_segments_finished_total", ["topic": "events", "partition": "3", "outcome": outcome.rawValue]) == 1)
+            #expect(documented.contains("`\(outcome.rawValue)`"), "docs/operations.md does not list finish outcome \(outcome.rawValue)")
+        }
+        reporter.sealingEnabled(true)
+        #expect(observed.value("kafka_oss_sink_sealing_enabled") == 1)
+        reporter.sealingEnabled(false)
+        #expect(observed.value("kafka_oss_sink_sealing_enabled") == 0)
+        reporter.finishingSegments(3)
+        #expect(observed.value("kafka_oss_sink_finishing_segments") == 3)
+        _ = try Self.documentation(of: "kafka_oss_sink_sealing_enabled")
+        _ = try Self.documentation(of: "kafka_oss_sink_finishing_segments")
+    }
+
     @Test("assignment, configuration errors and shutdown reach the probes and the readiness gauges")
     func readiness() {
         let observed = ObservedSink()

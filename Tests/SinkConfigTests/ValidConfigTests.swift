@@ -21,6 +21,9 @@ import Testing
         #expect(config.sink.batch.linger == .seconds(1))
         #expect(config.sink.rollover.maxObjectBytes == 4 << 30)
         #expect(config.sink.rollover.maxAge == .seconds(86_400))
+        #expect(config.sink.rollover.seal == false)
+        let sealing = try parse(minimalYAML + "\nsink:\n  rollover:\n    seal: true").configuration
+        #expect(sealing.sink.rollover.seal)
         #expect(config.sink.maxBufferedBytes == 256 << 20)
         #expect(config.sink.maxInflightAppends == 16)
         #expect(config.server.host == "0.0.0.0")

@@ -22,7 +22,9 @@ import Testing
         let done = h.send(.appendCompleted(append.id, .success(nextPosition: append.bytes.count, crc64: append.expectedCRC64)))
         let commit = try #require(done.commits.first)
         #expect(commit.offset == 8)
-        #expect(CommitMetadata.parse(commit.metadata) == CommitMetadata(key: append.key, position: append.bytes.count, crc64: append.expectedCRC64))
+        let metadata = try #require(CommitMetadata.parse(commit.metadata))
+        #expect(metadata == CommitMetadata(key: append.key, position: append.bytes.count, crc64: append.expectedCRC64,
+                                           firstOffset: 5, recordCount: 3, openedAtMs: h.wall))
     }
 
     @Test func lingerFlushesASmallBatchOnlyAfterItElapses() throws {
@@ -138,8 +140,13 @@ import Testing
         h.send(.assigned([PartitionAssignment(tp0, committed: nil)]))
         let a = try #require(h.send(.records(records(tp0, 0...1, size: 100))).appends.first)
         let out = complete(&h, a)
-        let b = try #require(out.appends.first)
         #expect(out.rollovers == [.size])
+        // The next segment's first append waits for the commit that says the segment is finished.
+        #expect(out.appends.isEmpty)
+        let closed = h.acknowledgeCommits(out)
+        let close = try #require(closed.commits.first)
+        #expect(close.offset == 1 && CommitMetadata.parse(close.metadata)?.closed == true)
+        let b = try #require(closed.appends.first)
         #expect(b.position == 0 && b.isCreate && b.key.hasSuffix("+00000000000000000001.jsonl"))
     }
 
@@ -155,8 +162,9 @@ import Testing
         h.advance(.seconds(31))
         let out = h.send(.records([record(tp0, 2)]))
         #expect(out.rollovers == [.age])
-        #expect(out.appends.first?.position == 0)
-        #expect(out.appends.first?.key.hasSuffix("+00000000000000000002.jsonl") == true)
+        let next = h.acknowledgeCommits(h.log)
+        #expect(next.appends.first?.position == 0)
+        #expect(next.appends.first?.key.hasSuffix("+00000000000000000002.jsonl") == true)
     }
 
     @Test mutating func timeBucketsMoveForwardOnlyAndLateRecordsStay() throws {
@@ -176,7 +184,7 @@ import Testing
         let done = complete(&h, a)
         #expect(done.rollovers == [.timeBucket])
         h.advance(.seconds(1))
-        let next = h.send(.timerFired)
+        let next = h.acknowledgeCommits(done) + h.send(.timerFired)
         let b = try #require(next.appends.first)
         #expect(b.key == "events/0/2023111508/1.jsonl")
         #expect(b.recordCount == 2 && b.lastOffset == 2)
@@ -192,7 +200,7 @@ import Testing
         #expect(a.key == "events/0/20241103T01/0.jsonl")
         let out = complete(&h, a)
         #expect(out.rollovers == [.timeBucket])
-        #expect(out.appends.first?.key == "events/0/20241103T01/1.jsonl")
+        #expect(h.acknowledgeCommits(out).appends.first?.key == "events/0/20241103T01/1.jsonl")
     }
 
     @Test mutating func wallClockTimestampsCanNameTheBucket() throws {

@@ -31,13 +31,40 @@ import Testing
         }
     }
 
+    @Test func version2CarriesTheSegmentAndTheFinishedOnes() throws {
+        let finished = [
+            SegmentDescription(key: "t/0/t+0+0 a,b.jsonl", length: 400, crc64: .max, firstOffset: 0, lastOffset: 9, recordCount: 10),
+            SegmentDescription(key: "t/0/t+0+10.jsonl", length: 300, crc64: 7, firstOffset: nil, lastOffset: 19, recordCount: nil),
+        ]
+        let m = CommitMetadata(key: "t/0/t+0+20.jsonl", position: 100, crc64: 5, firstOffset: 20, recordCount: 4,
+                               openedAtMs: 1_700_000_000_000, closed: true, finishing: finished)
+        #expect(m.encoded == "v2 key=t/0/t+0+20.jsonl pos=100 crc=5 first=20 n=4 t=1700000000000 closed "
+            + "fin=t/0/t+0+0%20a%2Cb.jsonl,400,18446744073709551615,0,9,10 fin=t/0/t+0+10.jsonl,300,7,,19,")
+        #expect(CommitMetadata.parse(m.encoded) == m)
+        #expect(CommitMetadata.parse("v2 key=a pos=1 crc=2") == CommitMetadata(key: "a", position: 1, crc64: 2))
+    }
+
+    @Test func finishedSegmentsThatDoNotFitAreLeftOut() {
+        let long = String(repeating: "k", count: 900)
+        let finished = (0..<8).map {
+            SegmentDescription(key: "\(long)\($0)", length: 1, crc64: 1, firstOffset: 0, lastOffset: 0, recordCount: 1)
+        }
+        let m = CommitMetadata(key: "a", position: 1, crc64: 2, firstOffset: 0, finishing: finished)
+        let (text, included) = m.encode()
+        #expect(included == 4 && text.utf8.count <= CommitMetadata.maxEncodedBytes)
+        #expect(CommitMetadata.parse(text)?.finishing == Array(finished.prefix(4)))
+    }
+
     @Test func encodingIsStable() {
         #expect(CommitMetadata(key: "t/0/t+0+5 x=y.jsonl", position: 10, crc64: 99).encoded
                 == "v1 key=t/0/t+0+5%20x%3Dy.jsonl pos=10 crc=99")
     }
 
     @Test(arguments: [
-        nil, "", "v1", "v2 key=a pos=1 crc=2", "v1 key=a pos=1", "v1 key=a pos=1 crc=2 extra=3", "v1 key= pos=1 crc=2",
+        nil, "", "v1", "v3 key=a pos=1 crc=2", "v2 key=a pos=1 crc=2 n=1 first=0", "v2 key=a pos=1 crc=2 first=1 first=2",
+        "v2 key=a pos=1 crc=2 closed closed", "v2 key=a pos=1 crc=2 fin=b,1,2,3", "v2 key=a pos=1 crc=2 fin=b,1,2,x,4,5",
+        "v2 key=a pos=1 crc=2 fin=b,1,2,3,4,5 closed", "v2 key=a pos=1 crc=2 other=1", "v1 key=a pos=1 crc=2 closed",
+        "v1 key=a pos=1", "v1 key=a pos=1 crc=2 extra=3", "v1 key= pos=1 crc=2",
         "v1 key=a pos=-1 crc=2", "v1 key=a pos=1 crc=x", "v1 key=a%2 pos=1 crc=2", "v1 key=a%ZZ pos=1 crc=2",
         "v1  key=a pos=1 crc=2", "v1 pos=1 key=a crc=2", "v1 key=a pos=1 crc=18446744073709551616",
         "v1 key=a b pos=1 crc=2", "v1 key=%FF pos=1 crc=2", "garbage from another tool",

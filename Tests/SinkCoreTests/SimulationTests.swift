@@ -20,6 +20,10 @@ struct Simulation {
     var loseResponse = 0.0
     /// Probability that a commit never reaches Kafka.
     var loseCommit = 0.0
+    /// A lost commit is reported as failed (as librdkafka reports a timeout); otherwise it is never answered.
+    var reportLostCommits = false
+    /// Probability that a seal or tag is applied and the process dies before seeing the response.
+    var crashAfterFinishing = 0.0
     var crashes = 0
     /// Partitions the core paused (not delivered until resumed); a restart forgets them, like a new consumer.
     var paused: Set<TopicPartition> = []
@@ -83,10 +87,28 @@ struct Simulation {
                     queue.append(.appendCompleted(r.id, outcome))
                 case .head(let r): queue.append(.headCompleted(r.id, oss.head(r.key)))
                 case .getRange(let r): queue.append(.rangeCompleted(r.id, oss.range(r)))
+                case .seal(let r):
+                    let outcome = oss.seal(r)
+                    if chance(crashAfterFinishing, &rng) {
+                        crashes += 1
+                        start()
+                        return false
+                    }
+                    queue.append(.sealCompleted(r.id, chance(loseResponse, &rng) ? .transientFailure("response lost") : outcome))
+                case .tag(let r):
+                    let outcome = oss.tag(r)
+                    if chance(crashAfterFinishing, &rng) {
+                        crashes += 1
+                        start()
+                        return false
+                    }
+                    queue.append(.tagCompleted(r.id, chance(loseResponse, &rng) ? .transientFailure("response lost") : outcome))
                 case .commit(let c):
                     if !chance(loseCommit, &rng) {
                         committed[c.topicPartition] = CommittedOffset(offset: c.offset, metadata: c.metadata)
                         queue.append(.commitCompleted(c.topicPartition, offset: c.offset, .success))
+                    } else if reportLostCommits {
+                        queue.append(.commitCompleted(c.topicPartition, offset: c.offset, .failure("REQUEST_TIMED_OUT")))
                     }
                 case .seek(let tp, let offset): position[tp] = offset
                 case .pause(let list):
@@ -156,6 +178,44 @@ struct Simulation {
     }
 
     func expected(_ tp: TopicPartition) -> [UInt8] { rendered(log[tp]!, settings) }
+
+    /// After the run, without faults: a restart and timers until every finished segment is sealed and tagged.
+    mutating func settleFinishing() {
+        crashAfterAppend = 0
+        crashAfterFinishing = 0
+        loseResponse = 0
+        loseCommit = 0
+        start()
+        for _ in 0..<100 where h.sink.finishingSegments > 0 {
+            h.advance(.seconds(31))
+            pump(.timerFired)
+        }
+        #expect(h.sink.finishingSegments == 0)
+    }
+
+    /// Every segment of `tp` but the open one is sealed at its length, and its tags describe exactly what it holds;
+    /// the last one is sealed too when the commit says it was closed.
+    func checkFinished(_ tp: TopicPartition) {
+        let keys = oss.objects.keys.filter { $0.hasPrefix("\(tp.topic)/\(tp.partition)/") }.sorted()
+        let closed = CommitMetadata.parse(committed[tp]?.metadata)?.closed ?? false
+        let format = SegmentTags.formatValue(settings)
+        var next: Int64 = 0
+        for (index, key) in keys.enumerated() {
+            let object = oss.objects[key]!
+            let lines = (try? AppendCompression.decompress(object.bytes, settings.compression))?.filter { $0 == 0x0a }.count ?? -1
+            let first = next
+            next += Int64(lines)
+            guard index < keys.count - 1 || closed else {
+                #expect(!object.sealed, "the open segment \(key) is sealed")
+                continue
+            }
+            #expect(object.sealed, "finished segment \(key) is not sealed")
+            #expect(object.tags == SegmentTags.tags(
+                for: SegmentDescription(key: key, length: object.bytes.count, crc64: object.crc, firstOffset: first,
+                                        lastOffset: next - 1, recordCount: lines),
+                sealed: true, format: format), "tags of \(key)")
+        }
+    }
 
     /// Committed metadata names an object whose length and CRC at that point we can check.
     func checkCommitMetadata() {
@@ -305,6 +365,28 @@ struct Simulation {
         sim.runToEnd()
         #expect(sim.oss.objects.count == 1)
         #expect(sim.archive(tp0) == sim.expected(tp0))
+    }
+
+    @Test(arguments: [(SinkSettings.Compression.none, UInt64(9)), (.gzip(level: 1), 10), (.none, 11), (.zstd(level: 1), 12)])
+    func sealingWithCrashesFinishesEverySegmentAtItsCommittedLength(compression: SinkSettings.Compression, seed: UInt64) {
+        var sim = Simulation(settings: testSettings {
+            $0.compression = compression; $0.batchMaxRecords = 5; $0.batchMaxBytes = 2000; $0.maxObjectBytes = 3000
+            $0.sealOnRollover = true
+        }, partitions: partitions, recordsPerPartition: 300, seed: seed)
+        sim.crashAfterAppend = 0.05
+        sim.crashAfterFinishing = 0.1
+        sim.loseCommit = 0.2
+        sim.loseResponse = 0.1
+        sim.start()
+        sim.runToEnd()
+        sim.settleFinishing()
+        #expect(sim.crashes > 3)
+        for tp in partitions {
+            #expect(sim.archive(tp) == sim.expected(tp))
+            sim.checkFinished(tp)
+        }
+        #expect(sim.oss.objects.values.filter(\.sealed).count > 5)
+        sim.checkCommitMetadata()
     }
 
     @Test func rolloverBySizeKeepsEveryObjectUnderTheLimit() {

@@ -48,6 +48,21 @@ struct Harness {
         return actions
     }
 
+    /// Acknowledges every commit in `actions` and in what the acknowledgements bring (close commits of rolled-over
+    /// segments); returns everything the acknowledgements produced.
+    @discardableResult
+    mutating func acknowledgeCommits(_ actions: [SinkAction]) -> [SinkAction] {
+        var pending = actions.commits
+        var produced: [SinkAction] = []
+        while !pending.isEmpty {
+            let c = pending.removeFirst()
+            let out = send(.commitCompleted(c.topicPartition, offset: c.offset, .success))
+            produced += out
+            pending += out.commits
+        }
+        return produced
+    }
+
     mutating func advance(_ d: Duration) {
         clock += d
         wall += Int64(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
@@ -63,7 +78,17 @@ func testSettings(_ configure: (inout SinkSettings) -> Void = { _ in }) -> SinkS
     return s
 }
 
+extension CommitMetadata {
+    /// Only the key, length and CRC-64 (what version 1 carried).
+    var place: CommitMetadata { CommitMetadata(key: key, position: position, crc64: crc64) }
+}
+
 extension [SinkAction] {
+    var seals: [SealRequest] { compactMap { if case .seal(let r) = $0 { r } else { nil } } }
+    var tags: [TagRequest] { compactMap { if case .tag(let r) = $0 { r } else { nil } } }
+    var finished: [(SegmentDescription, FinishOutcome)] {
+        notices.compactMap { if case .segmentFinished(_, let d, let o, _) = $0 { (d, o) } else { nil } }
+    }
     var appends: [AppendRequest] { compactMap { if case .append(let a) = $0 { a } else { nil } } }
     var heads: [HeadRequest] { compactMap { if case .head(let h) = $0 { h } else { nil } } }
     var ranges: [RangeRequest] { compactMap { if case .getRange(let r) = $0 { r } else { nil } } }
@@ -93,6 +118,8 @@ struct FakeOSS {
     struct Object {
         var bytes: [UInt8]
         var appendable: Bool
+        var sealed = false
+        var tags: [SegmentTag] = []
         var crc: UInt64 { CRC64.checksum(bytes) }
     }
 
@@ -103,6 +130,7 @@ struct FakeOSS {
     mutating func append(_ a: AppendRequest) -> AppendOutcome {
         var o = objects[a.key] ?? Object(bytes: [], appendable: true)
         guard o.appendable else { return .objectNotAppendable }
+        guard !o.sealed else { return .objectSealed }
         guard o.bytes.count == a.position else { return .positionNotEqualToLength(nextPosition: o.bytes.count) }
         o.bytes += a.bytes
         objects[a.key] = o
@@ -112,7 +140,23 @@ struct FakeOSS {
 
     func head(_ key: String) -> HeadOutcome {
         guard let o = objects[key] else { return .notFound }
-        return .found(ObjectInfo(length: o.bytes.count, crc64: o.crc, appendable: o.appendable))
+        return .found(ObjectInfo(length: o.bytes.count, crc64: o.crc, appendable: o.appendable, sealed: o.sealed))
+    }
+
+    /// SealAppendObject: only at the length; sealing again at the length succeeds.
+    mutating func seal(_ r: SealRequest) -> SealOutcome {
+        guard var o = objects[r.key] else { return .notFound }
+        guard o.appendable else { return .notAppendable }
+        guard o.bytes.count == r.position else { return .positionMismatch(length: o.bytes.count) }
+        o.sealed = true
+        objects[r.key] = o
+        return .sealed
+    }
+
+    mutating func tag(_ r: TagRequest) -> TagOutcome {
+        guard objects[r.key] != nil else { return .notFound }
+        objects[r.key]!.tags = r.tags
+        return .success
     }
 
     func range(_ r: RangeRequest) -> RangeOutcome {
@@ -146,6 +190,8 @@ struct Driver {
                 case .append(let r): queue.append(.appendCompleted(r.id, oss.append(r)))
                 case .head(let r): queue.append(.headCompleted(r.id, oss.head(r.key)))
                 case .getRange(let r): queue.append(.rangeCompleted(r.id, oss.range(r)))
+                case .seal(let r): queue.append(.sealCompleted(r.id, oss.seal(r)))
+                case .tag(let r): queue.append(.tagCompleted(r.id, oss.tag(r)))
                 case .commit(let c):
                     if commitsAcknowledged {
                         committed[c.topicPartition] = CommittedOffset(offset: c.offset, metadata: c.metadata)

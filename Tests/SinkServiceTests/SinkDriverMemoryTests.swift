@@ -23,6 +23,8 @@ import Testing
 
         func head(key: String) async -> HeadOutcome { .notFound }
         func read(key: String, range: Range<Int>) async -> RangeOutcome { .unavailable }
+        func seal(_ request: SealRequest) async -> SealOutcome { .sealed }
+        func tag(_ request: TagRequest) async -> TagOutcome { .success }
     }
 
     static func heapInUse() -> Int { Int(mallinfo2().uordblks) }

@@ -23,7 +23,7 @@ class Emulator:
     """One emulator process. Credentials: `access_key_id`/`access_key_secret`; bucket: `bucket`."""
 
     def __init__(self, bucket, access_key_id, access_key_secret, data_dir=None, extra_buckets=(),
-                 sts_credentials=(), port=0, tls=None):
+                 sts_credentials=(), port=0, tls=None, extra_args=()):
         self.bucket = bucket
         self.buckets = [bucket, *extra_buckets]
         self.access_key_id = access_key_id
@@ -33,6 +33,7 @@ class Emulator:
         self.requested_port = port
         # (certificate chain file, key file): serve HTTPS.
         self.tls = tls
+        self.extra_args = list(extra_args)
         self.process = None
         self.endpoint = None
         self.port = None
@@ -52,6 +53,7 @@ class Emulator:
             args += ["--data-dir", self.data_dir]
         if self.tls:
             args += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
+        args += self.extra_args
         if self.log_path and os.path.exists(self.log_path):
             os.unlink(self.log_path)
         fd, self.log_path = tempfile.mkstemp(prefix="oss-emulator-", suffix=".log")

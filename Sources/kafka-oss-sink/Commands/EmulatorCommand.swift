@@ -10,8 +10,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         commandName: "emulator",
         abstract: "Run the local OSS-compatible emulator.",
         discussion: """
-            Serves AppendObject, PutObject, GetObject, HeadObject, DeleteObject, ListObjects(V2) and \
-            GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
+            Serves AppendObject, SealAppendObject, PutObject, GetObject, HeadObject, DeleteObject, \
+            Put/Get/DeleteObjectTagging, ListObjects(V2) and GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
             virtual-hosted (BUCKET.HOST) addressing. Prints one line 'endpoint: http://HOST:PORT' on stdout \
             once listening and runs until SIGINT or SIGTERM. Objects live in memory unless --data-dir is given. \
             With --tls-cert and --tls-key it serves HTTPS instead ('endpoint: https://HOST:PORT'); give the sink \
@@ -82,6 +82,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
     }
 
+    @Flag(help: "Answer SealAppendObject with 400 OperationNotSupported, as OSS does for accounts without the feature.")
+    var sealDisabled = false
+
     func validate() throws {
         guard !buckets.isEmpty else { throw ValidationError("Give at least one --bucket NAME.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
@@ -118,6 +121,7 @@ struct EmulatorCommand: AsyncParsableCommand {
                 storage: dataDir.map { .directory($0) } ?? .memory,
                 region: region,
                 faultAdminEnabled: !disableFaultAdmin,
+                sealEnabled: !sealDisabled,
                 tls: tlsCert.flatMap { cert in tlsKey.map { OSSEmulatorTLS(certificateChainFile: cert, privateKeyFile: $0) } }
             ))
         } catch {
@@ -129,7 +133,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         do {
             try await server.run { endpoint in
                 FileHandle.standardOutput.write(Data("endpoint: \(endpoint)\n".utf8))
-                StandardError.write("OSS emulator listening on \(endpoint) (store: \(store), buckets: \(buckets.joined(separator: ", ")), access key id: \(accessKeyId))\n")
+                StandardError.write("OSS emulator listening on \(endpoint) (store: \(store), buckets: \(buckets.joined(separator: ", ")), access key id: \(accessKeyId)\(sealDisabled ? ", SealAppendObject disabled" : ""))\n")
             }
         } catch {
             StandardError.write("error: OSS emulator on \(host):\(port) stopped: \(error)\n")

@@ -47,7 +47,7 @@ struct OSSListCommand: AsyncParsableCommand {
 struct OSSHeadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "head",
-        abstract: "Print an object's metadata: type, size, next append position, CRC-64, ETag, dates, class, user metadata.")
+        abstract: "Print an object's metadata: type, size, next append position, CRC-64, ETag, dates, class, sealed time, user metadata, tags.")
 
     @OptionGroup var options: OSSConfigOption
 
@@ -80,6 +80,13 @@ struct OSSHeadCommand: AsyncParsableCommand {
             }
             for header in ["content-encoding", "cache-control", "content-disposition", "expires"] {
                 if let value = metadata.headers[header] { lines.append((header, value)) }
+            }
+            // Tags (the sink's segment.* tags describe finished segments); a policy without
+            // oss:GetObjectTagging still shows the rest.
+            do {
+                for tag in try await context.client.getObjectTagging(key: key) { lines.append(("tag." + tag.key, tag.value)) }
+            } catch {
+                lines.append(("tags", "unavailable: \((error as? OSSError)?.code.rawValue ?? "\(error)")"))
             }
             print(lines.map { "\($0.0): \($0.1)" }.joined(separator: "\n"))
         }
@@ -192,7 +199,7 @@ struct OSSAppendCommand: AsyncParsableCommand {
                     "position \(position) is not the length of \(context.url(key))"
                         + (next.map { " (its length is \($0); append with --position \($0))" } ?? "")
                         + "; OSS said \(error.code): \(error.message)")
-            case .notAppendable(let error), .integrityMismatch(let error), .configurationError(let error),
+            case .notAppendable(let error), .sealed(let error), .integrityMismatch(let error), .configurationError(let error),
                 .unresolved(let error, _):
                 throw error
             }
