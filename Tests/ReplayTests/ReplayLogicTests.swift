@@ -90,6 +90,12 @@ import Testing
         #expect(other.checkpoints.count == 1)
         let longer = ReplayPlanner.checkpoints(key: "k", head: head, commit: (50, CommitMetadata(key: "k", position: 2000, crc64: 5)))
         #expect(longer.blocked?.contains("truncated or replaced") == true)
+        // A finished segment the commit still lists (seal or tags not confirmed) gets its checkpoint too.
+        let listing = CommitMetadata(
+            key: "open", position: 10, crc64: 1,
+            finishing: [SegmentDescription(key: "k", length: 1000, crc64: 76, firstOffset: 0, lastOffset: 49, recordCount: 50)])
+        let finished = ReplayPlanner.checkpoints(key: "k", head: head, commit: (offset: 60, metadata: listing))
+        #expect(finished.checkpoints.contains(CRCCheckpoint(position: 1000, crc64: 76, source: .commit(offset: 60))))
         let noCRC = ReplayPlanner.checkpoints(key: "k", head: ArchivedObjectHead(length: 10, appendable: true, crc64: nil), commit: nil)
         #expect(noCRC.blocked?.contains("x-oss-hash-crc64ecma") == true)
     }
