@@ -168,14 +168,13 @@ final class RDProducerCore: RDHandleOwner, @unchecked Sendable {
         while true {
             let (closing, flushing) = shared.withLock { ($0.closing, !$0.flushes.isEmpty) }
             if closing { break }
-            let served: Int32
             if flushing {
-                // rd_kafka_flush sends lingering batches at once and serves delivery reports on this thread.
-                served = rd_kafka_flush(rk, pollTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR ? 1 : 0
+                // rd_kafka_flush sends lingering batches at once and serves delivery reports on this thread; it
+                // returns early once nothing is outstanding.
+                _ = rd_kafka_flush(rk, pollTimeoutMs)
             } else {
-                served = rd_kafka_poll(rk, pollTimeoutMs)
+                _ = rd_kafka_poll(rk, pollTimeoutMs)
             }
-            _ = served
             finishRound()
         }
         rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
