@@ -22,14 +22,12 @@ import Darwin
 ///   the last when its commit says `closed`) without tags are counted in a note: they were written before
 ///   segments were tagged, or their tagging is still pending.
 ///
-/// What it reads: one listing per topic, one HEAD and one GetObjectTagging per object, the last record of each jsonl object from a tail
-/// range (64 KiB first, doubled while the last line does not fit), and with the CRC check each object in full
-/// (in ``VerifyOptions/readChunk`` ranges, so memory stays bounded). Compressed objects: the last gzip member /
-/// zstd frame is found in the tail (the window doubles while none decodes); during the CRC read, objects up to
-/// ``VerifyOptions/decompressWholeLimit`` are decompressed whole to check every record (the trade-off: larger
-/// compressed objects get the CRC check and their last record from the tail, not a record-by-record check,
-/// so memory stays bounded). Raw objects carry no
-/// offsets: only key order, CRC-64, appendability and the commit metadata are checked, which the report notes.
+/// What it reads: one listing per topic (``SegmentListing``), one HEAD and one GetObjectTagging per object, the last
+/// record of each jsonl object from a tail range (64 KiB first, doubled while the last line does not fit; for
+/// compressed objects until the last gzip member / zstd frame decodes), and with the CRC check each object in full,
+/// in ``VerifyOptions/readChunk`` ranges decoded as they stream (``StreamingDecoder``), so memory stays bounded
+/// whatever the object's size and every record's offset is checked. Raw objects carry no offsets: only key
+/// order, CRC-64, appendability and the commit metadata are checked, which the report notes.
 ///
 /// - Important: run it while the sink is stopped or idle. A running sink appends beyond its last commit, which
 ///   shows up as a commit that does not match the last segment.
@@ -82,24 +80,17 @@ public struct ArchiveVerifier: Sendable {
         var topics = Set(names)
         if !regexes.isEmpty {
             var candidates = Set(cluster?.keys.map { $0 } ?? [])
-            for object in try await archive.list(prefix: pattern.listingPrefix(topic: nil)) {
-                if let parsed = pattern.parse(object.key) { candidates.insert(parsed.topic) }
-            }
+            candidates.formUnion(try await SegmentListing.topics(pattern: pattern, archive: archive))
             topics.formUnion(candidates.filter { topic in regexes.contains { Self.matches(topic, pattern: $0) } })
         }
 
-        var segmentsByPartition: [VerifyPartitionID: [(ArchivedObject, SegmentKeyPattern.Parsed)]] = [:]
+        var segmentsByPartition: [VerifyPartitionID: [ArchivedSegment]] = [:]
         var ignored: [String] = []
         for topic in topics.sorted() {
-            let prefix = pattern.listingPrefix(topic: topic, partition: options.partition)
-            for object in try await archive.list(prefix: prefix) {
-                guard let parsed = pattern.parse(object.key) else {
-                    ignored.append(object.key)
-                    continue
-                }
-                guard parsed.topic == topic, options.partition == nil || parsed.partition == options.partition else { continue }
-                segmentsByPartition[VerifyPartitionID(topic: topic, partition: parsed.partition), default: []]
-                    .append((object, parsed))
+            let listing = try await SegmentListing.list(topic: topic, partition: options.partition, pattern: pattern, archive: archive)
+            ignored += listing.ignoredKeys
+            for (partition, segments) in listing.partitions {
+                segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition)] = segments
             }
             for partition in cluster?[topic] ?? [] where options.partition == nil || partition == options.partition {
                 segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition), default: []] += []
@@ -130,9 +121,7 @@ public struct ArchiveVerifier: Sendable {
                 guard next < ids.count else { return }
                 let id = ids[next]
                 next += 1
-                let segments = segmentsByPartition[id]!.sorted {
-                    ($0.1.firstOffset, $0.1.suffix, $0.0.key) < ($1.1.firstOffset, $1.1.suffix, $1.0.key)
-                }
+                let segments = segmentsByPartition[id]!
                 let commit = committed.map { $0[id] ?? VerifyCommit(offset: nil, metadata: "") }
                 group.addTask { await self.verifyPartition(id, segments: segments, commit: commit) }
             }
@@ -163,12 +152,10 @@ public struct ArchiveVerifier: Sendable {
         return regexec(&regex, topic, 0, nil, 0) == 0
     }
 
-    func verifyPartition(
-        _ id: VerifyPartitionID, segments: [(ArchivedObject, SegmentKeyPattern.Parsed)], commit: VerifyCommit?
-    ) async -> PartitionVerification {
+    func verifyPartition(_ id: VerifyPartitionID, segments: [ArchivedSegment], commit: VerifyCommit?) async -> PartitionVerification {
         var result = PartitionVerification(id: id, segments: [], commit: commit, problems: [])
-        for (object, parsed) in segments {
-            let (segment, problems) = await verifySegment(id, key: object.key, parsed: parsed, listedSize: object.size)
+        for listed in segments {
+            let (segment, problems) = await verifySegment(id, listed)
             result.segments.append(segment)
             result.problems += problems
         }
