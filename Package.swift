@@ -107,12 +107,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Reading the archive back: segment listing and ordering, decoding, CRC-64 checks, verify.
+        // Reading the archive back: segment listing and ordering, streaming decoding, CRC-64 checks, verify.
         .target(
             name: "ArchiveReading",
             dependencies: [
-                "SinkCore", "KafkaBridge", "OSSClient", "OSSChecksum",
+                "SinkCore", "KafkaBridge", "OSSClient", "OSSChecksum", "CZlib", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Reading an archive back into Kafka: planning, resume from provenance headers, the idempotent producer.
+        .target(
+            name: "Replay",
+            dependencies: [
+                "ArchiveReading", "SinkCore", "KafkaBridge",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -141,7 +150,7 @@ let package = Package(
         .target(
             name: "SinkApp",
             dependencies: [
-                "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "KafkaBridge", "OSSClient", "Observability",
+                "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "Replay", "KafkaBridge", "OSSClient", "Observability",
                 "HealthServer", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -166,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-oss-sink",
             dependencies: [
-                "SinkApp", "LocalStack", "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "KafkaBridge",
+                "SinkApp", "LocalStack", "SinkConfig", "SinkCore", "SinkService", "ArchiveReading", "Replay", "KafkaBridge",
                 "OSSClient", "OSSEmulator", "Observability", "HealthServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,8 +205,8 @@ let package = Package(
         .executableTarget(
             name: "kafka-oss-sink-bench",
             dependencies: [
-                "CBenchSupport", "LocalStack", "SinkApp", "SinkConfig", "SinkService", "KafkaBridge", "OSSClient",
-                "OSSEmulator", "OSSSigning", "Observability",
+                "CBenchSupport", "LocalStack", "SinkApp", "SinkConfig", "SinkService", "SinkCore", "KafkaBridge", "OSSClient",
+                "OSSEmulator", "OSSSigning", "Observability", "Replay", "ArchiveReading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -226,6 +235,7 @@ let package = Package(
         ),
         .testTarget(name: "SinkServiceTests", dependencies: ["SinkService", "SinkCore", "SinkTesting", "CMalloc"], swiftSettings: strict),
         .testTarget(name: "ArchiveReadingTests", dependencies: ["ArchiveReading", "SinkCore", "OSSChecksum"], swiftSettings: strict),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "ArchiveReading", "SinkCore", "KafkaBridge", "OSSChecksum"], swiftSettings: strict),
         .testTarget(
             name: "ObservabilityTests",
             dependencies: ["Observability", "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus")],
@@ -240,14 +250,14 @@ let package = Package(
             name: "SinkAppTests",
             dependencies: [
                 "SinkApp", "SinkConfig", "SinkCore", "SinkService", "KafkaBridge", "OSSClient", "Observability", "HealthServer",
-                "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus"),
+                "Replay", "SinkTesting", .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SinkTesting", "LocalStack", "SinkApp", "SinkService", "ArchiveReading", "OSSEmulator", "KafkaBridge",
+                "SinkTesting", "LocalStack", "SinkApp", "SinkService", "ArchiveReading", "Replay", "OSSEmulator", "KafkaBridge",
                 "OSSClient", "SinkConfig", "SinkCore", "OSSSigning", "HealthServer", "Observability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -7,7 +7,7 @@
 // machine, on the same two cores the sink under test runs on. So the harness keeps every page it frees: no new
 // arenas, no trimming, and a top pad as large as a secondary arena's heap, so an emptied heap is not unmapped
 // either. This has to happen before threads allocate, hence a constructor rather than Swift code in main.
-// Sink processes, including the bench's sink and consume-only children, keep the production settings
+// Sink processes, including the bench's sink, consume-only, replay and produce children, keep the production settings
 // (Sources/SinkApp/AllocatorSettings.swift).
 #define _GNU_SOURCE
 #include "CBenchSupport.h"
@@ -36,6 +36,8 @@ int kos_bench_harness_arguments(const char *args, size_t length) {
     size_t n = strnlen(arg, (size_t)(end - arg));
     if (n == 10 && memcmp(arg, "sink-child", 10) == 0) return 0;
     if (n == 13 && memcmp(arg, "consume-child", 13) == 0) return 0;
+    if (n == 12 && memcmp(arg, "replay-child", 12) == 0) return 0;
+    if (n == 13 && memcmp(arg, "produce-child", 13) == 0) return 0;
     return 1;
 }
 

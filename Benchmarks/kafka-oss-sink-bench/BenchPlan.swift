@@ -21,6 +21,10 @@ struct BenchPlan: Sendable {
     var emulatorAppends1KiB: Int
     var emulatorAppends1MiB: Int
     var sinkTimeout: Duration
+    /// Section 6: 1 KiB records replayed from the emulator, over this many partitions, alternating with the floor.
+    var replayRecords = 600_000
+    var replayPartitions = 64
+    var replayRounds = 3
     /// Heap the harness faults in before it starts (see CBenchSupport): the topics in the mock cluster plus the
     /// largest run's objects in the emulator.
     var prefaultBytes = 0
@@ -37,7 +41,8 @@ struct BenchPlan: Sendable {
     static let full = BenchPlan(
         records1KiB: 600_000, partitions1KiB: 64, records100B: 2_000_000, partitions100B: 32, consumeRounds: 5, sinkRounds: 3,
         memoryRecords: 300_000, latencyRate: 5000, latencySeconds: 20, crcBufferBytes: 64 * 1_048_576, crcRounds: 8,
-        emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300), prefaultBytes: 1536 << 20,
+        emulatorAppends1KiB: 5000, emulatorAppends1MiB: 300, sinkTimeout: .seconds(300), replayRecords: 600_000,
+        replayPartitions: 64, replayRounds: 3, prefaultBytes: 1536 << 20,
         realisticCases: [
             RealisticCase(partitions: 1000, maxBufferedBytes: 64 << 20, latencyMilliseconds: 30, bytesPerSecond: 100_000_000,
                           records: 600_000, targetMBPerSecond: 150, maxAppendsPerGB: 1500),
@@ -49,7 +54,8 @@ struct BenchPlan: Sendable {
     static let quick = BenchPlan(
         records1KiB: 8000, partitions1KiB: 4, records100B: 8000, partitions100B: 4, consumeRounds: 1,
         memoryRecords: 4000, latencyRate: 500, latencySeconds: 2, crcBufferBytes: 4 * 1_048_576, crcRounds: 2,
-        emulatorAppends1KiB: 160, emulatorAppends1MiB: 16, sinkTimeout: .seconds(60),
+        emulatorAppends1KiB: 160, emulatorAppends1MiB: 16, sinkTimeout: .seconds(60), replayRecords: 8000, replayPartitions: 4,
+        replayRounds: 1,
         realisticCases: [
             RealisticCase(partitions: 50, maxBufferedBytes: 16 << 20, latencyMilliseconds: 30, bytesPerSecond: 100_000_000,
                           records: 5000, targetMBPerSecond: 150, maxAppendsPerGB: 1500),
@@ -66,5 +72,5 @@ struct BenchPlan: Sendable {
 
 /// The sections `--only` selects.
 enum BenchSection: String, CaseIterable, Sendable {
-    case realistic, consume, throughput, memory, latency, crc, emulator
+    case realistic, consume, throughput, memory, latency, crc, emulator, replay
 }

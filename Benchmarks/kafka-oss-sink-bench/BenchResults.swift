@@ -18,6 +18,7 @@ struct BenchResults: Codable, Sendable {
     var latency: LatencyResult?
     var crc64: CRCResult?
     var emulator: [EmulatorResult]?
+    var replay: ReplayBenchResult?
     var targets: [TargetResult] = []
 }
 
@@ -188,6 +189,10 @@ extension BenchResults {
         if let memory {
             targets.append(.init(name: "peak RSS, \(memory.partitions) partitions (MiB)", value: Double(memory.peakRSSBytes) / 1_048_576,
                                  target: "<= \(memory.limitBytes / 1_048_576)", met: memory.peakRSSBytes <= memory.limitBytes))
+        }
+        if let replay {
+            targets.append(.init(name: "replay / producer floor (1 KiB)", value: replay.ratioToFloor, target: ">= 0.50",
+                                 met: replay.ratioToFloor >= 0.5))
         }
         if let latency {
             let limit = Double(latency.lingerMs + 300)

@@ -94,6 +94,9 @@ struct BenchRunner {
             progress("5. CRC-64")
             results.crc64 = micro.crc()
         }
+        if wants.contains(.replay) {
+            results.replay = try await BenchReplay(stack: stack, plan: plan, logger: logger, progress: progress).run()
+        }
         if wants.contains(.emulator) {
             progress("5. emulator appends")
             results.emulator = try await micro.emulator(size: 1024, appends: plan.emulatorAppends1KiB)

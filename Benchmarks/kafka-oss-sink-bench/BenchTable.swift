@@ -70,6 +70,21 @@ extension BenchResults {
                 "\(fixed(latency.maxMs, 1)) ms", "\(fixed(latency.pollIntervalMs, 0)) ms",
             ]])
         }
+        if let replay {
+            out += "\n## 6. Replay: \(replay.records) x \(bytes(replay.recordBytes)) over \(replay.partitions) partitions, from the emulator into the mock cluster (median of \(replay.rounds) rounds)\n\n"
+            out += table(["producer", "records/s", "MB/s", "vs floor", "seconds", "CPU s", "CPU s/GB", "process CPU s", "peak RSS"], [
+                ("librdkafka from memory (floor)", replay.floor, 1.0), ("replay", replay.replay, replay.ratioToFloor),
+            ].map { name, round, ratio in
+                [name, rate(round.recordsPerSecond), fixed(round.mbPerSecond, 1), fixed(ratio, 2), fixed(round.seconds, 2),
+                 fixed(round.cpuSeconds, 2), fixed(round.cpuSecondsPerGB, 2), fixed(round.lifeCPUSeconds, 2),
+                 round.peakRSSBytes.map(mebibytes) ?? "-"]
+            })
+            out += "\nBoth produce with replay's settings (idempotent, gapless, lz4) and the provenance header; replay also lists, "
+                + "reads \(mebibytes(Int64(replay.archiveBytes))) of jsonl over HTTP, checks CRC-64 and parses every line. "
+                + "CPU s is the child's during the timed part; process CPU s its whole life (the floor generates the records "
+                + "in memory first, replay plans). "
+                + "Each round over the floor round just before it: \(replay.roundRatiosToFloor.map { fixed($0, 2) }.joined(separator: ", ")).\n"
+        }
         if crc64 != nil || emulator != nil {
             out += "\n## 5. CRC-64 and emulator appends\n\n"
             var rows: [[String]] = []

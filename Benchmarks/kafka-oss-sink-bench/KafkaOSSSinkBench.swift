@@ -11,7 +11,10 @@ struct KafkaOSSSinkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka-oss-sink-bench",
         abstract: "Run kafka-oss-sink's benchmark suite against an in-process mock cluster and OSS emulator.",
-        subcommands: [BenchRunCommand.self, BenchSinkChildCommand.self, BenchConsumeChildCommand.self],
+        subcommands: [
+            BenchRunCommand.self, BenchSinkChildCommand.self, BenchConsumeChildCommand.self, BenchReplayChildCommand.self,
+            BenchProduceChildCommand.self,
+        ],
         defaultSubcommand: BenchRunCommand.self
     )
 
@@ -47,7 +50,9 @@ struct BenchRunCommand: AsyncParsableCommand {
             round after a floor round, medians; the ratios are over those floor rounds), with CPU seconds and \
             peak RSS; (memory) peak \
             RSS with 1,000 partitions and max_buffered_bytes 64MiB; (latency) produce-to-visible p50/p99 at a \
-            steady rate with linger 200ms; (crc) CRC-64 GB/s; (emulator) emulator appends/s. Run it on a \
+            steady rate with linger 200ms; (crc) CRC-64 GB/s; (emulator) emulator appends/s; (replay) replay of an \
+            archive of 1 KiB records from the emulator next to a plain-C librdkafka producer producing the same records \
+            from memory (the floor), alternating rounds in child processes. Run it on a \
             release build (`make bench`); a debug build is 10-50x slower. Exits 1 when a benchmark cannot run.
             """
     )
@@ -200,5 +205,63 @@ struct BenchConsumeChildCommand: AsyncParsableCommand {
         try await BenchConsumeChild.run(
             consumer: BenchConsumer(rawValue: consumer)!, bootstrapServers: bootstrapServers, group: group, topic: topic,
             expected: expected, reportPath: report)
+    }
+}
+
+/// One replay run, started by `run` in a child process (not for direct use).
+struct BenchReplayChildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay-child",
+        abstract: "Internal: replay an archived topic once and report the rate.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Path to the YAML configuration file.")
+    var config: String
+
+    @Option(help: "The archived topic.")
+    var topic: String
+
+    @Option(help: "The topic to produce to.")
+    var toTopic: String
+
+    @Option(help: "Where to write the JSON report on exit.")
+    var report: String
+
+    func run() async throws {
+        try await BenchReplayChild.run(configPath: config, topic: topic, target: toTopic, reportPath: report)
+    }
+}
+
+/// One round of the produce floor, started by `run` in a child process (not for direct use).
+struct BenchProduceChildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "produce-child",
+        abstract: "Internal: produce the replay benchmark's records from memory with plain librdkafka and report the rate.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The mock cluster's bootstrap servers.")
+    var bootstrapServers: String
+
+    @Option(help: "The topic to produce to.")
+    var topic: String
+
+    @Option(help: "The archived topic the provenance headers name.")
+    var archivedTopic: String
+
+    @Option(help: "Partitions of the topic.")
+    var partitions: Int
+
+    @Option(help: "Records to produce.")
+    var records: Int
+
+    @Option(help: "Where to write the JSON report on exit.")
+    var report: String
+
+    func run() async throws {
+        try await BenchProduceChild.run(
+            bootstrapServers: bootstrapServers, topic: topic, archivedTopic: archivedTopic, partitions: partitions, records: records,
+            reportPath: report)
     }
 }

@@ -3,13 +3,12 @@ import SinkCore
 
 extension ArchiveVerifier {
     /// HEAD, the optional full CRC read, and the last offset of one segment.
-    func verifySegment(
-        _ id: VerifyPartitionID, key: String, parsed: SegmentKeyPattern.Parsed, listedSize: UInt64, layout: TopicLayout
-    ) async -> (VerifiedSegment, [VerifyProblem]) {
+    func verifySegment(_ id: VerifyPartitionID, _ listed: ArchivedSegment, layout: TopicLayout) async -> (VerifiedSegment, [VerifyProblem]) {
+        let key = listed.key
         let carriesOffsets = layout.carriesOffsets
         var segment = VerifiedSegment(
-            key: key, firstOffset: parsed.firstOffset, suffix: parsed.suffix, lastOffset: nil, records: nil,
-            bytes: listedSize, crc64: nil, crcOK: nil, appendable: true)
+            key: key, firstOffset: listed.firstOffset, suffix: listed.suffix, lastOffset: nil, records: nil,
+            bytes: listed.size, crc64: nil, crcOK: nil, appendable: true)
         var problems: [VerifyProblem] = []
         let head: ArchivedObjectHead
         do {
@@ -88,32 +87,39 @@ extension ArchiveVerifier {
         return differences.map { VerifyProblem(.tagMismatch, id, key: segment.key, $0) }
     }
 
-    /// Reads the whole object in ranges: CRC-64, and for jsonl the offset of every record.
+    /// Reads the whole object in ranges, decoding as it streams: CRC-64, and for jsonl the offset of every record.
     private func fullRead(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment,
                           _ settings: TopicSettings) async throws -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
         let carriesOffsets = if case .jsonl = settings.format { true } else { false }
         var crc: UInt64 = 0
-        var position: UInt64 = 0
         var scan = carriesOffsets ? JSONLScan(id: id, key: segment.key) : nil
-        let compressed = settings.compression != .none
-        let wholeDecode = compressed && carriesOffsets && segment.bytes <= UInt64(options.decompressWholeLimit)
-        var whole: [UInt8] = []
-        while position < segment.bytes {
-            let count = min(UInt64(options.readChunk), segment.bytes - position)
-            let chunk = try await archive.read(key: segment.key, offset: position, count: count)
-            if chunk.isEmpty { break }
-            crc = CRC64.update(crc, chunk)
-            position += UInt64(chunk.count)
-            if compressed {
-                if wholeDecode { whole += chunk }
-            } else {
-                scan?.feed(chunk[...])
+        let decoder = StreamingDecoder(settings.compression)
+        let lines = LineCursor()
+        var decodeFailure: SegmentDecodeError?
+        var reader = ObjectChunkReader(archive: archive, key: segment.key, length: segment.bytes, chunkSize: options.readChunk)
+        while true {
+            let next: (offset: UInt64, bytes: [UInt8])?
+            do {
+                next = try await reader.next()
+            } catch {
+                reader.cancel()
+                guard let short = error as? ObjectShorterThanExpected else { throw error }
+                problems.append(VerifyProblem(.unreadable, id, key: segment.key, "read \(short.got) bytes but HEAD reports \(segment.bytes)"))
+                break
             }
-        }
-        if position != segment.bytes {
-            problems.append(VerifyProblem(.unreadable, id, key: segment.key,
-                "read \(position) bytes but HEAD reports \(segment.bytes)"))
+            guard let chunk = next else { break }
+            crc = CRC64.update(crc, chunk.bytes)
+            guard scan != nil, decodeFailure == nil else { continue }
+            decoder.setInput(chunk.bytes)
+            do {
+                while let piece = try decoder.next() {
+                    var index = 0
+                    while let line = lines.next(in: piece, at: &index) { scan?.line(line) }
+                }
+            } catch {
+                decodeFailure = error
+            }
         }
         if let expected = segment.crc64 {
             segment.crcOK = crc == expected
@@ -125,24 +131,26 @@ extension ArchiveVerifier {
             segment.crc64 = crc
             problems.append(VerifyProblem(.unreadable, id, key: segment.key, "the store reports no x-oss-hash-crc64ecma for the object"))
         }
-        if wholeDecode {
+        guard var scan else { return problems }
+        if decodeFailure == nil {
             do {
-                scan?.feed(try AppendCompression.decompress(whole, settings.compression)[...])
+                try decoder.finish()
             } catch {
-                problems.append(VerifyProblem(.unreadable, id, key: segment.key,
-                    "the object is not a valid sequence of \(Self.unitName(settings)): \(error)"))
-                return problems
+                decodeFailure = error
             }
         }
-        if var scan, !compressed || wholeDecode {
-            scan.finish()
-            problems += scan.problems
-            segment.records = scan.records
-            segment.lastOffset = scan.last
-            if let first = scan.first, first != segment.firstOffset {
-                problems.append(VerifyProblem(.keyOffsetMismatch, id, key: segment.key,
-                    "the first record has offset \(first) but the key names offset \(segment.firstOffset)"))
-            }
+        if let decodeFailure {
+            problems.append(VerifyProblem(.unreadable, id, key: segment.key,
+                "the object is not a valid sequence of \(Self.unitName(settings)): \(decodeFailure)"))
+            return problems
+        }
+        scan.finish(pendingBytes: lines.pendingBytes)
+        problems += scan.problems
+        segment.records = scan.records
+        segment.lastOffset = scan.last
+        if let first = scan.first, first != segment.firstOffset {
+            problems.append(VerifyProblem(.keyOffsetMismatch, id, key: segment.key,
+                "the first record has offset \(first) but the key names offset \(segment.firstOffset)"))
         }
         return problems
     }
@@ -158,41 +166,22 @@ extension ArchiveVerifier {
     /// Reads the last record's offset from a tail range, doubling the range until the last record is in it.
     private func readLastOffset(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment,
                                 _ settings: TopicSettings) async throws -> [VerifyProblem] {
-        var window = UInt64(options.tailWindow)
-        while true {
-            window = min(window, segment.bytes)
-            let tail = try await archive.read(key: segment.key, offset: segment.bytes - window, count: window)
-            let decoded: [UInt8]?
-            if settings.compression == .none {
-                decoded = tail
-            } else {
-                decoded = CompressedTail.lastUnit(tail, settings.compression)
-                if decoded == nil, window < segment.bytes {
-                    window *= 2
-                    continue
-                }
-            }
-            guard let decoded else {
-                return [VerifyProblem(.unreadable, id, key: segment.key,
-                    "none of \(Self.unitName(settings)) decodes at the end of the object: it is truncated or corrupt")]
-            }
-            guard let (line, whole) = JSONLOffsets.lastLine(decoded[...]) else {
-                return [VerifyProblem(.unreadable, id, key: segment.key,
-                    "the object does not end with a newline: its last record is truncated")]
-            }
-            if !whole, settings.compression == .none, window < segment.bytes {
-                window *= 2
-                continue
-            }
-            guard let (partition, offset) = JSONLOffsets.partitionAndOffset(line) else {
-                return [VerifyProblem(.unreadable, id, key: segment.key,
-                    "the last line is not a jsonl record rendered by the sink (no topic/partition/offset fields)")]
-            }
-            segment.lastOffset = offset
-            if partition != id.partition {
-                return [VerifyProblem(.recordOrder, id, key: segment.key, "the last record belongs to partition \(partition)")]
-            }
-            return []
+        let line: [UInt8]
+        do {
+            line = try await SegmentEnds.lastRecord(
+                archive: archive, key: segment.key, length: segment.bytes, compression: settings.compression,
+                window: options.tailWindow)
+        } catch let problem as SegmentEnds.Problem {
+            return [VerifyProblem(.unreadable, id, key: segment.key, problem.description)]
         }
+        guard let (partition, offset) = JSONLOffsets.partitionAndOffset(line[...]) else {
+            return [VerifyProblem(.unreadable, id, key: segment.key,
+                "the last line is not a jsonl record rendered by the sink (no topic/partition/offset fields)")]
+        }
+        segment.lastOffset = offset
+        if partition != id.partition {
+            return [VerifyProblem(.recordOrder, id, key: segment.key, "the last record belongs to partition \(partition)")]
+        }
+        return []
     }
 }

@@ -23,14 +23,12 @@ import Darwin
 ///   the last when its commit says `closed`) without tags are counted in a note: they were written before
 ///   segments were tagged, or their tagging is still pending.
 ///
-/// What it reads: one listing per topic, one HEAD and one GetObjectTagging per object, the last record of each jsonl object from a tail
-/// range (64 KiB first, doubled while the last line does not fit), and with the CRC check each object in full
-/// (in ``VerifyOptions/readChunk`` ranges, so memory stays bounded). Compressed objects: the last gzip member /
-/// zstd frame is found in the tail (the window doubles while none decodes); during the CRC read, objects up to
-/// ``VerifyOptions/decompressWholeLimit`` are decompressed whole to check every record (the trade-off: larger
-/// compressed objects get the CRC check and their last record from the tail, not a record-by-record check,
-/// so memory stays bounded). Raw objects carry no
-/// offsets: only key order, CRC-64, appendability and the commit metadata are checked, which the report notes.
+/// What it reads: one listing per topic (``SegmentListing``), one HEAD and one GetObjectTagging per object, the last
+/// record of each jsonl object from a tail range (64 KiB first, doubled while the last line does not fit; for
+/// compressed objects until the last gzip member / zstd frame decodes), and with the CRC check each object in full,
+/// in ``VerifyOptions/readChunk`` ranges decoded as they stream (``StreamingDecoder``), so memory stays bounded
+/// whatever the object's size and every record's offset is checked. Raw objects carry no offsets: only key
+/// order, CRC-64, appendability and the commit metadata are checked, which the report notes.
 ///
 /// - Important: run it while the sink is stopped or idle. A running sink appends beyond its last commit, which
 ///   shows up as a commit that does not match the last segment.
@@ -46,34 +44,6 @@ public struct ArchiveVerifier: Sendable {
         self.archive = archive
         self.commits = commits
         self.options = options
-    }
-
-    /// How one topic's segments are named and written.
-    public struct TopicLayout: Sendable {
-        public var settings: TopicSettings
-        public var pattern: SegmentKeyPattern
-
-        public var carriesOffsets: Bool {
-            if case .jsonl = settings.format { true } else { false }
-        }
-    }
-
-    /// The layout of `topic`'s segments: the settings of the first rule that matches it (else the default).
-    public func layout(forTopic topic: String) -> TopicLayout {
-        if let index = settings.topicRuleIndex(for: topic) {
-            let rule = settings.topicRules[index]
-            let single: String? = if case .name(let name) = rule.selector { name } else { nil }
-            return TopicLayout(settings: rule.settings, pattern: SegmentKeyPattern(rule.settings, topic: single))
-        }
-        return TopicLayout(settings: settings.defaultTopic, pattern: SegmentKeyPattern(settings.defaultTopic))
-    }
-
-    /// The key patterns of every rule and the default, each with the topic it serves alone (if any).
-    var allPatterns: [SegmentKeyPattern] {
-        settings.topicRules.map { rule in
-            let single: String? = if case .name(let name) = rule.selector { name } else { nil }
-            return SegmentKeyPattern(rule.settings, topic: single)
-        } + [SegmentKeyPattern(settings.defaultTopic)]
     }
 
     /// Verifies every selected partition.
@@ -100,39 +70,25 @@ public struct ArchiveVerifier: Sendable {
         let names = options.topics.filter { !$0.hasPrefix("^") }
         let regexes = options.topics.filter { $0.hasPrefix("^") }
         var topics = Set(names)
-        let patterns = allPatterns
+        let patterns = settings.segmentKeyPatterns
         if !regexes.isEmpty {
             var candidates = Set(cluster?.keys.map { $0 } ?? [])
             for pattern in patterns { if let topic = pattern.topic { candidates.insert(topic) } }
-            // Every layout's keys, listed once per distinct listing prefix (a prefix inside another is covered).
-            let prefixes = Set(patterns.map { $0.listingPrefix(topic: nil) })
-            for prefix in prefixes.sorted() where !prefixes.contains(where: { $0 != prefix && prefix.hasPrefix($0) }) {
-                for object in try await archive.list(prefix: prefix) {
-                    for pattern in patterns {
-                        if let parsed = pattern.parse(object.key) { candidates.insert(parsed.topic) }
-                    }
-                }
-            }
+            candidates.formUnion(try await SegmentListing.topics(patterns: patterns, archive: archive))
             topics.formUnion(candidates.filter { topic in regexes.contains { Self.matches(topic, pattern: $0) } })
         }
 
-        var segmentsByPartition: [VerifyPartitionID: [(ArchivedObject, SegmentKeyPattern.Parsed)]] = [:]
+        var segmentsByPartition: [VerifyPartitionID: [ArchivedSegment]] = [:]
         var ignored: [String] = []
         var rawTopics: [String] = []
         for topic in topics.sorted() {
-            let layout = layout(forTopic: topic)
-            let pattern = layout.pattern
+            let layout = settings.layout(forTopic: topic)
             if !layout.carriesOffsets { rawTopics.append(topic) }
-            let prefix = pattern.listingPrefix(topic: topic, partition: options.partition)
-            for object in try await archive.list(prefix: prefix) {
-                guard let parsed = pattern.parse(object.key) else {
-                    // Another topic's segment under this listing prefix is not this topic's business.
-                    if !patterns.contains(where: { $0.parse(object.key) != nil }) { ignored.append(object.key) }
-                    continue
-                }
-                guard parsed.topic == topic, options.partition == nil || parsed.partition == options.partition else { continue }
-                segmentsByPartition[VerifyPartitionID(topic: topic, partition: parsed.partition), default: []]
-                    .append((object, parsed))
+            let listing = try await SegmentListing.list(
+                topic: topic, partition: options.partition, pattern: layout.pattern, otherPatterns: patterns, archive: archive)
+            ignored += listing.ignoredKeys
+            for (partition, segments) in listing.partitions {
+                segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition)] = segments
             }
             for partition in cluster?[topic] ?? [] where options.partition == nil || partition == options.partition {
                 segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition), default: []] += []
@@ -167,9 +123,7 @@ public struct ArchiveVerifier: Sendable {
                 guard next < ids.count else { return }
                 let id = ids[next]
                 next += 1
-                let segments = segmentsByPartition[id]!.sorted {
-                    ($0.1.firstOffset, $0.1.suffix, $0.0.key) < ($1.1.firstOffset, $1.1.suffix, $1.0.key)
-                }
+                let segments = segmentsByPartition[id]!
                 let commit = committed.map { $0[id] ?? VerifyCommit(offset: nil, metadata: "") }
                 group.addTask { await self.verifyPartition(id, segments: segments, commit: commit) }
             }
@@ -200,14 +154,11 @@ public struct ArchiveVerifier: Sendable {
         return regexec(&regex, topic, 0, nil, 0) == 0
     }
 
-    func verifyPartition(
-        _ id: VerifyPartitionID, segments: [(ArchivedObject, SegmentKeyPattern.Parsed)], commit: VerifyCommit?
-    ) async -> PartitionVerification {
-        let layout = layout(forTopic: id.topic)
+    func verifyPartition(_ id: VerifyPartitionID, segments: [ArchivedSegment], commit: VerifyCommit?) async -> PartitionVerification {
+        let layout = settings.layout(forTopic: id.topic)
         var result = PartitionVerification(id: id, segments: [], commit: commit, problems: [])
-        for (object, parsed) in segments {
-            let (segment, problems) = await verifySegment(id, key: object.key, parsed: parsed, listedSize: object.size,
-                                                          layout: layout)
+        for listed in segments {
+            let (segment, problems) = await verifySegment(id, listed, layout: layout)
             result.segments.append(segment)
             result.problems += problems
         }

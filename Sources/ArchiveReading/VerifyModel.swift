@@ -1,74 +1,5 @@
 public import SinkCore
 
-/// One object of a listing: its key and size.
-public struct ArchivedObject: Sendable, Hashable {
-    public var key: String
-    public var size: UInt64
-
-    public init(key: String, size: UInt64) {
-        self.key = key
-        self.size = size
-    }
-}
-
-/// What HEAD says about an object.
-public struct ArchivedObjectHead: Sendable, Hashable {
-    public var length: UInt64
-    /// `x-oss-object-type` is `Appendable`.
-    public var appendable: Bool
-    /// `x-oss-hash-crc64ecma`, when the store reports it.
-    public var crc64: UInt64?
-    /// The object type as the store names it (for messages).
-    public var typeName: String
-    /// `x-oss-sealed-time` is present: the object was sealed (SealAppendObject) and never grows again.
-    public var sealed: Bool
-    /// `x-oss-storage-class` (`Standard`, `IA`, `Archive`, `ColdArchive`, `DeepColdArchive`), when reported.
-    public var storageClass: String?
-    /// `x-oss-restore`, when reported: `ongoing-request="true"` while a restore runs, `ongoing-request="false",
-    /// expiry-date="…"` once the restored copy is readable. Absent for an Archive-class object that is not restored.
-    public var restore: String?
-
-    public init(length: UInt64, appendable: Bool, crc64: UInt64?, typeName: String = "Appendable", sealed: Bool = false,
-                storageClass: String? = nil, restore: String? = nil) {
-        self.length = length
-        self.appendable = appendable
-        self.crc64 = crc64
-        self.typeName = typeName
-        self.sealed = sealed
-        self.storageClass = storageClass
-        self.restore = restore
-    }
-
-    /// The object's bytes cannot be read until it is restored: Archive, Cold Archive or Deep Cold Archive
-    /// storage without a finished restore. (An Archive bucket with real-time access reads it anyway.)
-    public var needsRestore: Bool {
-        guard let storageClass, ["Archive", "ColdArchive", "DeepColdArchive"].contains(storageClass) else { return false }
-        guard let restore else { return true }
-        return !restore.contains("ongoing-request=\"false\"")
-    }
-}
-
-/// The objects and bytes `verify` reads: an OSS bucket in production (``OSSArchiveReader``), a dictionary in tests.
-public protocol ArchiveReader: Sendable {
-    /// Every object whose key starts with `prefix`, in any order.
-    func list(prefix: String) async throws -> [ArchivedObject]
-    /// The object's metadata; throws when it is missing or unreadable.
-    func head(key: String) async throws -> ArchivedObjectHead
-    /// Bytes `[offset, offset + count)` of the object (fewer only at its end).
-    func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8]
-    /// The object's tags (GetObjectTagging), in the store's order.
-    func tags(key: String) async throws -> [SegmentTag]
-}
-
-extension ArchiveReader {
-    /// What the sink's `segment.*` tags say about a finished segment, without reading it; `nil` when it carries
-    /// none (an open segment, one still being finished, or one written before segments were tagged).
-    /// - Throws: the store's error, or `SegmentTagsError` when the tags are present but malformed.
-    public func segmentTags(key: String) async throws -> SegmentTags.Parsed? {
-        try SegmentTags.parse(try await tags(key: key))
-    }
-}
-
 /// A topic-partition, as `verify` names it.
 public struct VerifyPartitionID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var topic: String
@@ -115,25 +46,21 @@ public struct VerifyOptions: Sendable {
     public var checkCRC: Bool
     /// The first tail range read to find an object's last record; doubled until a whole record is in it.
     public var tailWindow: Int
-    /// Compressed objects up to this size are decompressed whole during the CRC read to check every record
-    /// (memory: about `concurrency` × this × the compression ratio). Larger ones get the CRC check and their
-    /// last record from the tail, but the records inside are not checked one by one.
-    public var decompressWholeLimit: Int
-    /// Range size of the streaming CRC read.
+    /// Range size of the streaming CRC read (memory per partition verified: two of these, plus the decoder's
+    /// buffers).
     public var readChunk: Int
     /// Partitions verified at the same time (each reads its segments one after another).
     public var concurrency: Int
 
     public init(
         topics: [String], partition: Int32? = nil, checkCRC: Bool = true, tailWindow: Int = 64 * 1024,
-        decompressWholeLimit: Int = 8 * 1024 * 1024, readChunk: Int = 8 * 1024 * 1024, concurrency: Int = 4
+        readChunk: Int = 8 * 1024 * 1024, concurrency: Int = 4
     ) {
         self.topics = topics
         self.partition = partition
         self.checkCRC = checkCRC
         self.tailWindow = max(16, tailWindow)
-        self.decompressWholeLimit = decompressWholeLimit
-        self.readChunk = max(1024, readChunk)
+        self.readChunk = max(16, readChunk)
         self.concurrency = max(1, concurrency)
     }
 }

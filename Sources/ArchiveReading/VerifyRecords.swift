@@ -16,8 +16,12 @@ enum JSONLOffsets {
     /// `partition` and `offset` first, so the first `,"partition":` and `,"offset":` after the topic string are
     /// the record's own even when an embedded JSON value holds fields of the same name.
     static func partitionAndOffset(_ line: ArraySlice<UInt8>) -> (partition: Int32, offset: Int64)? {
+        line.withUnsafeBytes { partitionAndOffset($0) }
+    }
+
+    static func partitionAndOffset(_ line: UnsafeRawBufferPointer) -> (partition: Int32, offset: Int64)? {
         guard line.starts(with: topicField) else { return nil }
-        var i = line.startIndex + topicField.count
+        var i = topicField.count
         // Kafka topic names need no escaping: the topic string ends at the next quote.
         guard let quote = line[i...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
         i = quote + 1
@@ -31,13 +35,13 @@ enum JSONLOffsets {
         return (p, offset)
     }
 
-    private static func integer(_ bytes: ArraySlice<UInt8>, from start: Int) -> (Int64, Int)? {
+    private static func integer(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (Int64, Int)? {
         var i = start
         var negative = false
-        if i < bytes.endIndex, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
         var value: Int64 = 0
         let digitsStart = i
-        while i < bytes.endIndex, (0x30...0x39).contains(bytes[i]), i - digitsStart < 19 {
+        while i < bytes.count, (0x30...0x39).contains(bytes[i]), i - digitsStart < 19 {
             value = value * 10 + Int64(bytes[i] - 0x30)
             i += 1
         }
@@ -57,12 +61,11 @@ enum JSONLOffsets {
     }
 }
 
-/// Checks the offsets of every jsonl record of one object as its bytes stream by: each line's offset must be
-/// the previous one plus 1, and its partition the segment's.
+/// Checks the offsets of every jsonl record of one object as its lines stream by: each line's offset must be the
+/// previous one plus 1, and its partition the segment's.
 struct JSONLScan {
     let id: VerifyPartitionID
     let key: String
-    private var carry: [UInt8] = []
     private(set) var first: Int64?
     private(set) var last: Int64?
     private(set) var records: Int64 = 0
@@ -74,44 +77,16 @@ struct JSONLScan {
         self.key = key
     }
 
-    mutating func feed(_ chunk: ArraySlice<UInt8>) {
-        // memchr finds the newlines; only the first bytes of each line are parsed.
-        let newlines: [Int] = chunk.withUnsafeBytes { raw in
-            var found: [Int] = []
-            guard let base = raw.baseAddress else { return found }
-            var position = 0
-            while position < raw.count, let hit = memchr(base + position, 0x0a, raw.count - position) {
-                let index = base.distance(to: UnsafeRawPointer(hit))
-                found.append(index)
-                position = index + 1
-            }
-            return found
-        }
-        var start = chunk.startIndex
-        for offset in newlines {
-            let newline = chunk.startIndex + offset
-            if carry.isEmpty {
-                line(chunk[start..<newline])
-            } else {
-                carry.append(contentsOf: chunk[start..<newline])
-                line(carry[...])
-                carry.removeAll(keepingCapacity: true)
-            }
-            start = newline + 1
-        }
-        carry.append(contentsOf: chunk[start...])
-    }
-
-    /// Ends the object; a last line without its newline is a truncated record.
-    mutating func finish() {
-        if !carry.isEmpty {
+    /// Ends the object; bytes after the last newline are a truncated record.
+    mutating func finish(pendingBytes: Int) {
+        if pendingBytes > 0 {
             problems.append(VerifyProblem(.unreadable, id, key: key,
-                "the object ends in the middle of a record (\(carry.count) bytes after the last newline)"))
+                "the object ends in the middle of a record (\(pendingBytes) bytes after the last newline)"))
         }
     }
 
-    private mutating func line(_ line: ArraySlice<UInt8>) {
-        guard let (partition, offset) = JSONLOffsets.partitionAndOffset(line) else {
+    mutating func line(_ bytes: UnsafeRawBufferPointer) {
+        guard let (partition, offset) = JSONLOffsets.partitionAndOffset(bytes) else {
             report("record \(records + 1) is not a jsonl record rendered by the sink (no topic/partition/offset fields)")
             records += 1
             return

@@ -3,7 +3,8 @@ import NIOCore
 public import OSSClient
 public import SinkCore
 
-/// ``ArchiveReader`` over an OSS bucket: ListObjectsV2, HeadObject and ranged GetObject.
+/// ``ArchiveReader`` over an OSS bucket: ListObjectsV2, HeadObject and ranged GetObject (403 `InvalidObjectState`
+/// becomes ``ArchiveObjectNeedsRestore``).
 public struct OSSArchiveReader: ArchiveReader {
     public let client: OSSClient
 
@@ -13,7 +14,7 @@ public struct OSSArchiveReader: ArchiveReader {
 
     public func list(prefix: String) async throws -> [ArchivedObject] {
         try await client.listAllObjects(prefix: prefix.isEmpty ? nil : prefix).objects.map {
-            ArchivedObject(key: $0.key, size: $0.size)
+            ArchivedObject(key: $0.key, size: $0.size, storageClass: $0.storageClass)
         }
     }
 
@@ -31,7 +32,15 @@ public struct OSSArchiveReader: ArchiveReader {
 
     public func read(key: String, offset: UInt64, count: UInt64) async throws -> [UInt8] {
         if count == 0 { return [] }
-        var body = try await client.getObject(key: key, range: .bounded(first: offset, last: offset + count - 1)).body
+        let result: OSSGetResult
+        do {
+            result = try await client.getObject(key: key, range: .bounded(first: offset, last: offset + count - 1))
+        } catch {
+            guard error.code == .invalidObjectState else { throw error }
+            let head = try? await head(key: key)
+            throw ArchiveObjectNeedsRestore(key: key, storageClass: head?.storageClass, inProgress: head?.restoreInProgress ?? false)
+        }
+        var body = result.body
         return body.readBytes(length: body.readableBytes) ?? []
     }
 }

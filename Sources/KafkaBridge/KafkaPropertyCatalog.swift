@@ -1,4 +1,11 @@
 internal import CRdKafka
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// librdkafka's own view of configuration properties, used to validate `kafka.properties` before
 /// anything connects.
@@ -32,5 +39,40 @@ public enum KafkaPropertyCatalog {
             }
         }
         return names
+    }()
+
+    /// Which kind of client a librdkafka property applies to (the `C/P` column of librdkafka's CONFIGURATION.md).
+    public enum Scope: Sendable, Hashable {
+        case consumer, producer, both
+    }
+
+    /// The scope librdkafka documents for `name`; `.both` for names it does not list.
+    public static func scope(of name: String) -> Scope {
+        scopes[name] ?? .both
+    }
+
+    /// `rd_kafka_conf_properties_show` parsed: property name to scope.
+    static let scopes: [String: Scope] = {
+        var size = 0
+        var buffer: UnsafeMutablePointer<CChar>?
+        guard let stream = open_memstream(&buffer, &size) else { return [:] }
+        rd_kafka_conf_properties_show(stream)
+        fclose(stream)
+        guard let buffer else { return [:] }
+        defer { free(buffer) }
+        let text = String(cString: buffer)
+        var result: [String: Scope] = [:]
+        for line in text.split(separator: "\n") {
+            let columns = line.split(separator: "|", omittingEmptySubsequences: false)
+            guard columns.count >= 3 else { continue }
+            let name = columns[0].trimmingCharacters(in: .whitespaces)
+            switch columns[1].trimmingCharacters(in: .whitespaces) {
+            case "C": result[name] = .consumer
+            case "P": result[name] = .producer
+            case "*": result[name] = .both
+            default: continue
+            }
+        }
+        return result
     }()
 }

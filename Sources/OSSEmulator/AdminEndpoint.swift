@@ -13,6 +13,7 @@ import NIOCore
 ///   - `latency`: `milliseconds`, `count` (omit for every request)
 ///   - `chaos`: `p_drop_after_apply`, `p_503`, `latency_ms` [min, max], `seed`; `{"action":"chaos"}` alone turns it off
 ///   - `foreign-append`: `bucket`, `key`, and `data` (UTF-8 text) or `size` (that many `x` bytes)
+///   - `corrupt`: `bucket`, `key`, `offset` — flips bits of that stored byte; HEAD keeps the CRC-64 written (bit rot)
 ///   - `network`: `latency_ms` (one number: added to every request), `bytes_per_second` (request bodies arrive no
 ///     faster; omit for unlimited); `{"action":"network"}` alone turns both off. Not removed by `reset`.
 ///   - `reset`
@@ -41,6 +42,7 @@ struct AdminEndpoint {
         var key: String?
         var data: String?
         var size: Int?
+        var offset: UInt64?
         var bytes_per_second: Int?
 
         var match: OSSFaultMatch { OSSFaultMatch(method: method, bucket: bucket, keyPrefix: key_prefix, query: query) }
@@ -111,6 +113,13 @@ struct AdminEndpoint {
                 throw AdminError(message: "foreign-append failed: \(outcome)")
             }
             return json(builder, .ok, ["length": String(record.length), "crc64": String(record.crc64)])
+        case "corrupt":
+            guard let bucket = command.bucket, let key = command.key, let offset = command.offset else {
+                throw AdminError(message: "corrupt needs 'bucket', 'key' and 'offset'")
+            }
+            guard try await store.corrupt(bucket: bucket, key: key, at: offset) else {
+                throw AdminError(message: "no object '\(key)' in bucket '\(bucket)'")
+            }
         case "network":
             let latency = command.latency_ms?.first ?? 0
             guard latency >= 0, (command.latency_ms?.count ?? 1) == 1 else {
@@ -123,7 +132,7 @@ struct AdminEndpoint {
         case "reset":
             faults.reset()
         default:
-            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append, network or reset")
+            throw AdminError(message: "unknown action '\(command.action)'; use fail, drop-after-apply, latency, chaos, foreign-append, corrupt, network or reset")
         }
         return json(builder, .ok, counters())
     }

@@ -116,6 +116,19 @@ final class DirectoryBackend: StorageBackend, @unchecked Sendable {
         try publish(bucket: bucket, record: record)
     }
 
+    func corrupt(bucket: String, record: OSSObjectRecord, offset: UInt64) throws {
+        let path = dataPath(bucket, record)
+        let fd = open(path, O_RDWR)
+        guard fd >= 0 else { throw OSSEmulatorStorageError("cannot open \(path): \(Self.errnoText())") }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        guard pread(fd, &byte, 1, off_t(offset)) == 1 else { throw OSSEmulatorStorageError("cannot read \(path) at \(offset)") }
+        byte ^= 0x20
+        guard pwrite(fd, &byte, 1, off_t(offset)) == 1, fsync(fd) == 0 else {
+            throw OSSEmulatorStorageError("cannot write \(path) at \(offset): \(Self.errnoText())")
+        }
+    }
+
     func delete(bucket: String, record: OSSObjectRecord) throws {
         let path = recordPath(bucket, record.key)
         guard unlink(path) == 0 || errno == ENOENT else {

@@ -70,6 +70,20 @@ final class MemoryBackend: StorageBackend, @unchecked Sendable {
 
     func update(bucket: String, record: OSSObjectRecord) throws {}
 
+    func corrupt(bucket: String, record: OSSObjectRecord, offset: UInt64) throws {
+        try lock.withLock {
+            guard var chunks = objects[bucket]?[record.key], offset < chunks.length else {
+                throw OSSEmulatorStorageError("object \(record.key) has no byte at offset \(offset)")
+            }
+            let index = chunks.starts.lastIndex { $0 <= offset }!
+            var buffer = chunks.buffers[index]
+            let at = buffer.readerIndex + Int(offset - chunks.starts[index])
+            buffer.setInteger(buffer.getInteger(at: at, as: UInt8.self)! ^ 0x20, at: at)
+            chunks.buffers[index] = buffer
+            objects[bucket]?[record.key] = chunks
+        }
+    }
+
     func delete(bucket: String, record: OSSObjectRecord) throws {
         _ = lock.withLock { objects[bucket]?.removeValue(forKey: record.key) }
     }

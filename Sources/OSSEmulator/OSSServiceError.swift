@@ -46,8 +46,11 @@ public struct OSSServiceError: Error, Sendable, Equatable {
             xml.element("RequestId", requestID)
             xml.element("HostId", hostID)
             for field in fields { xml.element(field.name, field.value) }
-            xml.element("EC", ec)
-            xml.element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=\(ec)")
+            // Errors whose EC is not documented are sent without one.
+            if !ec.isEmpty {
+                xml.element("EC", ec)
+                xml.element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=\(ec)")
+            }
         }
         return writer.text
     }
@@ -62,6 +65,15 @@ extension OSSServiceError {
     static func noSuchKey(_ key: String) -> Self {
         .init(status: .notFound, code: "NoSuchKey", message: "The specified key does not exist.",
               ec: "0026-00000001", fields: [.init("Key", key)])
+    }
+
+    static func invalidObjectState() -> Self {
+        .init(status: .forbidden, code: "InvalidObjectState", message: "The operation is not valid for the object's state",
+              ec: "")
+    }
+
+    static func operationNotSupported(_ message: String) -> Self {
+        .init(status: .badRequest, code: "OperationNotSupported", message: message, ec: "")
     }
 
     static func objectNotAppendable() -> Self {

@@ -134,15 +134,40 @@ struct ObjectOperations {
         ])
     }
 
+    // MARK: RestoreObject
+
+    /// `POST /key?restore` with an optional `<RestoreRequest><Days>N</Days>…`: 202 for the first restore, 200 when a
+    /// restored copy exists (its expiry moves), 400 OperationNotSupported for objects not in cold storage.
+    func restore(_ request: IncomingRequest, bucket: String, key: String) async throws -> Response {
+        var days = 1
+        let body = request.body.getString(at: request.body.readerIndex, length: request.body.readableBytes) ?? ""
+        if let open = body.range(of: "<Days>"), let close = body.range(of: "</Days>"), open.upperBound <= close.lowerBound {
+            guard let value = Int(body[open.upperBound..<close.lowerBound].trimmingSpaces), (1...365).contains(value) else {
+                throw OSSServiceError.invalidArgument("Days", String(body[open.upperBound..<close.lowerBound]), message: "Days must be 1 to 365.")
+            }
+            days = value
+        }
+        switch try await store.restore(bucket: bucket, key: key, days: days, now: now()) {
+        case nil: throw OSSServiceError.noSuchKey(key)
+        case .notCold?: throw OSSServiceError.operationNotSupported("The operation is not supported for this resource: the object is not in Archive, ColdArchive or DeepColdArchive storage.")
+        case .restored?: return builder.empty(.accepted)
+        case .extended?: return builder.empty(.ok)
+        }
+    }
+
     // MARK: GetObject / HeadObject
 
     func get(_ request: IncomingRequest, bucket: String, key: String, headOnly: Bool) async throws -> Response {
         if headOnly {
             guard let record = store.head(bucket: bucket, key: key) else { throw OSSServiceError.noSuchKey(key) }
             if let notModified = try conditionalResponse(request, record) { return notModified }
-            var fields = builder.headers(ResponseBuilder.objectHeaders(record))
+            var fields = builder.headers(ResponseBuilder.objectHeaders(record, now: now()))
             fields[.contentLength] = String(record.length)
             return Response(status: .ok, headers: fields)
+        }
+        // Objects in cold storage need a restored copy before they can be read (HEAD needs none).
+        if let record = store.head(bucket: bucket, key: key), record.needsRestore(at: now()) {
+            throw OSSServiceError.invalidObjectState()
         }
         let rangeHeader = request.headers["range"]
         let standard = request.headers["x-oss-range-behavior"]?.lowercased() == "standard"
@@ -158,7 +183,7 @@ struct ObjectOperations {
         }
         let record = result.record
         if let notModified = try conditionalResponse(request, record) { return notModified }
-        var pairs = ResponseBuilder.objectHeaders(record)
+        var pairs = ResponseBuilder.objectHeaders(record, now: now())
         var status = HTTPResponse.Status.ok
         if let parsed {
             switch parsed.resolve(size: record.length, standard: standard) {

@@ -79,6 +79,9 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
     /// When SealAppendObject first sealed the object (`x-oss-sealed-time`); `nil` while it is not sealed.
     /// A sealed object keeps its type, length, ETag and Last-Modified and refuses every further append.
     public var sealedTime: Date?
+    /// Until when a restored copy of an object in cold storage (Archive, ColdArchive, DeepColdArchive) can be
+    /// read; `nil` when it was never restored. Restores finish at once in the emulator.
+    public var restoredUntil: Date?
 
     public init(
         key: String,
@@ -90,7 +93,8 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         lastModified: Date,
         attributes: OSSObjectAttributes,
         generation: UInt64 = 0,
-        sealedTime: Date? = nil
+        sealedTime: Date? = nil,
+        restoredUntil: Date? = nil
     ) {
         self.key = key
         self.type = type
@@ -102,5 +106,16 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         self.attributes = attributes
         self.generation = generation
         self.sealedTime = sealedTime
+        self.restoredUntil = restoredUntil
+    }
+
+    /// Storage classes whose objects must be restored before GET.
+    public static let coldStorageClasses: Set<String> = ["Archive", "ColdArchive", "DeepColdArchive"]
+
+    /// Whether GET must refuse the object at `now` (cold storage without a restored copy).
+    public func needsRestore(at now: Date) -> Bool {
+        guard Self.coldStorageClasses.contains(attributes.storageClass) else { return false }
+        guard let restoredUntil else { return true }
+        return restoredUntil <= now
     }
 }

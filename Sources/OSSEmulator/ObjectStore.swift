@@ -5,6 +5,16 @@ public import NIOCore
 import OSSSigning
 
 /// What an AppendObject did.
+/// What RestoreObject did.
+public enum OSSRestoreOutcome: Sendable, Equatable {
+    /// The first restore (202 Accepted).
+    case restored
+    /// A restored copy existed; its expiry moved (200 OK).
+    case extended
+    /// The object is not in Archive, ColdArchive or DeepColdArchive storage.
+    case notCold
+}
+
 public enum OSSAppendOutcome: Sendable, Equatable {
     /// The body was appended (or the object created); `record` is the new published state.
     case applied(OSSObjectRecord, created: Bool)
@@ -255,6 +265,45 @@ public final class OSSObjectStore: @unchecked Sendable {
             try self.backend.replace(bucket: bucket, old: existing, new: record, body: body)
             self.store(bucket: bucket, record: record)
             return record
+        }
+    }
+
+    /// Moves an object to another storage class, as a lifecycle rule does: bytes, CRC-64 and Last-Modified stay, a
+    /// restored copy is dropped. Returns the new record, or `nil` when the object does not exist.
+    @discardableResult
+    public func transition(bucket: String, key: String, storageClass: String) async throws -> OSSObjectRecord? {
+        try await serialized(bucket: bucket, key: key) {
+            guard var record = self.head(bucket: bucket, key: key) else { return nil }
+            record.attributes.storageClass = storageClass
+            record.restoredUntil = nil
+            try self.backend.update(bucket: bucket, record: record)
+            self.store(bucket: bucket, record: record)
+            return record
+        }
+    }
+
+    /// RestoreObject: a readable copy of an object in cold storage for `days` days from `now` (the emulator
+    /// restores at once). `nil` when the object does not exist.
+    public func restore(bucket: String, key: String, days: Int, now: Date = Date()) async throws -> OSSRestoreOutcome? {
+        try await serialized(bucket: bucket, key: key) {
+            guard var record = self.head(bucket: bucket, key: key) else { return nil }
+            guard OSSObjectRecord.coldStorageClasses.contains(record.attributes.storageClass) else { return .notCold }
+            let wasRestored = !record.needsRestore(at: now)
+            record.restoredUntil = now.addingTimeInterval(TimeInterval(days) * 86_400)
+            try self.backend.update(bucket: bucket, record: record)
+            self.store(bucket: bucket, record: record)
+            return wasRestored ? .extended : .restored
+        }
+    }
+
+    /// Bit rot at rest, for tests: flips bits of the byte at `offset` and changes nothing else, so GET returns the
+    /// changed byte while HEAD still reports the CRC-64 of what was written. Returns whether the object exists.
+    @discardableResult
+    public func corrupt(bucket: String, key: String, at offset: UInt64) async throws -> Bool {
+        try await serialized(bucket: bucket, key: key) {
+            guard let record = self.head(bucket: bucket, key: key) else { return false }
+            try self.backend.corrupt(bucket: bucket, record: record, offset: offset)
+            return true
         }
     }
 

@@ -113,7 +113,8 @@ struct RequestHandler: HTTPResponder {
         case "POST":
             if request.target.has("append") { return try await operations.append(request, bucket: bucket, key: key) }
             if request.target.has("seal") { return try await operations.seal(request, bucket: bucket, key: key) }
-            throw OSSServiceError.notImplemented("POST on an object without ?append or ?seal")
+            if request.target.has("restore") { return try await operations.restore(request, bucket: bucket, key: key) }
+            throw OSSServiceError.notImplemented("POST on an object without ?append, ?seal or ?restore")
         case "PUT":
             if request.target.has("tagging") { return try await operations.putTagging(request, bucket: bucket, key: key) }
             guard request.target.query.isEmpty else {

@@ -35,7 +35,7 @@ struct ResponseBuilder {
     /// The error response; body-less for HEAD (XML base64-encoded into `x-oss-err` instead).
     func error(_ error: OSSServiceError, method: String) -> Response {
         let text = error.xml(requestID: requestID, hostID: hostID)
-        var pairs: [(String, String)] = [("x-oss-ec", error.ec)]
+        var pairs: [(String, String)] = error.ec.isEmpty ? [] : [("x-oss-ec", error.ec)]
         pairs += error.headers.map { ($0.name, $0.value) }
         if method == "HEAD" {
             pairs.append(("x-oss-err", Data(text.utf8).base64EncodedString()))
@@ -46,7 +46,7 @@ struct ResponseBuilder {
     }
 
     /// Metadata headers of HEAD and GET (oss-protocol.md §2.1).
-    static func objectHeaders(_ record: OSSObjectRecord) -> [(String, String)] {
+    static func objectHeaders(_ record: OSSObjectRecord, now: Date = Date()) -> [(String, String)] {
         let attributes = record.attributes
         var pairs: [(String, String)] = [
             ("Content-Type", attributes.contentType),
@@ -66,6 +66,9 @@ struct ResponseBuilder {
         if let value = attributes.expires { pairs.append(("Expires", value)) }
         if let value = attributes.serverSideEncryption { pairs.append(("x-oss-server-side-encryption", value)) }
         if attributes.tagCount > 0 { pairs.append(("x-oss-tagging-count", String(attributes.tagCount))) }
+        if let until = record.restoredUntil, until > now {
+            pairs.append(("x-oss-restore", "ongoing-request=\"false\", expiry-date=\"\(OSSDateFormat.rfc1123(until))\""))
+        }
         for (name, value) in attributes.userMetadata.sorted(by: { $0.key < $1.key }) {
             pairs.append(("x-oss-meta-" + name, value))
         }

@@ -21,8 +21,10 @@ protocol StorageBackend: AnyObject, Sendable {
     func append(bucket: String, old: OSSObjectRecord?, new: OSSObjectRecord, body: ByteBuffer) throws
     /// Replaces the object with `body` and publishes `new` (old bytes are gone once this returns).
     func replace(bucket: String, old: OSSObjectRecord?, new: OSSObjectRecord, body: ByteBuffer) throws
-    /// Publishes `record`, whose bytes are those already stored (seal, tags).
+    /// Publishes `record`, whose bytes are those already stored (seal, tags, storage class, restore).
     func update(bucket: String, record: OSSObjectRecord) throws
+    /// Flips the bits of the byte at `offset` (0x20) in the stored bytes, leaving the record as it is.
+    func corrupt(bucket: String, record: OSSObjectRecord, offset: UInt64) throws
     /// Removes the object.
     func delete(bucket: String, record: OSSObjectRecord) throws
     /// Bytes `range` of the object described by `record` (a published record).

@@ -7,9 +7,10 @@ public import SinkConfig
 public enum ConfigurationFile {
     /// librdkafka's own check of `kafka.properties` (`rd_kafka_conf_set`), with its list of property names for
     /// "did you mean".
-    public static let propertyValidator = KafkaPropertyValidator(knownNames: KafkaPropertyCatalog.knownNames) {
-        name, value in KafkaPropertyCatalog.check(name: name, value: value)
-    }
+    public static let propertyValidator = KafkaPropertyValidator(
+        knownNames: KafkaPropertyCatalog.knownNames,
+        check: { name, value in KafkaPropertyCatalog.check(name: name, value: value) },
+        checkProducer: { name, value in ReplayProperties.problem(name: name, value: value) })
 
     /// Loads and validates the file at `path`.
     /// - Throws: `ConfigError` listing every problem.

@@ -6,11 +6,18 @@ import Yams
 public struct KafkaPropertyValidator: Sendable {
     /// Returns librdkafka's error text for `name = value`, or nil when librdkafka accepts it.
     public var check: @Sendable (_ name: String, _ value: String) -> String?
+    /// Returns why `name = value` cannot configure replay's idempotent producer (a whole sentence, such as
+    /// "librdkafka rejects it: …"), or nil when it can.
+    public var checkProducer: @Sendable (_ name: String, _ value: String) -> String?
     /// Every property name librdkafka knows, for "did you mean" suggestions.
     public var knownNames: [String]
 
-    public init(knownNames: [String], check: @escaping @Sendable (_ name: String, _ value: String) -> String?) {
+    public init(
+        knownNames: [String], check: @escaping @Sendable (_ name: String, _ value: String) -> String?,
+        checkProducer: (@Sendable (_ name: String, _ value: String) -> String?)? = nil
+    ) {
         self.check = check
+        self.checkProducer = checkProducer ?? { name, value in check(name, value).map { "librdkafka rejects it: \($0)" } }
         self.knownNames = knownNames
     }
 }
@@ -109,11 +116,12 @@ extension SinkConfiguration {
         let sink = decodeSink(reader.section(top, "sink"), reader: &reader)
         let server = decodeServer(reader.section(top, "server"), reader: &reader)
         let log = decodeLog(reader.section(top, "log"), reader: &reader)
+        let replay = decodeReplay(reader.section(top, "replay"), reader: &reader, propertyValidator: propertyValidator)
         let shutdownTimeout = reader.duration(top, "shutdown_timeout", minimum: .seconds(1), maximum: .seconds(3600)) ?? .seconds(30)
         reader.finish(top)
         guard let kafka, let oss, let sink, let server else { return nil }
         let configuration = SinkConfiguration(
-            kafka: kafka, oss: oss, sink: sink, server: server, log: log, shutdownTimeout: shutdownTimeout)
+            kafka: kafka, oss: oss, sink: sink, server: server, log: log, replay: replay, shutdownTimeout: shutdownTimeout)
         validateCrossFields(configuration, reader: &reader)
         return configuration
     }
@@ -435,7 +443,8 @@ extension SinkConfiguration {
     }
 
     static func decodeServer(_ node: MappingNode, reader: inout ConfigReader) -> Server? {
-        let listen = reader.string(node, "listen") ?? "0.0.0.0:9464"
+        let given = reader.string(node, "listen")
+        let listen = given ?? "0.0.0.0:9464"
         reader.finish(node)
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
               (0...65535).contains(port) else {
@@ -445,7 +454,7 @@ extension SinkConfiguration {
         var host = String(listen[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = "0.0.0.0" }
-        return Server(listen: listen, host: host, port: port)
+        return Server(listen: listen, host: host, port: port, isSet: given != nil)
     }
 
     static func decodeLog(_ node: MappingNode, reader: inout ConfigReader) -> Log {
@@ -453,6 +462,28 @@ extension SinkConfiguration {
         let format = reader.choice(node, "format", LogFormat.self) ?? .text
         reader.finish(node)
         return Log(level: level, format: format)
+    }
+
+    static func decodeReplay(_ node: MappingNode, reader: inout ConfigReader, propertyValidator: KafkaPropertyValidator?) -> Replay {
+        let maxBuffered = reader.size(node, "max_buffered_bytes", range: (16 << 20)...(1 << 40)) ?? 256 << 20
+        let jobs = reader.integer(node, "jobs", range: 1...1024) ?? 4
+        let properties = reader.stringMap(node, "properties", secretKey: isSecretKafkaProperty) ?? [:]
+        for name in properties.keys.sorted() {
+            let path = "\(node.child("properties")).\(name)"
+            if let owner = managedReplayProperties[name] {
+                reader.problem(path, "is managed by replay and cannot be set here (set \(owner))")
+                continue
+            }
+            if let propertyValidator, var message = propertyValidator.checkProducer(name, properties[name]!) {
+                if message.contains("No such configuration property"),
+                   let suggestion = Suggestions.closest(to: name, in: propertyValidator.knownNames) {
+                    message += " (did you mean '\(suggestion)'?)"
+                }
+                reader.problem(path, message)
+            }
+        }
+        reader.finish(node)
+        return Replay(maxBufferedBytes: maxBuffered, jobs: jobs, properties: properties)
     }
 
     // MARK: Rules across sections

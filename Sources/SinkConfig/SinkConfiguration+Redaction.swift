@@ -39,3 +39,18 @@ extension SinkConfiguration.Kafka: CustomStringConvertible, CustomDebugStringCon
         Mirror(self, children: ["description": description])
     }
 }
+
+extension SinkConfiguration.Replay: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        let masked = properties.sorted { $0.key < $1.key }.map {
+            "\($0.key)=\(SinkConfiguration.isSecretKafkaProperty($0.key) ? "***" : $0.value)"
+        }.joined(separator: ", ")
+        return "Replay(max_buffered_bytes: \(ByteSize.format(maxBufferedBytes)), jobs: \(jobs), properties: [\(masked)])"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description])
+    }
+}

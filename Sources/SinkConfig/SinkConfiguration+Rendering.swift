@@ -89,6 +89,10 @@ extension SinkConfiguration {
         section(0, "log")
         add(1, "level", log.level.rawValue)
         add(1, "format", log.format.rawValue)
+        section(0, "replay")
+        add(1, "max_buffered_bytes", ByteSize.format(replay.maxBufferedBytes))
+        add(1, "jobs", "\(replay.jobs)")
+        map(1, "properties", replay.properties, secret: Self.isSecretKafkaProperty)
         add(0, "shutdown_timeout", DurationText.format(shutdownTimeout))
         lines += effectiveTopicLines()
         return lines.joined(separator: "\n") + "\n"

@@ -10,6 +10,8 @@ public struct SinkConfiguration: Sendable, Equatable {
     public var sink: Sink
     public var server: Server
     public var log: Log
+    /// The `replay` command's settings (the sink ignores them).
+    public var replay: Replay
     /// How long a graceful shutdown (flush, commit, leave the group) may take. Default 30s.
     public var shutdownTimeout: Duration
 
@@ -260,6 +262,22 @@ public struct SinkConfiguration: Sendable, Equatable {
         public var listen: String
         public var host: String
         public var port: Int
+        /// Whether the file sets `server.listen` (`replay` serves its metrics only then). Not part of `==`: it says
+        /// where the value came from, not what it is.
+        public var isSet: Bool
+
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.listen == rhs.listen && lhs.host == rhs.host && lhs.port == rhs.port
+        }
+    }
+
+    public struct Replay: Sendable, Equatable {
+        /// Memory for reading segments and producing, whatever the segment sizes. Default 256MiB.
+        public var maxBufferedBytes: Int64
+        /// Partitions replayed at the same time. Default 4.
+        public var jobs: Int
+        /// librdkafka producer properties for the target cluster, already checked by librdkafka.
+        public var properties: [String: String]
     }
 
     public struct Log: Sendable, Equatable {
@@ -336,6 +354,15 @@ extension SinkConfiguration {
 
     /// The OSS limit for one object, and the hard cap of `sink.rollover.max_object_bytes`.
     public static let maxObjectBytesLimit: Int64 = 5 * 1024 * 1024 * 1024
+
+    /// librdkafka properties replay sets itself; configuring them under `replay.properties` is an error.
+    public static let managedReplayProperties: [String: String] = [
+        "bootstrap.servers": "--to-bootstrap-servers (default kafka.bootstrap_servers)",
+        "metadata.broker.list": "--to-bootstrap-servers (default kafka.bootstrap_servers)",
+        "enable.idempotence": "nothing: replay's producer is always idempotent",
+        "enable.gapless.guarantee": "nothing: replay's producer always keeps the gapless guarantee",
+        "transactional.id": "nothing: replay's producer is idempotent, not transactional",
+    ]
 
     /// librdkafka properties the sink sets itself; configuring them under `kafka.properties` is an error.
     public static let managedKafkaProperties: [String: String] = [

@@ -58,3 +58,65 @@ public enum CLIProcess {
 public struct CLIProcessError: Error, CustomStringConvertible {
     public var description: String
 }
+
+extension CLIProcess {
+    /// Starts the executable `binary` with `arguments` in `directory` and returns at once; stdout and stderr are
+    /// collected on threads of their own until it exits.
+    public static func start(
+        _ arguments: [String], in directory: URL, binary: String = "kafka-oss-sink", environment: [String: String]? = nil
+    ) throws -> RunningCLI {
+        let process = Process()
+        process.executableURL = try binaryURL(binary)
+        if let environment { process.environment = environment }
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        return RunningCLI(process: process, stdout: stdout.fileHandleForReading, stderr: stderr.fileHandleForReading)
+    }
+}
+
+/// A CLI process started by ``CLIProcess/start(_:in:binary:environment:)``.
+public final class RunningCLI: @unchecked Sendable {
+    private let process: Process
+    private let output: Task<(Data, Data), Never>
+
+    init(process: Process, stdout: FileHandle, stderr: FileHandle) {
+        self.process = process
+        output = Task {
+            async let out = Self.readToEnd(stdout)
+            async let err = Self.readToEnd(stderr)
+            return await (out, err)
+        }
+    }
+
+    public var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Sends `signal` (for example `SIGKILL`, `SIGTERM`).
+    public func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the exit; returns the status (the signal number plus 128 when a signal ended it), stdout and stderr.
+    public func wait() async -> (status: Int32, stdout: String, stderr: String) {
+        let (out, err) = await output.value
+        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            Thread {
+                self.process.waitUntilExit()
+                let status = self.process.terminationReason == .uncaughtSignal
+                    ? 128 + self.process.terminationStatus : self.process.terminationStatus
+                continuation.resume(returning: status)
+            }.start()
+        }
+        return (status, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
+    }
+}

@@ -18,6 +18,7 @@ struct KafkaOSSSink: AsyncParsableCommand {
             MockKafkaCommand.self,
             OSSCommand.self,
             VerifyCommand.self,
+            ReplayCommand.self,
         ]
     )
 

@@ -13,13 +13,15 @@ struct BenchHeapTests {
         return bytes.withUnsafeBufferPointer { kos_bench_harness_arguments($0.baseAddress, $0.count) } != 0
     }
 
-    @Test("the bench binary is the harness; its sink and consume children, the sink and look-alikes are not")
+    @Test("the bench binary is the harness; its children, the sink and look-alikes are not")
     func classifiesArguments() {
         #expect(Self.isHarness(["/usr/bin/kafka-oss-sink-bench"]))
         #expect(Self.isHarness([".build-release/release/kafka-oss-sink-bench", "--only", "crc,emulator", "--output", "x.json"]))
         #expect(Self.isHarness(["kafka-oss-sink-bench", "run", "--quick"]))
         #expect(!Self.isHarness(["kafka-oss-sink-bench", "sink-child", "--config", "c.yaml", "--report", "r.json"]))
         #expect(!Self.isHarness(["/x/kafka-oss-sink-bench", "consume-child", "--consumer", "floor", "--topic", "t"]))
+        #expect(!Self.isHarness(["kafka-oss-sink-bench", "replay-child", "--config", "c.yaml", "--report", "r.json"]))
+        #expect(!Self.isHarness(["kafka-oss-sink-bench", "produce-child", "--topic", "t", "--report", "r.json"]))
         #expect(Self.isHarness(["kafka-oss-sink-bench", "--only", "consume", "--output", "consume-child.json"]))
         #expect(!Self.isHarness(["kafka-oss-sink", "run", "--config", "bench"]))
         #expect(!Self.isHarness(["kafka-oss-sink", "bench"]))

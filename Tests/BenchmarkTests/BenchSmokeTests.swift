@@ -41,6 +41,30 @@ struct BenchSmokeTests {
         #expect(json["end_to_end"] == nil && json["consume"] == nil && json["latency"] == nil && json["memory"] == nil)
     }
 
+    @Test("--quick --only replay replays an archive next to the produce floor and reports both, with the ratio",
+          .timeLimit(.minutes(3)))
+    func quickReplay() async throws {
+        let (result, results) = try await Self.bench(["--quick", "--only", "replay"])
+        #expect(result.status == 0, "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
+        #expect(result.stdout.contains("## 6. Replay"), "stdout:\n\(result.stdout)")
+        let json = try #require(results)
+        let replay = try #require(json["replay"] as? [String: Any])
+        #expect(replay["records"] as? Int == 8000)
+        #expect(replay["partitions"] as? Int == 4)
+        #expect((replay["archive_bytes"] as? Int ?? 0) > 8000 * 1024)
+        for side in ["floor", "replay"] {
+            let round = try #require(replay[side] as? [String: Any], "\(side)")
+            #expect(round["records"] as? Int == 8000, "\(side)")
+            #expect((round["records_per_second"] as? Double ?? 0) > 0, "\(side)")
+            #expect((round["mb_per_second"] as? Double ?? 0) > 0, "\(side)")
+            #expect((round["cpu_seconds"] as? Double ?? 0) > 0, "\(side)")
+        }
+        #expect((replay["ratio_to_floor"] as? Double ?? 0) > 0)
+        #expect((replay["round_ratios_to_floor"] as? [Double])?.count == 1)
+        let targets = try #require(json["targets"] as? [[String: Any]])
+        #expect(targets.contains { $0["name"] as? String == "replay / producer floor (1 KiB)" })
+    }
+
     /// Runs `bench` with `arguments` and `--output` in a fresh directory; returns the process result and the
     /// parsed results file (`nil` when none was written).
     static func bench(_ arguments: [String]) async throws -> (

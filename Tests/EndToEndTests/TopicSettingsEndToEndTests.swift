@@ -5,6 +5,7 @@ import Logging
 import OSSClient
 import OSSEmulator
 import OSSSigning
+import Replay
 import SinkApp
 import SinkConfig
 import SinkCore
@@ -277,5 +278,42 @@ import Testing
                                              environment: file.environment)
         #expect(check.status == 0 && check.stderr.isEmpty, "\(check.stderr)")
         #expect(check.stdout.contains("#     keys like: audit/2024/01/01/00/0-00000000000000000000.jsonl.gz"))
+
+        // replay with the per-topic settings: the audit topic (gzip, topic-less keys) comes back whole, a logs
+        // topic (raw zstd under raw/) as values.
+        try await expectReplayed(stack, configuration, source: "\(stack.topic)-audit", all.audit, valueOnly: false)
+        let logsA = "\(stack.topic)-logs-a"
+        try await expectReplayed(stack, configuration, source: logsA, all.logs[logsA] ?? [], valueOnly: true)
+    }
+
+    /// Replays `source` into `<source>-back` and compares what arrives with `records` (whole records, or the values
+    /// alone for a raw archive).
+    func expectReplayed(
+        _ stack: TestStack, _ configuration: SinkConfiguration, source: String, _ records: [SinkRecord], valueOnly: Bool
+    ) async throws {
+        let target = source + "-back"
+        try stack.cluster.createTopic(target, partitions: 1)
+        let client = try OSSClient(configuration: try OSSClientConfiguration(configuration.oss))
+        defer { Task { try? await client.shutdown() } }
+        let replay = try ReplayConfiguration(
+            configuration, options: ReplayOptions(topic: source, toTopic: target, valueOnly: valueOnly),
+            archive: OSSArchiveReader(client: client),
+            commits: KafkaCommitReader(configuration: KafkaConsumerConfiguration(configuration)))
+        let engine = ReplayEngine(configuration: replay, logger: stack.logger)
+        let status = try await engine.run(try await engine.plan())
+        #expect(status.delivered == Int64(records.count), "\(source): \(status.delivered) of \(records.count) replayed")
+        let reader = try KafkaPartitionReader(bootstrapServers: stack.cluster.bootstrapServers, logger: stack.logger)
+        defer { reader.close() }
+        let got = try await reader.read(KafkaTopicPartition(topic: target, partition: 0), from: 0, maxRecords: 100_000,
+                                        timeout: .seconds(60))
+        #expect(got.count == records.count, "\(source): \(got.count) records in \(target), expected \(records.count)")
+        for (index, (record, source)) in zip(got, records).enumerated() {
+            let same = record.value == source.value
+                && (valueOnly || (record.key == source.key && record.timestamp == .createTime(milliseconds: source.timestampMs)))
+            guard same else {
+                Issue.record("\(target) record \(index) differs: \(record) vs \(source)")
+                return
+            }
+        }
     }
 }

@@ -5,13 +5,14 @@
 #include <stdint.h>
 
 /// Whether this process is the bench harness (`kafka-oss-sink-bench [run] ...`, not its children
-/// `kafka-oss-sink-bench sink-child` and `consume-child`), in which case the allocator was set up for it
+/// `kafka-oss-sink-bench sink-child`, `consume-child`, `replay-child` and `produce-child`), in which case the
+/// allocator was set up for it
 /// before any other code ran (see bench_heap.c).
 int kos_is_bench_harness(void);
 
 /// Whether NUL-separated command-line arguments (as in /proc/self/cmdline, program first) start the bench
-/// harness: the program is `kafka-oss-sink-bench` and its first argument is neither `sink-child` nor
-/// `consume-child`.
+/// harness: the program is `kafka-oss-sink-bench` and its first argument is none of `sink-child`,
+/// `consume-child`, `replay-child` and `produce-child`.
 int kos_bench_harness_arguments(const char *args, size_t length);
 
 /// Allocates `bytes` of heap in `chunk`-sized blocks, writes one byte per page so the kernel faults every page
@@ -33,5 +34,35 @@ typedef struct kos_floor_result {
 /// additional properties (the same the bridge gets).
 kos_floor_result_t kos_floor_batch_consume(const char *bootstrap, const char *group, const char *topic,
                                            int64_t expected, int timeout_ms, const char **extra, int extra_count);
+
+/// One record for kos_floor_produce: key, value, the value of one header, partition and CreateTime.
+typedef struct kos_floor_record {
+    const void *key;
+    size_t key_length;
+    const void *value;
+    size_t value_length;
+    const void *header_value;
+    size_t header_length;
+    int32_t partition;
+    int64_t timestamp_ms;
+} kos_floor_record_t;
+
+/// Result of kos_floor_produce.
+typedef struct kos_floor_produce_result {
+    int64_t messages;   /* records enqueued */
+    int64_t bytes;      /* key + value bytes enqueued */
+    int64_t failed;     /* delivery reports with an error */
+    int64_t elapsed_ns; /* from the first enqueue until flush returned (every record acknowledged) */
+    int error;          /* 0 on success */
+    char errstr[512];
+} kos_floor_produce_result_t;
+
+/// The produce floor: a plain librdkafka producer that enqueues `count` records held in memory (each with one
+/// header named `header_name`) to their partitions of `topic` with rd_kafka_producev (serving delivery reports
+/// when the queue is full) and flushes. `extra` holds `extra_count` name/value pairs of producer properties (the
+/// ones replay's producer gets).
+kos_floor_produce_result_t kos_floor_produce(const char *bootstrap, const char *topic, const kos_floor_record_t *records,
+                                             int64_t count, const char *header_name, int timeout_ms,
+                                             const char **extra, int extra_count);
 
 #endif

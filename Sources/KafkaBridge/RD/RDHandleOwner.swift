@@ -18,6 +18,9 @@ class RDHandleOwner: @unchecked Sendable {
         rd_kafka_conf_set_log_cb(conf.pointer, rdLogCallback)
     }
 
+    /// Whether a librdkafka log line is worth passing on; handles drop warnings about settings they chose on purpose.
+    func accepts(facility: String, message: String) -> Bool { true }
+
     static func owner(of rk: OpaquePointer?) -> RDHandleOwner? {
         guard let rk, let opaque = rd_kafka_opaque(rk) else { return nil }
         return Unmanaged<RDHandleOwner>.fromOpaque(opaque).takeUnretainedValue()
@@ -42,6 +45,7 @@ private func rdLogCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: Uns
     if fac == "FAIL" && swiftLevel > .debug && owner.reportsErrorsItself { swiftLevel = .debug }
     guard owner.logger.logLevel <= swiftLevel else { return }
     let text = message.map { String(cString: $0) } ?? ""
+    guard owner.accepts(facility: fac, message: text) else { return }
     let name = rk.map { String(cString: rd_kafka_name($0)) } ?? ""
     owner.logger.log(level: swiftLevel, "\(text)", metadata: ["librdkafka.facility": "\(fac)", "librdkafka.client": "\(name)"])
 }
