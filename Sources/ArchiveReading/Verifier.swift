@@ -1,12 +1,6 @@
 import Foundation
 public import SinkCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Walks the archived segments of each selected partition and checks them against what the sink writes (README, Guarantees),
 /// each topic with its own settings (``SinkSettings/topicSettings(for:)``: key template, prefix, format, compression):
 ///
@@ -75,7 +69,7 @@ public struct ArchiveVerifier: Sendable {
             var candidates = Set(cluster?.keys.map { $0 } ?? [])
             for pattern in patterns { if let topic = pattern.topic { candidates.insert(topic) } }
             candidates.formUnion(try await SegmentListing.topics(patterns: patterns, archive: archive))
-            topics.formUnion(candidates.filter { topic in regexes.contains { Self.matches(topic, pattern: $0) } })
+            topics.formUnion(candidates.filter { topic in regexes.contains { TopicSelector.pattern($0).matches(topic) } })
         }
 
         var segmentsByPartition: [VerifyPartitionID: [ArchivedSegment]] = [:]
@@ -144,14 +138,6 @@ public struct ArchiveVerifier: Sendable {
             report.notes.append("\(untagged.count) finished segment(s) carry no segment.* tags (written before segments were tagged, or tagging is still pending; a running sink finishes them): \(untagged.prefix(5).joined(separator: ", "))\(untagged.count > 5 ? ", …" : "")")
         }
         return report
-    }
-
-    /// POSIX extended regular expression match, as librdkafka matches topic patterns.
-    static func matches(_ topic: String, pattern: String) -> Bool {
-        var regex = regex_t()
-        guard regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB) == 0 else { return false }
-        defer { regfree(&regex) }
-        return regexec(&regex, topic, 0, nil, 0) == 0
     }
 
     func verifyPartition(_ id: VerifyPartitionID, segments: [ArchivedSegment], commit: VerifyCommit?) async -> PartitionVerification {

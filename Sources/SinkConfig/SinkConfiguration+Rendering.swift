@@ -1,4 +1,5 @@
 import Foundation
+import Observability
 extension SinkConfiguration {
     /// The effective configuration as YAML, defaults filled in, with every secret replaced by `***`, followed by
     /// each `kafka.topics` entry's settings as they apply (in comments).
@@ -205,27 +206,8 @@ extension SinkConfiguration {
         return out
     }
 
-    /// A YAML double-quoted scalar.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A YAML double-quoted scalar: a JSON string literal (YAML 1.2 reads every JSON escape).
+    static func quote(_ text: String) -> String { LogLineEncoder.jsonString(text) }
 }
 
 extension SinkConfiguration {

@@ -247,16 +247,10 @@ struct TopicRouting {
             case .pattern(let pattern): TopicRegex(pattern)
             }
         }
-        func matches(_ selector: SinkConfiguration.TopicSelector, _ topic: String) -> Bool {
-            switch selector {
-            case .name(let name): name == topic
-            case .pattern(let pattern): TopicPattern.matches(pattern, topic)
-            }
-        }
         for (later, selector) in selectors.enumerated() {
             switch selector {
             case .name(let name):
-                let by = (0..<later).filter { matches(selectors[$0], name) }
+                let by = (0..<later).filter { selectors[$0].matches(name) }
                 if !by.isEmpty {
                     neverApplies.append(Shadowed(entry: later, by: by))
                     continue
@@ -273,7 +267,7 @@ struct TopicRouting {
                 guard case .pattern = selector else { break }
                 switch selectors[earlier] {
                 case .name(let name):
-                    if matches(selector, name) {
+                    if selector.matches(name) {
                         overlapping.append(earlier)
                         overlaps.append(Overlap(earlier: earlier, later: later, example: name, earlierWithinLater: true))
                     }
@@ -283,7 +277,7 @@ struct TopicRouting {
                     let before = overlapping.compactMap { automata[$0] }
                     guard before.count == overlapping.count,
                           case .found(let topic) = TopicRegex.topic(matchedBy: [a, b], notMatchedBy: before),
-                          matches(selectors[earlier], topic), matches(selector, topic) else { continue }
+                          selectors[earlier].matches(topic), selector.matches(topic) else { continue }
                     overlapping.append(earlier)
                     let within = TopicRegex.topic(matchedBy: [a], notMatchedBy: [b]) == .none
                     overlaps.append(Overlap(earlier: earlier, later: later, example: topic, earlierWithinLater: within))

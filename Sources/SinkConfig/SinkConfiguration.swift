@@ -42,6 +42,14 @@ public struct SinkConfiguration: Sendable, Equatable {
             case .pattern(let pattern): pattern
             }
         }
+
+        /// Whether `topic` is this name, or matched by this pattern (as librdkafka matches its subscription).
+        public func matches(_ topic: String) -> Bool {
+            switch self {
+            case .name(let name): name == topic
+            case .pattern(let pattern): TopicPattern.matches(pattern, topic)
+            }
+        }
     }
 
     /// One `kafka.topics` entry: a topic name or a pattern (a plain string, or `name:`/`pattern:` in a mapping)
@@ -326,12 +334,7 @@ extension SinkConfiguration {
 
     /// The index of the `kafka.topics` entry whose settings `topic` takes (the first that matches it).
     public func entryIndex(forTopic topic: String) -> Int? {
-        kafka.topics.firstIndex { entry in
-            switch entry.selector {
-            case .name(let name): name == topic
-            case .pattern(let pattern): TopicPattern.matches(pattern, topic)
-            }
-        }
+        kafka.topics.firstIndex { $0.selector.matches(topic) }
     }
 
     /// The `{ext}` of segments in `format` with `compression`: `.jsonl` or `.bin`, plus `.gz` or `.zst`.

@@ -129,9 +129,7 @@ extension PartitionState {
             scheduleFinishingRetry(delay: nil, reason: reason, env, now, &fx)
             return
         case .configurationError(let reason):
-            // Not a reason to stop archiving: retried slowly and logged (a missing oss:SealAppendObject or
-            // oss:PutObjectTagging permission shows up here).
-            scheduleFinishingRetry(delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
+            retryFinishingSlowly(reason, env, now, &fx)
             return
         }
         advanceFinishing(env, now, &fx)
@@ -151,9 +149,7 @@ extension PartitionState {
             scheduleFinishingRetry(delay: nil, reason: reason, env, now, &fx)
             return
         case .configurationError(let reason):
-            // Not a reason to stop archiving: retried slowly and logged (a missing oss:SealAppendObject or
-            // oss:PutObjectTagging permission shows up here).
-            scheduleFinishingRetry(delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
+            retryFinishingSlowly(reason, env, now, &fx)
             return
         }
         advanceFinishing(env, now, &fx)
@@ -163,6 +159,12 @@ extension PartitionState {
     mutating func finished(_ outcome: FinishOutcome, reason: String?, _ fx: inout Effects) {
         let head = finishing.removeFirst()
         fx.notice(.segmentFinished(tp, segment: head.segment, outcome: outcome, reason: reason))
+    }
+
+    /// A configuration error (a missing oss:SealAppendObject or oss:PutObjectTagging permission shows up here) is
+    /// not a reason to stop archiving: retried slowly and logged.
+    mutating func retryFinishingSlowly(_ reason: String, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        scheduleFinishingRetry(delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
     }
 
     mutating func scheduleFinishingRetry(delay: Duration?, reason: String, _ env: SinkEnvironment, _ now: SinkInstant,
