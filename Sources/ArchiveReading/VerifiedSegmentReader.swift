@@ -131,6 +131,18 @@ public struct VerifiedSegmentReader: Sendable {
         }
     }
 
+    /// The reader's next chunk, counted in `bytesRead`; a read error becomes the segment's failure.
+    private mutating func nextChunk(_ reader: inout ObjectChunkReader) async throws(SegmentReadFailure) -> (offset: UInt64, bytes: [UInt8])? {
+        let chunk: (offset: UInt64, bytes: [UInt8])?
+        do {
+            chunk = try await reader.next()
+        } catch {
+            throw mapReadError(error)
+        }
+        if let chunk { bytesRead += UInt64(chunk.bytes.count) }
+        return chunk
+    }
+
     private func mapReadError(_ error: any Error) -> SegmentReadFailure {
         if let restore = error as? ArchiveObjectNeedsRestore { return .needsRestore(restore) }
         return .unreadable(key: segment.key, "\(error)")
@@ -141,15 +153,7 @@ public struct VerifiedSegmentReader: Sendable {
         var reader = ObjectChunkReader(archive: archive, key: segment.key, length: segment.length, chunkSize: chunkSize)
         var tracker = IntegrityTracker(checkpoints: segment.checkpoints)
         var chunks: [[UInt8]] = []
-        while true {
-            let chunk: (offset: UInt64, bytes: [UInt8])?
-            do {
-                chunk = try await reader.next()
-            } catch {
-                throw mapReadError(error)
-            }
-            guard let chunk else { break }
-            bytesRead += UInt64(chunk.bytes.count)
+        while let chunk = try await nextChunk(&reader) {
             if let failure = tracker.feed(chunk.bytes) {
                 reader.cancel()
                 chunks.append(chunk.bytes)
@@ -168,15 +172,7 @@ public struct VerifiedSegmentReader: Sendable {
         var crcs: [UInt64] = []
         var failure: SegmentReadFailure?
         var provenUpTo = segment.length
-        while true {
-            let chunk: (offset: UInt64, bytes: [UInt8])?
-            do {
-                chunk = try await reader.next()
-            } catch {
-                throw mapReadError(error)
-            }
-            guard let chunk else { break }
-            bytesRead += UInt64(chunk.bytes.count)
+        while let chunk = try await nextChunk(&reader) {
             crcs.append(CRC64.checksum(chunk.bytes))
             if let failed = tracker.feed(chunk.bytes) {
                 reader.cancel()

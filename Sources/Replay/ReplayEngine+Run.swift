@@ -322,11 +322,21 @@ struct PartitionReplay {
                 throw ReplayError(.produceFailed, "\(segment.key): the record at offset \(offset) cannot be produced to \(targetTopic)[\(target)]: \(error)")
             }
             if enqueued { break }
-            flushCounts()
-            await producer.waitForQueueSpace()
-            if let fatal = producer.fatalError { throw Stopped(state: .failed("the producer stopped: \(fatal)")) }
-            if engine.isStopping { throw Stopped(state: .stopped) }
+            try await waitForQueueSpace()
         }
+        return countEnqueued(size: size, offset: offset)
+    }
+
+    /// The producer's queue is full: publishes the counts so far and waits for room, or stops.
+    mutating func waitForQueueSpace() async throws {
+        flushCounts()
+        await producer.waitForQueueSpace()
+        if let fatal = producer.fatalError { throw Stopped(state: .failed("the producer stopped: \(fatal)")) }
+        if engine.isStopping { throw Stopped(state: .stopped) }
+    }
+
+    /// Counts a record the producer took.
+    mutating func countEnqueued(size: Int, offset: Int64) -> Step {
         counts.enqueued += 1
         counts.producedBytes += UInt64(size)
         counts.lastOffset = offset
@@ -399,16 +409,9 @@ struct PartitionReplay {
                 throw ReplayError(.produceFailed, "the value at position \(offset) cannot be produced to \(targetTopic)[\(target)]: \(error)")
             }
             if enqueued { break }
-            flushCounts()
-            await producer.waitForQueueSpace()
-            if let fatal = producer.fatalError { throw Stopped(state: .failed("the producer stopped: \(fatal)")) }
-            if engine.isStopping { throw Stopped(state: .stopped) }
+            try await waitForQueueSpace()
         }
-        counts.enqueued += 1
-        counts.producedBytes += UInt64(size)
-        counts.lastOffset = offset
-        if counts.enqueued % 4096 == 0 { flushCounts() }
-        return .next
+        return countEnqueued(size: size, offset: offset)
     }
 
     mutating func rateLimit(_ bytes: Int) async throws {

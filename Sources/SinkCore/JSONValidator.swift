@@ -104,14 +104,7 @@ enum JSONValidator {
         /// True when one of the 8 bytes in `w` is < 0x20, `"`, `\\` or ≥ 0x80 (the string scan must look at it).
         @inline(__always)
         static func wordNeedsAttention(_ w: UInt64) -> Bool {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            let control = (w &- ones &* 0x20) & ~w
-            let q = w ^ (ones &* 0x22)
-            let quote = (q &- ones) & ~q
-            let b = w ^ (ones &* 0x5C)
-            let backslash = (b &- ones) & ~b
-            return ((control | quote | backslash) & highs) | (w & highs) != 0
+            JSONWord.specialBytes(w) | (w & JSONWord.highs) != 0
         }
 
         static func isHex(_ b: UInt8) -> Bool {

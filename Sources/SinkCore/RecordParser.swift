@@ -367,14 +367,7 @@ private struct LineReader {
     /// Whether one of the 8 bytes of `w` is `"`, `\\` or below 0x20 (bytes of 0x80 and up never match).
     @inline(__always)
     static func wordHasSpecial(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (w &- ones &* 0x20) & ~w
-        let q = w ^ (ones &* 0x22)
-        let quote = (q &- ones) & ~q
-        let b = w ^ (ones &* 0x5C)
-        let backslash = (b &- ones) & ~b
-        return (control | quote | backslash) & highs != 0
+        JSONWord.specialBytes(w) != 0
     }
 
     /// `\uXXXX` (with `i` at `u`), a surrogate pair included, appended as UTF-8.

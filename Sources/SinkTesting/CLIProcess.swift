@@ -18,39 +18,12 @@ public enum CLIProcess {
         return found
     }
 
-    /// Runs the executable `binary` with `arguments` in `directory`; returns the exit status, stdout and stderr.
-    /// Both pipes are read to the end before waiting, so a full pipe never blocks the child.
+    /// Runs the executable `binary` with `arguments` in `directory` to its exit; returns the status (the signal
+    /// number plus 128 when a signal ended it), stdout and stderr.
     public static func run(
         _ arguments: [String], in directory: URL, binary: String = "kafka-oss-sink", environment: [String: String]? = nil
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try binaryURL(binary)
-        if let environment { process.environment = environment }
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Pipes are read on threads of their own: blocking reads on the cooperative pool would starve servers
-        // running in this process (the emulator the child talks to, for one).
-        async let output = Self.readToEnd(stdout.fileHandleForReading)
-        async let errors = Self.readToEnd(stderr.fileHandleForReading)
-        let (out, err) = await (output, errors)
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            Thread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }.start()
-        }
-        return (status, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
-
-    private static func readToEnd(_ handle: FileHandle) async -> Data {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
-        }
+        try await start(arguments, in: directory, binary: binary, environment: environment).wait()
     }
 }
 

@@ -80,13 +80,7 @@ final class RDFetchWaker: @unchecked Sendable {
         condition.lock()
         started = true
         condition.unlock()
-        let thread = Thread { [self] in
-            kos_set_thread_name(String(name.utf8.prefix(15)) ?? "kafka-waker")
-            run()
-        }
-        thread.name = name
-        thread.stackSize = 256 << 10
-        thread.start()
+        startNamedThread(name, stackSize: 256 << 10) { [self] in run() }
     }
 
     /// Asks for one wake-up; returns at once.

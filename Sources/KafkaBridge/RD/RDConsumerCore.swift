@@ -87,15 +87,7 @@ final class RDConsumerCore: RDHandleOwner, @unchecked Sendable {
 
     /// Starts the poll thread. The thread keeps `self` alive until the handle is destroyed.
     func start(name: String) {
-        let threadName = String(name.utf8.prefix(15)) ?? "kafka-poll"
-        let thread = Thread { [self] in
-            // Visible in top -H / perf (Linux limits thread names to 15 bytes).
-            kos_set_thread_name(threadName)
-            self.run()
-        }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        startNamedThread(name, stackSize: 1 << 20) { [self] in self.run() }
         fetchWaker?.start(name: "kafka-wake")
     }
 

@@ -51,14 +51,7 @@ final class RDProducerCore: RDHandleOwner, @unchecked Sendable {
 
     /// Starts the poll thread. The thread keeps `self` alive until the handle is destroyed.
     func start(name: String) {
-        let threadName = String(name.utf8.prefix(15)) ?? "kafka-produce"
-        let thread = Thread { [self] in
-            kos_set_thread_name(threadName)
-            self.run()
-        }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        startNamedThread(name, stackSize: 1 << 20) { [self] in self.run() }
     }
 
     /// librdkafka calls `enable.gapless.guarantee` experimental at every start; the producer sets it on purpose.
