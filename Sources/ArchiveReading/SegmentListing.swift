@@ -33,16 +33,18 @@ public struct SegmentListing: Sendable {
     }
 
     /// Lists the segments of `topic` (of `partition` only, when given): one listing of the longest prefix the key
-    /// template fixes for them.
+    /// template fixes for them. Keys under that prefix which one of `otherPatterns` produces (another topic's
+    /// segments under a shared prefix) are skipped without being reported as ignored.
     public static func list(
-        topic: String, partition: Int32? = nil, pattern: SegmentKeyPattern, archive: any ArchiveReader
+        topic: String, partition: Int32? = nil, pattern: SegmentKeyPattern, otherPatterns: [SegmentKeyPattern] = [],
+        archive: any ArchiveReader
     ) async throws -> SegmentListing {
         let prefix = pattern.listingPrefix(topic: topic, partition: partition)
         var partitions: [Int32: [ArchivedSegment]] = [:]
         var ignored: [String] = []
         for object in try await archive.list(prefix: prefix) {
             guard let parsed = pattern.parse(object.key) else {
-                ignored.append(object.key)
+                if !otherPatterns.contains(where: { $0.parse(object.key) != nil }) { ignored.append(object.key) }
                 continue
             }
             guard parsed.topic == topic, partition == nil || parsed.partition == partition else { continue }
@@ -61,11 +63,17 @@ public struct SegmentListing: Sendable {
         (a.firstOffset, a.suffix, a.key) < (b.firstOffset, b.suffix, b.key)
     }
 
-    /// Every topic with at least one segment under the template's topic-independent prefix.
-    public static func topics(pattern: SegmentKeyPattern, archive: any ArchiveReader) async throws -> Set<String> {
+    /// Every topic with at least one segment that one of `patterns` produces: one listing per distinct
+    /// topic-independent prefix (a prefix inside another is covered by the other's listing).
+    public static func topics(patterns: [SegmentKeyPattern], archive: any ArchiveReader) async throws -> Set<String> {
         var topics = Set<String>()
-        for object in try await archive.list(prefix: pattern.listingPrefix(topic: nil)) {
-            if let parsed = pattern.parse(object.key) { topics.insert(parsed.topic) }
+        let prefixes = Set(patterns.map { $0.listingPrefix(topic: nil) })
+        for prefix in prefixes.sorted() where !prefixes.contains(where: { $0 != prefix && prefix.hasPrefix($0) }) {
+            for object in try await archive.list(prefix: prefix) {
+                for pattern in patterns {
+                    if let parsed = pattern.parse(object.key) { topics.insert(parsed.topic) }
+                }
+            }
         }
         return topics
     }

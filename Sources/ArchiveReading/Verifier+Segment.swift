@@ -3,8 +3,9 @@ import SinkCore
 
 extension ArchiveVerifier {
     /// HEAD, the optional full CRC read, and the last offset of one segment.
-    func verifySegment(_ id: VerifyPartitionID, _ listed: ArchivedSegment) async -> (VerifiedSegment, [VerifyProblem]) {
+    func verifySegment(_ id: VerifyPartitionID, _ listed: ArchivedSegment, layout: TopicLayout) async -> (VerifiedSegment, [VerifyProblem]) {
         let key = listed.key
+        let carriesOffsets = layout.carriesOffsets
         var segment = VerifiedSegment(
             key: key, firstOffset: listed.firstOffset, suffix: listed.suffix, lastOffset: nil, records: nil,
             bytes: listed.size, crc64: nil, crcOK: nil, appendable: true)
@@ -41,10 +42,10 @@ extension ArchiveVerifier {
         }
         do {
             if options.checkCRC {
-                problems += try await fullRead(id, &segment)
+                problems += try await fullRead(id, &segment, layout.settings)
             }
             if carriesOffsets, segment.lastOffset == nil, !problems.contains(where: { $0.kind == .unreadable }) {
-                problems += try await readLastOffset(id, &segment)
+                problems += try await readLastOffset(id, &segment, layout.settings)
             }
         } catch {
             problems.append(VerifyProblem(.unreadable, id, key: key, "GET failed: \(error)"))
@@ -55,13 +56,14 @@ extension ArchiveVerifier {
                 "the last record has offset \(last), before the first offset \(segment.firstOffset) the key names"))
         }
         if let tags = segment.tags {
-            problems += tagProblems(id, segment, tags)
+            problems += tagProblems(id, segment, tags, layout.settings)
         }
         return (segment, problems)
     }
 
     /// The `segment.*` tags against what the object holds: each tag that disagrees is one problem.
-    func tagProblems(_ id: VerifyPartitionID, _ segment: VerifiedSegment, _ tags: SegmentTags.Parsed) -> [VerifyProblem] {
+    func tagProblems(_ id: VerifyPartitionID, _ segment: VerifiedSegment, _ tags: SegmentTags.Parsed,
+                     _ settings: TopicSettings) -> [VerifyProblem] {
         var differences: [String] = []
         if let first = tags.firstOffset, first != segment.firstOffset {
             differences.append("\(SegmentTags.firstOffset) is \(first) but the key names \(segment.firstOffset)")
@@ -86,8 +88,10 @@ extension ArchiveVerifier {
     }
 
     /// Reads the whole object in ranges, decoding as it streams: CRC-64, and for jsonl the offset of every record.
-    private func fullRead(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment) async throws -> [VerifyProblem] {
+    private func fullRead(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment,
+                          _ settings: TopicSettings) async throws -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
+        let carriesOffsets = if case .jsonl = settings.format { true } else { false }
         var crc: UInt64 = 0
         var scan = carriesOffsets ? JSONLScan(id: id, key: segment.key) : nil
         let decoder = StreamingDecoder(settings.compression)
@@ -137,7 +141,7 @@ extension ArchiveVerifier {
         }
         if let decodeFailure {
             problems.append(VerifyProblem(.unreadable, id, key: segment.key,
-                "the object is not a valid sequence of \(unitName): \(decodeFailure)"))
+                "the object is not a valid sequence of \(Self.unitName(settings)): \(decodeFailure)"))
             return problems
         }
         scan.finish(pendingBytes: lines.pendingBytes)
@@ -151,7 +155,7 @@ extension ArchiveVerifier {
         return problems
     }
 
-    var unitName: String {
+    static func unitName(_ settings: TopicSettings) -> String {
         switch settings.compression {
         case .none: "records"
         case .gzip: "gzip members"
@@ -160,7 +164,8 @@ extension ArchiveVerifier {
     }
 
     /// Reads the last record's offset from a tail range, doubling the range until the last record is in it.
-    private func readLastOffset(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment) async throws -> [VerifyProblem] {
+    private func readLastOffset(_ id: VerifyPartitionID, _ segment: inout VerifiedSegment,
+                                _ settings: TopicSettings) async throws -> [VerifyProblem] {
         let line: [UInt8]
         do {
             line = try await SegmentEnds.lastRecord(

@@ -1,13 +1,8 @@
 import Foundation
 public import SinkCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Walks the archived segments of each selected partition and checks them against what the sink writes (README, Guarantees):
+/// Walks the archived segments of each selected partition and checks them against what the sink writes (README, Guarantees),
+/// each topic with its own settings (``SinkSettings/topicSettings(for:)``: key template, prefix, format, compression):
 ///
 /// - segments, ordered by the first offset their key names, continue each other: the next segment's first
 ///   offset is the previous segment's last offset + 1 (no gap, no overlap);
@@ -33,7 +28,6 @@ import Darwin
 ///   shows up as a commit that does not match the last segment.
 public struct ArchiveVerifier: Sendable {
     public let settings: SinkSettings
-    public let pattern: SegmentKeyPattern
     public let archive: any ArchiveReader
     /// `nil`: commits are not checked and partitions come from the archived keys only.
     public let commits: (any CommitReader)?
@@ -41,23 +35,15 @@ public struct ArchiveVerifier: Sendable {
 
     public init(settings: SinkSettings, archive: any ArchiveReader, commits: (any CommitReader)?, options: VerifyOptions) {
         self.settings = settings
-        self.pattern = SegmentKeyPattern(template: settings.keyTemplate, prefix: settings.keyPrefix, ext: settings.fileExtension)
         self.archive = archive
         self.commits = commits
         self.options = options
-    }
-
-    var carriesOffsets: Bool {
-        if case .jsonl = settings.format { true } else { false }
     }
 
     /// Verifies every selected partition.
     /// - Throws: when the archive cannot be listed (nothing can be verified then).
     public func run() async throws -> VerifyReport {
         var report = VerifyReport(partitions: [], globalProblems: [], notes: [])
-        if !carriesOffsets {
-            report.notes.append("format raw: objects carry no offsets, so gaps and overlaps are checked from the first offsets in the keys only; CRC-64, appendability and the commit metadata are checked in full")
-        }
         if !options.checkCRC {
             report.notes.append("--no-crc: objects were not read in full; CRC-64 and the offsets inside each object were not checked")
         }
@@ -78,16 +64,22 @@ public struct ArchiveVerifier: Sendable {
         let names = options.topics.filter { !$0.hasPrefix("^") }
         let regexes = options.topics.filter { $0.hasPrefix("^") }
         var topics = Set(names)
+        let patterns = settings.segmentKeyPatterns
         if !regexes.isEmpty {
             var candidates = Set(cluster?.keys.map { $0 } ?? [])
-            candidates.formUnion(try await SegmentListing.topics(pattern: pattern, archive: archive))
-            topics.formUnion(candidates.filter { topic in regexes.contains { Self.matches(topic, pattern: $0) } })
+            for pattern in patterns { if let topic = pattern.topic { candidates.insert(topic) } }
+            candidates.formUnion(try await SegmentListing.topics(patterns: patterns, archive: archive))
+            topics.formUnion(candidates.filter { topic in regexes.contains { TopicSelector.pattern($0).matches(topic) } })
         }
 
         var segmentsByPartition: [VerifyPartitionID: [ArchivedSegment]] = [:]
         var ignored: [String] = []
+        var rawTopics: [String] = []
         for topic in topics.sorted() {
-            let listing = try await SegmentListing.list(topic: topic, partition: options.partition, pattern: pattern, archive: archive)
+            let layout = settings.layout(forTopic: topic)
+            if !layout.carriesOffsets { rawTopics.append(topic) }
+            let listing = try await SegmentListing.list(
+                topic: topic, partition: options.partition, pattern: layout.pattern, otherPatterns: patterns, archive: archive)
             ignored += listing.ignoredKeys
             for (partition, segments) in listing.partitions {
                 segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition)] = segments
@@ -96,9 +88,13 @@ public struct ArchiveVerifier: Sendable {
                 segmentsByPartition[VerifyPartitionID(topic: topic, partition: partition), default: []] += []
             }
         }
+        if !rawTopics.isEmpty {
+            report.notes.append("format raw (\(rawTopics.joined(separator: ", "))): objects carry no offsets, so gaps and overlaps are checked from the first offsets in the keys only; CRC-64, appendability and the commit metadata are checked in full")
+        }
+        ignored = Array(Set(ignored)).sorted()
         if !ignored.isEmpty {
             let shown = ignored.prefix(5).joined(separator: ", ")
-            report.notes.append("ignored \(ignored.count) object(s) whose keys the key template does not produce: \(shown)\(ignored.count > 5 ? ", …" : "")")
+            report.notes.append("ignored \(ignored.count) object(s) whose keys no key template of the configuration produces: \(shown)\(ignored.count > 5 ? ", …" : "")")
         }
 
         var committed: [VerifyPartitionID: VerifyCommit]?
@@ -144,24 +140,17 @@ public struct ArchiveVerifier: Sendable {
         return report
     }
 
-    /// POSIX extended regular expression match, as librdkafka matches topic patterns.
-    static func matches(_ topic: String, pattern: String) -> Bool {
-        var regex = regex_t()
-        guard regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB) == 0 else { return false }
-        defer { regfree(&regex) }
-        return regexec(&regex, topic, 0, nil, 0) == 0
-    }
-
     func verifyPartition(_ id: VerifyPartitionID, segments: [ArchivedSegment], commit: VerifyCommit?) async -> PartitionVerification {
+        let layout = settings.layout(forTopic: id.topic)
         var result = PartitionVerification(id: id, segments: [], commit: commit, problems: [])
         for listed in segments {
-            let (segment, problems) = await verifySegment(id, listed)
+            let (segment, problems) = await verifySegment(id, listed, layout: layout)
             result.segments.append(segment)
             result.problems += problems
         }
         result.problems += continuityProblems(id, result.segments)
         if let commit {
-            result.problems += commitProblems(id, result.segments, commit)
+            result.problems += commitProblems(id, result.segments, commit, carriesOffsets: layout.carriesOffsets)
         }
         return result
     }
@@ -188,7 +177,8 @@ public struct ArchiveVerifier: Sendable {
         return problems
     }
 
-    func commitProblems(_ id: VerifyPartitionID, _ segments: [VerifiedSegment], _ commit: VerifyCommit) -> [VerifyProblem] {
+    func commitProblems(_ id: VerifyPartitionID, _ segments: [VerifiedSegment], _ commit: VerifyCommit,
+                        carriesOffsets: Bool) -> [VerifyProblem] {
         guard let offset = commit.offset else {
             if let last = segments.last {
                 return [VerifyProblem(.missingCommit, id,

@@ -34,13 +34,22 @@ public struct SegmentKeyPattern: Sendable {
     public let template: KeyTemplate
     public let prefix: String
     public let ext: String
+    /// The one topic the template serves (a `name` entry of `kafka.topics`, whose template may leave `{topic}`
+    /// out); nil: any topic.
+    public let topic: String?
     let parts: [Part]
 
-    public init(template: KeyTemplate, prefix: String, ext: String) {
+    public init(template: KeyTemplate, prefix: String, ext: String, topic: String? = nil) {
         self.template = template
         self.prefix = prefix
         self.ext = ext
+        self.topic = topic
         parts = Self.parts(of: template.source)
+    }
+
+    /// The key pattern of segments of topics with `settings`; `topic`: the one topic they serve, if any.
+    public init(_ settings: TopicSettings, topic: String? = nil) {
+        self.init(template: settings.keyTemplate, prefix: settings.keyPrefix, ext: settings.fileExtension, topic: topic)
     }
 
     /// The template's source split into literals and placeholders (the template was validated by SinkCore).
@@ -88,7 +97,7 @@ public struct SegmentKeyPattern: Sendable {
             case .literal(let s): out += s
             case .prefix: out += prefix
             case .topic:
-                guard let topic else { return out }
+                guard let topic = topic ?? self.topic else { return out }
                 out += topic
             case .partition:
                 guard let partition else { return out }
@@ -106,10 +115,11 @@ public struct SegmentKeyPattern: Sendable {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    /// The parsed key, or `nil` when `key` is not this template rendered for some topic, partition and offset.
+    /// The parsed key, or `nil` when `key` is not this template rendered for some topic (``topic`` when set),
+    /// partition and offset.
     public func parse(_ key: String) -> Parsed? {
         var candidates: [(rest: Substring, topic: String?, partition: Int32?, offset: Int64?, suffix: Int)] =
-            [(Substring(key), nil, nil, nil, 0)]
+            [(Substring(key), topic, nil, nil, 0)]
         var extSeen = false
         for part in parts {
             var next: [(rest: Substring, topic: String?, partition: Int32?, offset: Int64?, suffix: Int)] = []

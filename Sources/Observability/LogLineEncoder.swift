@@ -3,7 +3,7 @@ import Logging
 /// Renders one log event as a JSON object or a logfmt-style text line (without the trailing newline).
 ///
 /// Every string has already been redacted by the caller; this type only shapes and escapes.
-struct LogLineEncoder {
+public struct LogLineEncoder {
     /// Top-level JSON fields the handler writes itself; metadata keys equal to one of them become `meta.<key>`.
     static let reservedKeys: Set<String> = ["ts", "level", "msg", "label", "error"]
 
@@ -86,6 +86,13 @@ struct LogLineEncoder {
 
     /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped; U+2028 and U+2029
     /// escaped too, so a line stays one line for every reader.
+    public static func jsonString(_ text: String) -> String {
+        var out = ""
+        appendJSONString(text, to: &out)
+        return out
+    }
+
+    /// Appends ``jsonString(_:)`` to `out`.
     static func appendJSONString(_ text: String, to out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {

@@ -170,7 +170,7 @@ struct PartitionReplay {
         self.limiter = limiter
         topicBytes = Array(engine.configuration.sourceTopic.utf8)
         targetTopic = engine.configuration.targetTopic
-        parser = JSONLRecordParser(format: engine.configuration.settings.format)
+        parser = JSONLRecordParser(format: engine.format)
         raw = engine.isRaw
         lastOffset = -1
     }
@@ -213,9 +213,9 @@ struct PartitionReplay {
         var reader = VerifiedSegmentReader(
             archive: c.archive, segment: SegmentToRead(key: segment.key, length: segment.bytes, checkpoints: segment.checkpoints),
             chunkSize: c.memory.chunkSize, inMemoryLimit: c.memory.inMemoryLimit)
-        let decoder = StreamingDecoder(c.settings.compression)
+        let decoder = StreamingDecoder(engine.layout.settings.compression)
         let delimiter: [UInt8]
-        if case .raw(let d) = c.settings.format { delimiter = d } else { delimiter = [0x0A] }
+        if case .raw(let d) = engine.format { delimiter = d } else { delimiter = [0x0A] }
         let cursor = LineCursor(delimiter: delimiter)
         var readSoFar: UInt64 = 0
         var position = segment.firstOffset

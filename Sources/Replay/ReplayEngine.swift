@@ -23,6 +23,8 @@ public final class ReplayEngine: Sendable {
     let state: Mutex<ReplayStatus?>
     let stopping = Atomic<Bool>(false)
     let prepared: Mutex<Prepared?>
+    /// How the source topic's segments are named and written: the settings of its `kafka.topics` entry, else `sink:`.
+    let layout: TopicLayout
 
     /// What planning learnt about the target, for the run.
     struct Prepared: Sendable {
@@ -35,6 +37,7 @@ public final class ReplayEngine: Sendable {
     public init(configuration: ReplayConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        layout = configuration.settings.layout(forTopic: configuration.sourceTopic)
         state = Mutex(nil)
         prepared = Mutex(nil)
     }
@@ -51,7 +54,7 @@ public final class ReplayEngine: Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    var format: SinkSettings.Format { configuration.settings.format }
+    var format: SinkSettings.Format { layout.settings.format }
 
     var isRaw: Bool {
         if case .raw = format { true } else { false }
@@ -68,13 +71,13 @@ public final class ReplayEngine: Sendable {
         if case .raw(let delimiter) = format {
             guard c.valueOnly else {
                 throw ReplayError(.lossyFormat, """
-                    the archive of \(c.sourceTopic) is in raw format (sink.format: raw): it holds only values, without \
+                    the archive of \(c.sourceTopic) is in raw format (format: raw): it holds only values, without \
                     keys, headers, timestamps or offsets, so it cannot be replayed losslessly; pass --value-only to \
                     replay the values alone (null keys, no headers, the time of replay as timestamp)
                     """)
             }
             guard !delimiter.isEmpty else {
-                throw ReplayError(.lossyFormat, "sink.raw_delimiter is empty: the values in the archive cannot be told apart")
+                throw ReplayError(.lossyFormat, "raw_delimiter is empty: the values in the archive cannot be told apart")
             }
             if c.selection.hasTimeRange {
                 throw ReplayError(.invalidOptions, "--from-time/--to-time need timestamps, which raw archives do not hold")
@@ -83,10 +86,11 @@ public final class ReplayEngine: Sendable {
             throw ReplayError(.invalidOptions, "--value-only is for raw archives; this archive is jsonl and is replayed whole")
         }
 
-        let pattern = SegmentKeyPattern(template: c.settings.keyTemplate, prefix: c.settings.keyPrefix, ext: c.settings.fileExtension)
+        let pattern = layout.pattern
         let listing: SegmentListing
         do {
-            listing = try await SegmentListing.list(topic: c.sourceTopic, pattern: pattern, archive: c.archive)
+            listing = try await SegmentListing.list(
+                topic: c.sourceTopic, pattern: pattern, otherPatterns: c.settings.segmentKeyPatterns, archive: c.archive)
         } catch {
             throw ReplayError(.archiveUnavailable, "cannot list the archive under \(pattern.listingPrefix(topic: c.sourceTopic)): \(error)")
         }
@@ -101,8 +105,8 @@ public final class ReplayEngine: Sendable {
         guard !archived.isEmpty else {
             throw ReplayError(.nothingArchived, """
                 no archived segment of \(c.sourceTopic)\(c.selection.partitions.map { " partition(s) \($0.sorted().map(String.init).joined(separator: ","))" } ?? "") \
-                under the key prefix "\(pattern.listingPrefix(topic: c.sourceTopic))": check --topic, and that sink.key_template, \
-                sink.prefix, sink.format and sink.compression are the ones the sink wrote with
+                under the key prefix "\(pattern.listingPrefix(topic: c.sourceTopic))": check --topic, and that key_template, prefix, \
+                format and compression (under sink:, or in the topic's kafka.topics entry) are the ones the sink wrote with
                 """)
         }
         if !listing.ignoredKeys.isEmpty {
@@ -301,13 +305,13 @@ public final class ReplayEngine: Sendable {
 
     func lastRecordOffset(_ segment: ArchivedSegment) async throws -> Int64? {
         let line = try await SegmentEnds.lastRecord(
-            archive: configuration.archive, key: segment.key, length: segment.size, compression: configuration.settings.compression)
+            archive: configuration.archive, key: segment.key, length: segment.size, compression: layout.settings.compression)
         return try JSONLRecordParser(format: format).parse(line).offset
     }
 
     func firstRecordTimestamp(_ segment: ReplayPlan.Segment) async throws -> Int64? {
         guard let line = try await SegmentEnds.firstRecord(
-            archive: configuration.archive, key: segment.key, length: segment.bytes, compression: configuration.settings.compression)
+            archive: configuration.archive, key: segment.key, length: segment.bytes, compression: layout.settings.compression)
         else { return nil }
         return try JSONLRecordParser(format: format).parse(line).timestampMs
     }

@@ -19,7 +19,10 @@ extension SinkServiceConfiguration {
             settings: settings,
             oss: try OSSClientConfiguration(configuration.oss, maxConnections: configuration.sink.maxInflightAppends,
                                             environment: environment),
-            createOptions: OSSCreateOptions(configuration.oss, settings: settings),
+            createOptions: OSSCreateOptions(configuration.oss, topic: settings.defaultTopic),
+            topicCreateOptions: zip(configuration.effectiveTopics, settings.topicRules).map { entry, rule in
+                OSSCreateOptions(configuration.oss, topic: rule.settings, storageClass: entry.storageClass, tags: entry.tags)
+            },
             consumer: KafkaConsumerConfiguration(configuration),
             maxInflightAppends: configuration.sink.maxInflightAppends,
             handoverBytes: configuration.sink.memoryBudget.handoverBytes,
@@ -77,55 +80,86 @@ extension OSSClientConfiguration {
 }
 
 extension OSSCreateOptions {
-    /// Headers set when a segment is created.
-    public init(_ oss: SinkConfiguration.OSS, settings: SinkSettings) {
+    /// Headers set when a segment of a topic with `topic`'s settings is created: its content type, the storage
+    /// class and tags of its `kafka.topics` entry (default: `oss.storage_class`, `oss.tags`), `oss.acl` and
+    /// `oss.metadata`.
+    public init(_ oss: SinkConfiguration.OSS, topic: TopicSettings, storageClass: String? = nil, tags: [String: String]? = nil) {
         let contentType: String
         let encoding: String?
-        switch (settings.format, settings.compression) {
+        switch (topic.format, topic.compression) {
         case (.jsonl, .none): contentType = "application/x-ndjson"; encoding = nil
         case (.raw, .none): contentType = "application/octet-stream"; encoding = nil
         case (_, .gzip): contentType = "application/gzip"; encoding = nil
         case (_, .zstd): contentType = "application/zstd"; encoding = nil
         }
         self.init(
-            contentType: contentType, storageClass: oss.storageClass, acl: oss.acl == "default" ? nil : oss.acl,
-            metadata: oss.metadata, tags: oss.tags, extraHeaders: encoding.map { ["content-encoding": $0] } ?? [:])
+            contentType: contentType, storageClass: storageClass ?? oss.storageClass, acl: oss.acl == "default" ? nil : oss.acl,
+            metadata: oss.metadata, tags: tags ?? oss.tags, extraHeaders: encoding.map { ["content-encoding": $0] } ?? [:])
     }
 }
 
-extension SinkSettings {
-    /// SinkCore's settings for the `sink:` section of a validated configuration file.
-    public init(_ configuration: SinkConfiguration) throws {
-        let sink = configuration.sink
-        let format: Format = switch sink.format {
+extension TopicSettings {
+    /// SinkCore's settings for topics archived with `sink` (the `sink:` section, or a `kafka.topics` entry's
+    /// ``SinkConfiguration/EffectiveTopic/sink``).
+    /// - Parameter singleTopic: the settings serve one topic (a `name` entry), whose key template may leave out
+    ///   `{topic}`.
+    public init(_ sink: SinkConfiguration.Sink, singleTopic: Bool = false) throws {
+        let format: SinkSettings.Format = switch sink.format {
         case .jsonl: .jsonl(valueAsJSON: sink.jsonValue == .json)
         case .raw: .raw(delimiter: Array(sink.rawDelimiter.utf8))
         }
-        let compression: Compression = switch sink.compression {
+        let compression: SinkSettings.Compression = switch sink.compression {
         case .none: .none
         case .gzip: .gzip(level: Int32(sink.compressionLevel ?? 6))
         case .zstd: .zstd(level: Int32(sink.compressionLevel ?? 3))
         }
         self.init(
-            keyTemplate: try KeyTemplate(sink.keyTemplate), keyPrefix: sink.prefix,
+            keyTemplate: try KeyTemplate(sink.keyTemplate, requiresTopic: !singleTopic), keyPrefix: sink.prefix,
             timestampSource: sink.timestampSource == .record ? .record : .wallClock,
             timeZone: TimeZone(identifier: sink.timeZone) ?? TimeZone(identifier: "UTC")!,
             format: format, compression: compression,
             batchMaxBytes: Int(sink.batch.maxBytes), batchMaxRecords: sink.batch.maxRecords, linger: sink.batch.linger,
             maxObjectBytes: Int(sink.rollover.maxObjectBytes), maxSegmentAge: sink.rollover.maxAge,
-            sealOnRollover: sink.rollover.seal,
+            sealOnRollover: sink.rollover.seal)
+    }
+}
+
+extension TopicSelector {
+    /// SinkCore's selector for a `kafka.topics` entry.
+    public init(_ selector: SinkConfiguration.TopicSelector) {
+        switch selector {
+        case .name(let name): self = .name(name)
+        case .pattern(let pattern): self = .pattern(pattern)
+        }
+    }
+}
+
+extension SinkSettings {
+    /// SinkCore's settings for a validated configuration file: the `sink:` section, and one rule per
+    /// `kafka.topics` entry (a plain entry's rule has the `sink:` settings, so that a topic keeps the first entry
+    /// that matches it).
+    public init(_ configuration: SinkConfiguration) throws {
+        let sink = configuration.sink
+        let defaultTopic = try TopicSettings(sink)
+        self.init(
             maxUncommittedBytes: Int(sink.maxUncommittedBytes), maxBufferedBytes: sink.memoryBudget.sinkBytes,
             pauseAllAboveBytes: sink.memoryBudget.sinkPauseAllBytes,
             // Enough partitions filling to keep every append slot busy with large appends.
             maxFillingPartitions: 2 * sink.maxInflightAppends,
             // A partition resumed for its turn gets its first records within a fetch wait.
             rotationIdle: max(.milliseconds(200), .milliseconds(2 * KafkaConsumerConfiguration.fetchWaitMilliseconds(configuration))))
+        self.defaultTopic = defaultTopic
+        topicRules = try configuration.effectiveTopics.map { entry in
+            let single = if case .name = entry.selector { true } else { false }
+            return TopicRule(TopicSelector(entry.selector), try TopicSettings(entry.sink, singleTopic: single))
+        }
         try validate()
     }
 }
 
 extension KafkaConsumerConfiguration {
-    /// `fetch.wait.max.ms`: as set in `kafka.properties`, else a quarter of `sink.batch.linger` within 10-25 ms.
+    /// `fetch.wait.max.ms`: as set in `kafka.properties`, else a quarter of the shortest `batch.linger` of any
+    /// topic within 10-25 ms.
     ///
     /// A broker holds a fetch for partitions with nothing new for this long, and librdkafka sends one fetch at a
     /// time per broker: partitions resumed meanwhile (a new turn of the intake rotation, a partition resumed after
@@ -133,17 +167,18 @@ extension KafkaConsumerConfiguration {
     /// everything is idle.
     static func fetchWaitMilliseconds(_ configuration: SinkConfiguration) -> Int {
         if let set = configuration.kafka.properties["fetch.wait.max.ms"].flatMap(Int.init) { return set }
-        let linger = configuration.sink.batch.linger
+        let linger = configuration.effectiveTopics.map(\.sink.batch.linger).min() ?? configuration.sink.batch.linger
         let quarter = linger.components.seconds * 250 + linger.components.attoseconds / 4_000_000_000_000_000
         return Int(max(10, min(25, quarter)))
     }
 
     /// The consumer for the `kafka:` section. Unless `kafka.properties` sets them, librdkafka's prefetch
     /// (`queued.max.messages.kbytes`, `fetch.max.bytes`) gets its share of `max_buffered_bytes` (see
-    /// `MemoryBudget`), and `fetch.wait.max.ms` is a quarter of `sink.batch.linger` (10-25 ms): a broker
+    /// `MemoryBudget`), and `fetch.wait.max.ms` is a quarter of the shortest `batch.linger` (10-25 ms): a broker
     /// that holds an empty fetch for the whole wait adds it to every record's produce-to-visible latency.
-    /// Records are handed to the sink in batches of at most 1 MiB: the sink checks its memory watermarks after
-    /// each batch, so a batch is also how far it can overshoot them.
+    /// Records are handed to the sink in batches of at most 1 MiB (or the largest topic's `batch.max_bytes` when
+    /// smaller): the sink checks its memory watermarks after each batch, so a batch is also how far it can
+    /// overshoot them.
     public init(_ configuration: SinkConfiguration) {
         let kafka = configuration.kafka
         var properties = kafka.properties
@@ -160,10 +195,11 @@ extension KafkaConsumerConfiguration {
             properties["fetch.wait.max.ms"] = String(Self.fetchWaitMilliseconds(configuration))
         }
         self.init(
-            bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupId, topics: kafka.topics.map(\.description),
+            bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupId, topics: kafka.topics.map(\.selector.description),
             autoOffsetReset: kafka.autoOffsetReset == .earliest ? .earliest : .latest,
             rebalanceProtocol: strategy.map { $0.contains("cooperative") ? .cooperativeSticky : .eager } ?? .cooperativeSticky,
-            groupInstanceID: instance, maxBatchBytes: Int(min(configuration.sink.batch.maxBytes, 1 << 20)),
+            groupInstanceID: instance,
+            maxBatchBytes: Int(min(configuration.effectiveTopics.map(\.sink.batch.maxBytes).max() ?? configuration.sink.batch.maxBytes, 1 << 20)),
             properties: properties)
     }
 }

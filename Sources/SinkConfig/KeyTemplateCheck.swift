@@ -2,7 +2,9 @@
 enum KeyTemplateCheck {
     static let placeholders = ["prefix", "topic", "partition", "offset", "yyyy", "MM", "dd", "HH", "mm", "ext"]
 
-    static func validate(_ template: String, path: String, reader: inout ConfigReader) {
+    /// - Parameter requiresTopic: false for the template of a `name` entry of `kafka.topics` (one topic), which
+    ///   may leave `{topic}` out.
+    static func validate(_ template: String, path: String, requiresTopic: Bool = true, reader: inout ConfigReader) {
         var names: [String] = []
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
@@ -30,7 +32,10 @@ enum KeyTemplateCheck {
             names.append(name)
         }
         for required in ["topic", "partition", "offset"] where !names.contains(required) {
-            reader.problem(path, "must contain {\(required)}: without it two segments can get the same key")
+            if required == "topic" && !requiresTopic { continue }
+            let why = required == "topic" ? "without it two topics can get the same key (only an entry with a name may leave it out)"
+                : "without it two segments can get the same key"
+            reader.problem(path, "must contain {\(required)}: \(why)")
         }
         if template.hasPrefix("/") {
             reader.problem(path, "must not start with '/' (OSS keys cannot)")

@@ -129,31 +129,7 @@ extension SinkConfiguration {
     static func decodeKafka(_ node: MappingNode, reader: inout ConfigReader, propertyValidator: KafkaPropertyValidator?) -> Kafka? {
         let bootstrap = reader.requiredString(node, "bootstrap_servers", example: "\"broker1:9092,broker2:9092\"")
         let group = reader.requiredString(node, "group_id", example: "kafka-oss-sink")
-        var topics: [TopicSelector]?
-        if let list = reader.stringList(node, "topics") {
-            if list.isEmpty {
-                reader.problem(node.child("topics"), "must name at least one topic (for example: [\"events\", \"^logs-.*\"])")
-            }
-            topics = []
-            for (index, entry) in list.enumerated() {
-                let path = "\(node.child("topics"))[\(index)]"
-                if entry.trimmingSpaces().isEmpty {
-                    reader.problem(path, "topic name must not be empty")
-                } else if entry.hasPrefix("^") {
-                    if let error = TopicPattern.compileError(entry) {
-                        reader.problem(path, "'\(entry)' is not a valid regular expression: \(error) (librdkafka uses POSIX extended syntax)")
-                    } else {
-                        topics?.append(.pattern(entry))
-                    }
-                } else if let invalid = entry.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-")) }) {
-                    reader.problem(path, "'\(entry)' is not a valid topic name: '\(invalid)' is not allowed (allowed: letters, digits, '.', '_', '-'; start with ^ for a regular expression)")
-                } else {
-                    topics?.append(.name(entry))
-                }
-            }
-        } else if node.value("topics") == nil {
-            reader.problem(node.child("topics"), "is required (for example: topics: [\"events\", \"^logs-.*\"])")
-        }
+        let topics = decodeTopics(node, reader: &reader)
         let reset = reader.choice(node, "auto_offset_reset", OffsetReset.self) ?? .earliest
         let properties = reader.stringMap(node, "properties", secretKey: isSecretKafkaProperty) ?? [:]
         for name in properties.keys.sorted() {
@@ -244,10 +220,7 @@ extension SinkConfiguration {
             reader.problem(node.child("region"), "'\(region)' is an endpoint name, not a signing region (write '\(region.dropFirst(4))')")
         }
 
-        let storageClasses = ["Standard", "IA", "Archive"]
-        if !storageClasses.contains(storageClass) {
-            reader.problem(node.child("storage_class"), "'\(storageClass)' is not allowed for appendable objects (allowed: \(storageClasses.joined(separator: ", ")))")
-        }
+        validateStorageClass(storageClass, path: node.child("storage_class"), reader: &reader)
         let acls = ["default", "private", "public-read", "public-read-write"]
         if !acls.contains(acl) {
             reader.problem(node.child("acl"), "'\(acl)' is not allowed (allowed: \(acls.joined(separator: ", ")))")
@@ -262,20 +235,7 @@ extension SinkConfiguration {
         if metadataBytes > 8192 {
             reader.problem(node.child("metadata"), "\(metadataBytes) bytes of user metadata is too much (allowed: at most 8 KiB in total)")
         }
-        if tags.count > maxConfiguredTags {
-            reader.problem(node.child("tags"), "\(tags.count) tags is too many (allowed: at most \(maxConfiguredTags): OSS allows 10 tags per object and the sink adds 6 segment.* tags to every finished segment)")
-        }
-        for (name, value) in tags.sorted(by: { $0.key < $1.key }) {
-            let path = "\(node.child("tags")).\(name)"
-            if name.hasPrefix("segment.") {
-                reader.problem(path, "tag keys starting with 'segment.' are the sink's own (it describes finished segments with them); choose another name")
-            } else if name.isEmpty || name.count > 128 || !isAllowedTagText(name) {
-                reader.problem(path, "is not a valid OSS tag key (allowed: 1-128 characters of ASCII letters, digits, spaces and + - = . _ : /)")
-            }
-            if value.count > 256 || !isAllowedTagText(value) {
-                reader.problem(path, "'\(value)' is not a valid OSS tag value (allowed: up to 256 characters of ASCII letters, digits, spaces and + - = . _ : /)")
-            }
-        }
+        validateTags(tags, path: node.child("tags"), reader: &reader)
         if let bucket, !isValidBucketName(bucket) {
             reader.problem(node.child("bucket"), "'\(bucket)' is not a valid bucket name (allowed: 3-63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit)")
         }
@@ -286,6 +246,34 @@ extension SinkConfiguration {
         return OSS(endpoint: endpoint, region: region, bucket: bucket, signatureVersion: signature, pathStyle: pathStyle,
                    credentials: credentials, storageClass: storageClass, acl: acl, metadata: metadata, tags: tags,
                    requestTimeout: timeout, caFile: caFile, proxy: proxy)
+    }
+
+    /// The storage classes an appendable object may be created in.
+    static let storageClasses = ["Standard", "IA", "Archive"]
+
+    static func validateStorageClass(_ storageClass: String, path: String, reader: inout ConfigReader) {
+        if !storageClasses.contains(storageClass) {
+            reader.problem(path, "'\(storageClass)' is not allowed for appendable objects (allowed: \(storageClasses.joined(separator: ", ")))")
+        }
+    }
+
+    /// `oss.tags` or a topic's `tags`: at most ``SinkConfiguration/maxConfiguredTags``, OSS's characters, none
+    /// of the sink's own `segment.*`.
+    static func validateTags(_ tags: [String: String], path: String, reader: inout ConfigReader) {
+        if tags.count > maxConfiguredTags {
+            reader.problem(path, "\(tags.count) tags is too many (allowed: at most \(maxConfiguredTags): OSS allows 10 tags per object and the sink adds 6 segment.* tags to every finished segment)")
+        }
+        for (name, value) in tags.sorted(by: { $0.key < $1.key }) {
+            let tagPath = "\(path).\(name)"
+            if name.hasPrefix("segment.") {
+                reader.problem(tagPath, "tag keys starting with 'segment.' are the sink's own (it describes finished segments with them); choose another name")
+            } else if name.isEmpty || name.count > 128 || !isAllowedTagText(name) {
+                reader.problem(tagPath, "is not a valid OSS tag key (allowed: 1-128 characters of ASCII letters, digits, spaces and + - = . _ : /)")
+            }
+            if value.count > 256 || !isAllowedTagText(value) {
+                reader.problem(tagPath, "'\(value)' is not a valid OSS tag value (allowed: up to 256 characters of ASCII letters, digits, spaces and + - = . _ : /)")
+            }
+        }
     }
 
     /// `oss.proxy`: `none`, or `http://[user:password@]host:port` (the password is a secret).
@@ -432,13 +420,7 @@ extension SinkConfiguration {
             reader.problem(node.child("max_uncommitted_bytes"), "\(ByteSize.format(maxUncommitted)) must be at least sink.batch.max_bytes (\(ByteSize.format(maxBytes)))")
         }
         KeyTemplateCheck.validate(template, path: node.child("key_template"), reader: &reader)
-        if TimeZone(identifier: timeZone) == nil {
-            var message = "'\(timeZone)' is not a known time zone (allowed: IANA names such as UTC, Asia/Shanghai, Europe/Berlin)"
-            if let suggestion = Suggestions.closest(to: timeZone, in: TimeZone.knownTimeZoneIdentifiers) {
-                message += "; did you mean '\(suggestion)'?"
-            }
-            reader.problem(node.child("time_zone"), message)
-        }
+        validateTimeZone(timeZone, path: node.child("time_zone"), reader: &reader)
         if format == .raw && delimiter.isEmpty {
             reader.warning(node.child("raw_delimiter"), "is empty: record boundaries are lost in raw objects and recovery cannot split a tail")
         }
@@ -448,6 +430,16 @@ extension SinkConfiguration {
             batch: Batch(maxBytes: maxBytes, maxRecords: maxRecords, linger: linger),
             rollover: Rollover(maxObjectBytes: maxObject, maxAge: maxAge, seal: seal),
             maxBufferedBytes: maxBuffered, maxUncommittedBytes: maxUncommitted, maxInflightAppends: inflight)
+    }
+
+    static func validateTimeZone(_ timeZone: String, path: String, reader: inout ConfigReader) {
+        if TimeZone(identifier: timeZone) == nil {
+            var message = "'\(timeZone)' is not a known time zone (allowed: IANA names such as UTC, Asia/Shanghai, Europe/Berlin)"
+            if let suggestion = Suggestions.closest(to: timeZone, in: TimeZone.knownTimeZoneIdentifiers) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            reader.problem(path, message)
+        }
     }
 
     static func decodeServer(_ node: MappingNode, reader: inout ConfigReader) -> Server? {
@@ -497,8 +489,11 @@ extension SinkConfiguration {
     // MARK: Rules across sections
 
     static func validateCrossFields(_ config: SinkConfiguration, reader: inout ConfigReader) {
-        if config.shutdownTimeout <= config.sink.batch.linger {
-            reader.warning("shutdown_timeout", "\(DurationText.format(config.shutdownTimeout)) is not longer than sink.batch.linger; a shutdown may not flush every buffer")
+        validateTopicEntries(config, reader: &reader)
+        let linger = config.effectiveTopics.map(\.sink.batch.linger).max() ?? config.sink.batch.linger
+        if config.shutdownTimeout <= linger {
+            let which = linger == config.sink.batch.linger ? "sink.batch.linger" : "the longest batch.linger of kafka.topics"
+            reader.warning("shutdown_timeout", "\(DurationText.format(config.shutdownTimeout)) is not longer than \(which); a shutdown may not flush every buffer")
         }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import Observability
 extension SinkConfiguration {
-    /// The effective configuration as YAML, defaults filled in, with every secret replaced by `***`.
+    /// The effective configuration as YAML, defaults filled in, with every secret replaced by `***`, followed by
+    /// each `kafka.topics` entry's settings as they apply (in comments).
     ///
     /// The output is itself a valid configuration file (secrets aside).
     public func renderedYAML() -> String {
@@ -25,7 +27,14 @@ extension SinkConfiguration {
         section(0, "kafka")
         add(1, "bootstrap_servers", Self.quote(kafka.bootstrapServers))
         add(1, "group_id", Self.quote(kafka.groupId))
-        add(1, "topics", "[" + kafka.topics.map { Self.quote($0.description) }.joined(separator: ", ") + "]")
+        if kafka.topics.allSatisfy(\.isPlain) {
+            add(1, "topics", "[" + kafka.topics.map { Self.quote($0.description) }.joined(separator: ", ") + "]")
+        } else {
+            section(1, "topics")
+            for entry in kafka.topics {
+                lines += Self.entryLines(entry).enumerated().map { "    " + ($0.offset == 0 ? "- " : "  ") + $0.element }
+            }
+        }
         add(1, "auto_offset_reset", kafka.autoOffsetReset.rawValue)
         map(1, "properties", kafka.properties, secret: Self.isSecretKafkaProperty)
 
@@ -86,30 +95,119 @@ extension SinkConfiguration {
         add(1, "jobs", "\(replay.jobs)")
         map(1, "properties", replay.properties, secret: Self.isSecretKafkaProperty)
         add(0, "shutdown_timeout", DurationText.format(shutdownTimeout))
+        lines += effectiveTopicLines()
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A YAML double-quoted scalar.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+    /// A `kafka.topics` entry as YAML lines (a plain string, or a mapping of what it sets).
+    static func entryLines(_ entry: TopicEntry) -> [String] {
+        if entry.isPlain { return [quote(entry.description)] }
+        var lines: [String] = []
+        switch entry.selector {
+        case .name(let name): lines.append("name: \(quote(name))")
+        case .pattern(let pattern): lines.append("pattern: \(quote(pattern))")
+        }
+        func add(_ key: String, _ value: String?) {
+            if let value { lines.append("\(key): \(value)") }
+        }
+        add("format", entry.format?.rawValue)
+        add("json_value", entry.jsonValue?.rawValue)
+        add("raw_delimiter", entry.rawDelimiter.map(quote))
+        add("compression", entry.compression?.rawValue)
+        add("compression_level", entry.compressionLevel.map { "\($0)" })
+        add("key_template", entry.keyTemplate.map(quote))
+        add("prefix", entry.prefix.map(quote))
+        add("timestamp_source", entry.timestampSource?.rawValue)
+        add("time_zone", entry.timeZone.map(quote))
+        let batch = [("max_bytes", entry.batch.maxBytes.map(ByteSize.format)), ("max_records", entry.batch.maxRecords.map { "\($0)" }),
+                     ("linger", entry.batch.linger.map(DurationText.format))].filter { $0.1 != nil }
+        if !batch.isEmpty {
+            lines.append("batch:")
+            lines += batch.map { "  \($0.0): \($0.1!)" }
+        }
+        let rollover = [("max_object_bytes", entry.rollover.maxObjectBytes.map(ByteSize.format)),
+                        ("max_age", entry.rollover.maxAge.map(DurationText.format)),
+                        ("seal", entry.rollover.seal.map { $0 ? "true" : "false" })].filter { $0.1 != nil }
+        if !rollover.isEmpty {
+            lines.append("rollover:")
+            lines += rollover.map { "  \($0.0): \($0.1!)" }
+        }
+        add("storage_class", entry.storageClass)
+        if let tags = entry.tags {
+            if tags.isEmpty {
+                lines.append("tags: {}")
+            } else {
+                lines.append("tags:")
+                lines += tags.keys.sorted().map { "  \(quote($0)): \(quote(tags[$0]!))" }
             }
         }
-        return out + "\""
+        return lines
     }
+
+    /// Comment lines with the settings each `kafka.topics` entry's topics are archived with, an example key, and
+    /// the topics an earlier entry takes.
+    func effectiveTopicLines() -> [String] {
+        var lines = ["", "# Per kafka.topics entry, the settings its topics are archived with (a topic takes the first entry that",
+                     "# matches it; what an entry does not set comes from sink: and oss:):"]
+        let selectors = kafka.topics.map(\.selector)
+        let routing = TopicRouting(selectors)
+        for (index, entry) in kafka.topics.enumerated() {
+            let topic = effective(entry)
+            let sink = topic.sink
+            let what = if case .name = entry.selector { "topic" } else { "pattern" }
+            lines.append("#   kafka.topics[\(index)], \(what) \(Self.quote(entry.description)):")
+            var format = "format: \(sink.format.rawValue)"
+            switch sink.format {
+            case .jsonl: format += ", json_value: \(sink.jsonValue.rawValue)"
+            case .raw: format += ", raw_delimiter: \(Self.quote(sink.rawDelimiter))"
+            }
+            format += ", compression: \(sink.compression.rawValue)"
+            switch sink.compression {
+            case .none: break
+            case .gzip: format += ", compression_level: \(sink.compressionLevel ?? 6)"
+            case .zstd: format += ", compression_level: \(sink.compressionLevel ?? 3)"
+            }
+            lines.append("#     " + format)
+            lines.append("#     key_template: \(Self.quote(sink.keyTemplate)), prefix: \(Self.quote(sink.prefix))")
+            lines.append("#     timestamp_source: \(sink.timestampSource.rawValue), time_zone: \(Self.quote(sink.timeZone))")
+            lines.append("#     batch: {max_bytes: \(ByteSize.format(sink.batch.maxBytes)), max_records: \(sink.batch.maxRecords), linger: \(DurationText.format(sink.batch.linger))}")
+            lines.append("#     rollover: {max_object_bytes: \(ByteSize.format(sink.rollover.maxObjectBytes)), max_age: \(DurationText.format(sink.rollover.maxAge)), seal: \(sink.rollover.seal)}")
+            let tags = topic.tags.isEmpty ? "{}"
+                : "{" + topic.tags.keys.sorted().map { "\(Self.quote($0)): \(Self.quote(topic.tags[$0]!))" }.joined(separator: ", ") + "}"
+            lines.append("#     storage_class: \(topic.storageClass), tags: \(tags)")
+            let name: String? = if case .name(let name) = entry.selector { name } else { nil }
+            lines.append("#     keys like: \(Self.exampleKey(sink, topic: name ?? "<topic>"))")
+            for note in routing.notes(index, selectors) { lines.append("#     note: \(note)") }
+        }
+        return lines
+    }
+
+    /// The key of partition 0's segment starting at offset 0 on 2024-01-01 00:00, `topic` as given.
+    static func exampleKey(_ sink: Sink, topic: String) -> String {
+        let values = ["prefix": sink.prefix, "topic": topic, "yyyy": "2024", "MM": "01", "dd": "01", "HH": "00", "mm": "00",
+                      "ext": fileExtension(format: sink.format, compression: sink.compression)]
+        var out = ""
+        var rest = Substring(sink.keyTemplate)
+        while let c = rest.first {
+            rest = rest.dropFirst()
+            if (c == "{" || c == "}"), rest.first == c {
+                out.append(c)
+                rest = rest.dropFirst()
+            } else if c == "{", let close = rest.firstIndex(of: "}") {
+                let parts = rest[..<close].split(separator: ":", maxSplits: 1)
+                let name = parts.first.map(String.init) ?? ""
+                let width = parts.count == 2 ? Int(parts[1]) ?? 0 : 0
+                out += values[name] ?? String(repeating: "0", count: max(1, width))
+                rest = rest[rest.index(after: close)...]
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// A YAML double-quoted scalar: a JSON string literal (YAML 1.2 reads every JSON escape).
+    static func quote(_ text: String) -> String { LogLineEncoder.jsonString(text) }
 }
 
 extension SinkConfiguration {

@@ -20,8 +20,10 @@ public struct SinkConfiguration: Sendable, Equatable {
         public var bootstrapServers: String
         /// Consumer group id shared by all replicas. Required.
         public var groupId: String
-        /// Topic names, or regular expressions when the entry starts with `^`. Required, non-empty.
-        public var topics: [TopicSelector]
+        /// The topics to archive, in order: names or regular expressions (`^…`), each with the settings it sets
+        /// itself (``TopicEntry``). A topic takes the settings of the first entry that matches it. Required,
+        /// non-empty.
+        public var topics: [TopicEntry]
         /// Where to start when the group has no committed offset. Default earliest.
         public var autoOffsetReset: OffsetReset
         /// librdkafka consumer properties passed through unchanged, already checked by librdkafka.
@@ -40,6 +42,82 @@ public struct SinkConfiguration: Sendable, Equatable {
             case .pattern(let pattern): pattern
             }
         }
+
+        /// Whether `topic` is this name, or matched by this pattern (as librdkafka matches its subscription).
+        public func matches(_ topic: String) -> Bool {
+            switch self {
+            case .name(let name): name == topic
+            case .pattern(let pattern): TopicPattern.matches(pattern, topic)
+            }
+        }
+    }
+
+    /// One `kafka.topics` entry: a topic name or a pattern (a plain string, or `name:`/`pattern:` in a mapping)
+    /// and the settings it sets for its topics; `nil` (unset) takes the `sink:` / `oss:` value.
+    public struct TopicEntry: Sendable, Equatable, CustomStringConvertible {
+        public var selector: TopicSelector
+        public var format: Format?
+        public var jsonValue: JSONValue?
+        public var rawDelimiter: String?
+        public var compression: Compression?
+        /// With `compression` set here: the level for it (nil: that compression's default). Without: the level of
+        /// the inherited compression (nil: `sink.compression_level`).
+        public var compressionLevel: Int?
+        public var keyTemplate: String?
+        public var prefix: String?
+        public var timestampSource: TimestampSource?
+        public var timeZone: String?
+        public var batch = BatchOverrides()
+        public var rollover = RolloverOverrides()
+        public var storageClass: String?
+        /// Replaces `oss.tags` for the entry's topics (`{}`: none).
+        public var tags: [String: String]?
+
+        public struct BatchOverrides: Sendable, Equatable {
+            public var maxBytes: Int64?
+            public var maxRecords: Int?
+            public var linger: Duration?
+
+            public init(maxBytes: Int64? = nil, maxRecords: Int? = nil, linger: Duration? = nil) {
+                self.maxBytes = maxBytes
+                self.maxRecords = maxRecords
+                self.linger = linger
+            }
+        }
+
+        public struct RolloverOverrides: Sendable, Equatable {
+            public var maxObjectBytes: Int64?
+            public var maxAge: Duration?
+            public var seal: Bool?
+
+            public init(maxObjectBytes: Int64? = nil, maxAge: Duration? = nil, seal: Bool? = nil) {
+                self.maxObjectBytes = maxObjectBytes
+                self.maxAge = maxAge
+                self.seal = seal
+            }
+        }
+
+        /// An entry that sets nothing: every setting is the `sink:` / `oss:` value.
+        public init(_ selector: TopicSelector) {
+            self.selector = selector
+        }
+
+        /// True when the entry sets nothing of its own (written as a plain string).
+        public var isPlain: Bool { self == TopicEntry(selector) }
+
+        /// The subscription string.
+        public var description: String { selector.description }
+    }
+
+    /// The settings the topics of one `kafka.topics` entry are archived with: what the entry sets, the `sink:` and
+    /// `oss:` values for the rest.
+    public struct EffectiveTopic: Sendable, Equatable {
+        public var selector: TopicSelector
+        /// The `sink:` section as it applies to these topics (its global keys, such as `max_buffered_bytes`, are
+        /// the sink's).
+        public var sink: Sink
+        public var storageClass: String
+        public var tags: [String: String]
     }
 
     public enum OffsetReset: String, Sendable, Equatable, CaseIterable {
@@ -225,6 +303,50 @@ public struct SinkConfiguration: Sendable, Equatable {
 }
 
 extension SinkConfiguration {
+    /// The settings of `entry`'s topics.
+    public func effective(_ entry: TopicEntry) -> EffectiveTopic {
+        var sink = self.sink
+        if let format = entry.format { sink.format = format }
+        if let jsonValue = entry.jsonValue { sink.jsonValue = jsonValue }
+        if let delimiter = entry.rawDelimiter { sink.rawDelimiter = delimiter }
+        if let compression = entry.compression {
+            sink.compression = compression
+            sink.compressionLevel = entry.compressionLevel
+        } else if let level = entry.compressionLevel {
+            sink.compressionLevel = level
+        }
+        if let template = entry.keyTemplate { sink.keyTemplate = template }
+        if let prefix = entry.prefix { sink.prefix = prefix }
+        if let source = entry.timestampSource { sink.timestampSource = source }
+        if let zone = entry.timeZone { sink.timeZone = zone }
+        if let value = entry.batch.maxBytes { sink.batch.maxBytes = value }
+        if let value = entry.batch.maxRecords { sink.batch.maxRecords = value }
+        if let value = entry.batch.linger { sink.batch.linger = value }
+        if let value = entry.rollover.maxObjectBytes { sink.rollover.maxObjectBytes = value }
+        if let value = entry.rollover.maxAge { sink.rollover.maxAge = value }
+        if let value = entry.rollover.seal { sink.rollover.seal = value }
+        return EffectiveTopic(selector: entry.selector, sink: sink, storageClass: entry.storageClass ?? oss.storageClass,
+                              tags: entry.tags ?? oss.tags)
+    }
+
+    /// The settings of every `kafka.topics` entry, in order.
+    public var effectiveTopics: [EffectiveTopic] { kafka.topics.map(effective) }
+
+    /// The index of the `kafka.topics` entry whose settings `topic` takes (the first that matches it).
+    public func entryIndex(forTopic topic: String) -> Int? {
+        kafka.topics.firstIndex { $0.selector.matches(topic) }
+    }
+
+    /// The `{ext}` of segments in `format` with `compression`: `.jsonl` or `.bin`, plus `.gz` or `.zst`.
+    public static func fileExtension(format: Format, compression: Compression) -> String {
+        let base = format == .jsonl ? ".jsonl" : ".bin"
+        switch compression {
+        case .none: return base
+        case .gzip: return base + ".gz"
+        case .zstd: return base + ".zst"
+        }
+    }
+
     /// The default key template (README, Configuration: `key_template`).
     public static let defaultKeyTemplate =
         "{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}"

@@ -16,4 +16,12 @@ enum TopicPattern {
         regerror(status, &regex, &buffer, buffer.count)
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+
+    /// Whether `pattern` matches `topic` (`regexec`, as librdkafka matches its subscription).
+    static func matches(_ pattern: String, _ topic: String) -> Bool {
+        var regex = regex_t()
+        guard regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB) == 0 else { return false }
+        defer { regfree(&regex) }
+        return regexec(&regex, topic, 0, nil, 0) == 0
+    }
 }

@@ -4,8 +4,9 @@ public import Foundation
 ///
 /// Placeholders: `{prefix} {topic} {partition[:W]} {offset[:W]} {yyyy} {MM} {dd} {HH} {mm} {ext}`. `W` is a minimum
 /// width, zero padded (`{offset:020}` and `{offset:20}` both pad to 20 digits; plain `{offset}` is not padded).
-/// `{{` and `}}` write literal braces. `{topic}`, `{partition}` and `{offset}` are required so that every segment of
-/// every partition gets its own key. The `~N` suffix for a taken key is inserted right before `{ext}` (or at the
+/// `{{` and `}}` write literal braces. `{partition}` and `{offset}` are required so that every segment of every
+/// partition gets its own key, and `{topic}` unless the template serves one topic only (a `kafka.topics` entry
+/// with a `name`). The `~N` suffix for a taken key is inserted right before `{ext}` (or at the
 /// end when the template has no `{ext}`).
 public struct KeyTemplate: Sendable, Hashable, CustomStringConvertible {
     enum Token: Sendable, Hashable {
@@ -25,9 +26,13 @@ public struct KeyTemplate: Sendable, Hashable, CustomStringConvertible {
     /// The finest time unit the template uses; time buckets roll over at its boundaries. `nil`: no time fields.
     public let timeGranularity: Calendar.Component?
 
+    /// The template contains `{topic}`.
+    public let hasTopic: Bool
+
     public var description: String { source }
 
-    public init(_ source: String) throws(KeyTemplateError) {
+    /// - Parameter requiresTopic: `false` for a template that serves one topic only, which may leave `{topic}` out.
+    public init(_ source: String, requiresTopic: Bool = true) throws(KeyTemplateError) {
         self.source = source
         var tokens: [Token] = []
         var literal = ""
@@ -103,13 +108,14 @@ public struct KeyTemplate: Sendable, Hashable, CustomStringConvertible {
         if !has({ if case .partition = $0 { true } else { false } }) {
             throw fail(.notUnique, "the template has no {partition}: partitions of one topic would share keys; add {partition}")
         }
-        if !has({ $0 == .topic }) {
+        if requiresTopic && !has({ $0 == .topic }) {
             throw fail(.notUnique, "the template has no {topic}: topics would share keys; add {topic}")
         }
         if case .literal(let first)? = tokens.first, first.hasPrefix("/") || first.hasPrefix("\\") {
             throw fail(.invalidKey, "an OSS object key must not start with '/' or '\\'")
         }
         self.tokens = tokens
+        hasTopic = has({ $0 == .topic })
         if has({ $0 == .minute }) { timeGranularity = .minute }
         else if has({ $0 == .hour }) { timeGranularity = .hour }
         else if has({ $0 == .day }) { timeGranularity = .day }

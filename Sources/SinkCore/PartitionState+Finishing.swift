@@ -18,8 +18,8 @@ extension PartitionState {
         var metadata = segmentMetadata(seg)
         metadata.closed = true
         closing = Closing(point: CommitPoint(offset: cp.offset, metadata: metadata), sent: false,
-                          resendAt: now.monotonic + env.settings.revokeTimeout)
-        fx.deadline(now.monotonic + env.settings.revokeTimeout)
+                          resendAt: now.monotonic + env.global.revokeTimeout)
+        fx.deadline(now.monotonic + env.global.revokeTimeout)
         sendCloseIfReady(env, now, &fx)
     }
 
@@ -29,10 +29,10 @@ extension PartitionState {
     mutating func sendCloseIfReady(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         guard var c = closing, !c.sent, (ackedOffset ?? .min) >= c.point.offset else { return }
         c.sent = true
-        c.resendAt = now.monotonic + env.settings.revokeTimeout
+        c.resendAt = now.monotonic + env.global.revokeTimeout
         closing = c
         requestCommit(c.point, &fx)
-        fx.deadline(now.monotonic + env.settings.revokeTimeout)
+        fx.deadline(now.monotonic + env.global.revokeTimeout)
     }
 
     /// A commit of `offset` was acknowledged: it may be the close commit.
@@ -92,7 +92,7 @@ extension PartitionState {
             head.step = .tagging(id)
             fx.actions.append(.tag(TagRequest(
                 id: id, topicPartition: tp, segment: head.segment,
-                tags: SegmentTags.tags(for: head.segment, sealed: head.sealed, format: SegmentTags.formatValue(env.settings)))))
+                tags: SegmentTags.tags(for: head.segment, sealed: head.sealed, format: topic.formatTag))))
         }
         finishing[0] = head
     }
@@ -129,9 +129,7 @@ extension PartitionState {
             scheduleFinishingRetry(delay: nil, reason: reason, env, now, &fx)
             return
         case .configurationError(let reason):
-            // Not a reason to stop archiving: retried slowly and logged (a missing oss:SealAppendObject or
-            // oss:PutObjectTagging permission shows up here).
-            scheduleFinishingRetry(delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+            retryFinishingSlowly(reason, env, now, &fx)
             return
         }
         advanceFinishing(env, now, &fx)
@@ -151,9 +149,7 @@ extension PartitionState {
             scheduleFinishingRetry(delay: nil, reason: reason, env, now, &fx)
             return
         case .configurationError(let reason):
-            // Not a reason to stop archiving: retried slowly and logged (a missing oss:SealAppendObject or
-            // oss:PutObjectTagging permission shows up here).
-            scheduleFinishingRetry(delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+            retryFinishingSlowly(reason, env, now, &fx)
             return
         }
         advanceFinishing(env, now, &fx)
@@ -163,6 +159,12 @@ extension PartitionState {
     mutating func finished(_ outcome: FinishOutcome, reason: String?, _ fx: inout Effects) {
         let head = finishing.removeFirst()
         fx.notice(.segmentFinished(tp, segment: head.segment, outcome: outcome, reason: reason))
+    }
+
+    /// A configuration error (a missing oss:SealAppendObject or oss:PutObjectTagging permission shows up here) is
+    /// not a reason to stop archiving: retried slowly and logged.
+    mutating func retryFinishingSlowly(_ reason: String, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
+        scheduleFinishingRetry(delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
     }
 
     mutating func scheduleFinishingRetry(delay: Duration?, reason: String, _ env: SinkEnvironment, _ now: SinkInstant,

@@ -52,8 +52,8 @@ extension PartitionState {
     }
 
     func keyOffset(_ key: String, _ env: SinkEnvironment) -> Int64? {
-        env.settings.keyTemplate.offset(ofKey: key, prefix: env.settings.keyPrefix, topic: tp.topic,
-                                        partition: tp.partition, ext: env.ext)
+        topic.settings.keyTemplate.offset(ofKey: key, prefix: topic.settings.keyPrefix, topic: tp.topic,
+                                          partition: tp.partition, ext: topic.ext)
     }
 
     /// A new segment's first append met an existing appendable object: its content may be our own uncommitted
@@ -73,11 +73,11 @@ extension PartitionState {
     /// can have left uncommitted (`maxUncommittedBytes` plus two batches). A longer tail cannot be ours entirely; its
     /// prefix still tells which records are archived.
     func tailRange(from start: Int, _ info: ObjectInfo, _ env: SinkEnvironment) -> Range<Int> {
-        start..<min(info.length, start + Self.tailLimit(env))
+        start..<min(info.length, start + tailLimit(env))
     }
 
-    static func tailLimit(_ env: SinkEnvironment) -> Int {
-        env.settings.maxUncommittedBytes + 2 * env.settings.batchMaxBytes + (1 << 20)
+    func tailLimit(_ env: SinkEnvironment) -> Int {
+        env.global.maxUncommittedBytes + 2 * topic.settings.batchMaxBytes + (1 << 20)
     }
 
     mutating func resendRecoveryRequest(_ r: Recovery, _ info: ObjectInfo?, _ env: SinkEnvironment, _ fx: inout Effects) {
@@ -147,7 +147,7 @@ extension PartitionState {
             scheduleRecoveryRetry(r, info: nil, delay: nil, reason: reason, env, now, &fx)
         case .configurationError(let reason):
             fx.configError = reason
-            scheduleRecoveryRetry(r, info: nil, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+            scheduleRecoveryRetry(r, info: nil, delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
         }
     }
 
@@ -170,7 +170,7 @@ extension PartitionState {
                 proof = Proof(info: full, tail: [], decodeFailed: true)
             } else {
                 do {
-                    proof = Proof(info: full, tail: try AppendCompression.decompress(raw, env.settings.compression),
+                    proof = Proof(info: full, tail: try AppendCompression.decompress(raw, topic.settings.compression),
                                   decodeFailed: !whole)
                 } catch {
                     proof = Proof(info: full, tail: error.decoded, decodeFailed: true)
@@ -187,7 +187,7 @@ extension PartitionState {
             scheduleRecoveryRetry(r, info: info, delay: nil, reason: reason, env, now, &fx)
         case .configurationError(let reason):
             fx.configError = reason
-            scheduleRecoveryRetry(r, info: info, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+            scheduleRecoveryRetry(r, info: info, delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
         }
     }
 
@@ -295,7 +295,7 @@ extension PartitionState {
         let openedAtMs = base?.openedAtMs ?? now.wallClockMs
         return Segment(key: r.key, baseOffset: nil, suffix: 0, position: info.length, crc: crc,
                        openedAt: now.monotonic - .milliseconds(max(0, now.wallClockMs - openedAtMs)),
-                       bucketEnd: bucketTime.map { env.buckets.bucketEnd($0) },
+                       bucketEnd: bucketTime.map { topic.buckets.bucketEnd($0) },
                        firstOffset: base?.firstOffset ?? keyOffset(r.key, env),
                        records: base?.recordCount.map { $0 + matched }, openedAtMs: openedAtMs)
     }

@@ -70,12 +70,13 @@ extension PartitionState {
     mutating func maybeFlush(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         // A rolled-over segment's close commit must be acknowledged before the next segment gets any byte.
         guard case .writing = phase, inFlight == nil, !pending.isEmpty, closing == nil else { return }
-        let s = env.settings
+        let s = topic.settings
+        let buckets = topic.buckets
         if segment != nil, segment!.bucketEnd == nil {
             // A segment adopted by recovery: its bucket is the one its key names.
-            let named = env.settings.keyTemplate.timeFields(
-                ofKey: segment!.key, prefix: env.settings.keyPrefix, topic: tp.topic, partition: tp.partition, ext: env.ext)
-            segment!.bucketEnd = env.buckets.bucketEnd(named.flatMap { env.buckets.instant(of: $0) } ?? pending.time(0))
+            let named = s.keyTemplate.timeFields(
+                ofKey: segment!.key, prefix: s.keyPrefix, topic: tp.topic, partition: tp.partition, ext: topic.ext)
+            segment!.bucketEnd = buckets.bucketEnd(named.flatMap { buckets.instant(of: $0) } ?? pending.time(0))
         }
         if let seg = segment {
             if now.monotonic - seg.openedAt > s.maxSegmentAge {
@@ -85,7 +86,7 @@ extension PartitionState {
             }
             if closing != nil { return }
         }
-        let bucketEnd = segment?.bucketEnd ?? env.buckets.bucketEnd(pending.time(0))
+        let bucketEnd = segment?.bucketEnd ?? buckets.bucketEnd(pending.time(0))
         var k = 0
         var bytes = 0
         while k < pending.count && k < s.batchMaxRecords {
@@ -103,7 +104,7 @@ extension PartitionState {
             return
         }
         let unackedBytes = appendedTotal - ackedTotal
-        if unackedBytes > 0 && unackedBytes + bytes > s.maxUncommittedBytes { return }  // resumes on commit ack
+        if unackedBytes > 0 && unackedBytes + bytes > env.global.maxUncommittedBytes { return }  // resumes on commit ack
         let lingerBefore = lingerStart
         let batch = pending.takeFirst(k)
         lingerStart = pending.isEmpty ? nil : now.monotonic
@@ -141,11 +142,12 @@ extension PartitionState {
     /// Opens a new segment whose key comes from its first record; adds `~N` when the key must be avoided.
     mutating func openSegment(firstOffset: Int64, time: Int64, _ env: SinkEnvironment, _ now: SinkInstant,
                               _ fx: inout Effects) -> Bool {
-        let local = env.buckets.localTime(time)
+        let local = topic.buckets.localTime(time)
+        let s = topic.settings
         var suffix = 0
         func key(_ suffix: Int) -> String {
-            env.settings.keyTemplate.render(prefix: env.settings.keyPrefix, topic: tp.topic, partition: tp.partition,
-                                            offset: firstOffset, time: local, ext: env.ext, suffix: suffix)
+            s.keyTemplate.render(prefix: s.keyPrefix, topic: tp.topic, partition: tp.partition,
+                                 offset: firstOffset, time: local, ext: topic.ext, suffix: suffix)
         }
         var k = key(0)
         while avoidKeys.contains(k) {
@@ -159,7 +161,7 @@ extension PartitionState {
             return false
         }
         segment = Segment(key: k, baseOffset: firstOffset, suffix: suffix, position: 0, crc: 0,
-                          openedAt: now.monotonic, bucketEnd: env.buckets.bucketEnd(time), firstOffset: firstOffset,
+                          openedAt: now.monotonic, bucketEnd: topic.buckets.bucketEnd(time), firstOffset: firstOffset,
                           records: 0, openedAtMs: now.wallClockMs)
         fx.notice(.segmentOpened(tp, key: k, firstOffset: firstOffset))
         return true
@@ -170,7 +172,7 @@ extension PartitionState {
         let id = fx.newID()
         let f = InFlight(stage: .sent(id), batch: batch, payload: payload, key: seg.key, position: seg.position,
                          previousCRC: seg.crc, expectedCRC: payload.crc64(continuing: seg.crc), isCreate: seg.position == 0,
-                         compressed: env.settings.compression != .none)
+                         compressed: topic.settings.compression != .none)
         inFlight = f
         sendAppend(f, id, &fx)
     }
@@ -248,7 +250,7 @@ extension PartitionState {
             scheduleInFlightRetry(verify: false, delay: nil, reason: reason, env, now, &fx)
         case .configurationError(let reason):
             fx.configError = reason
-            scheduleInFlightRetry(verify: false, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+            scheduleInFlightRetry(verify: false, delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
         }
     }
 
@@ -289,7 +291,7 @@ extension PartitionState {
                 applySuccess(crc: info.crc64 ?? f.expectedCRC, &fx)
                 maybeFlush(env, now, &fx)
             } else if f.isCreate {
-                if info.appendable && info.length > 0 && info.length <= Self.tailLimit(env) {
+                if info.appendable && info.length > 0 && info.length <= tailLimit(env) {
                     startTakenKeyRecovery(info, env, now, &fx)
                 } else if info.appendable && info.length == 0 && !info.sealed {
                     resendSameAppend(&fx)
@@ -307,7 +309,7 @@ extension PartitionState {
             scheduleInFlightRetry(verify: true, delay: nil, reason: reason, env, now, &fx)
         case .configurationError(let reason):
             fx.configError = reason
-            scheduleInFlightRetry(verify: true, delay: env.settings.configErrorRetryInterval, reason: reason, env, now, &fx)
+            scheduleInFlightRetry(verify: true, delay: env.global.configErrorRetryInterval, reason: reason, env, now, &fx)
         }
     }
 
@@ -366,7 +368,7 @@ extension PartitionState {
     /// Records already fetched beyond what was delivered may still arrive after a seek back; drop them.
     mutating func guardSeek(to offset: Int64, _ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
         if let seen = nextOffset, seen > offset {
-            let expires = now.monotonic + env.settings.revokeTimeout
+            let expires = now.monotonic + env.global.revokeTimeout
             seekGuard = (offset, seen, expires)
             fx.deadline(expires)
         }
@@ -394,7 +396,7 @@ extension PartitionState {
         case .failure(let reason):
             fx.notice(.commitFailed(tp, offset: offset, reason: reason))
             if let cp = commitPoint, cp.offset == offset, commitRetryAt == nil {
-                let at = now.monotonic + env.settings.retryInitialBackoff
+                let at = now.monotonic + env.global.retryInitialBackoff
                 commitRetryAt = at
                 fx.deadline(at)
             }
@@ -410,7 +412,7 @@ extension PartitionState {
         if case .writing = phase, let f = inFlight {
             switch f.stage {
             case .sent, .verifying:
-                let deadline = now.monotonic + env.settings.revokeTimeout
+                let deadline = now.monotonic + env.global.revokeTimeout
                 phase = .revoking(deadline: deadline)
                 fx.deadline(deadline)
                 return
@@ -446,14 +448,14 @@ extension PartitionState {
         }
         if var c = closing, let at = c.resendAt, at <= t {
             // No answer to the close commit, or to the commit it waits for: send that again.
-            c.resendAt = t + env.settings.revokeTimeout
+            c.resendAt = t + env.global.revokeTimeout
             closing = c
             if c.sent {
                 requestCommit(c.point, &fx)
             } else if let cp = commitPoint {
                 requestCommit(cp, &fx)
             }
-            fx.deadline(t + env.settings.revokeTimeout)
+            fx.deadline(t + env.global.revokeTimeout)
         }
         finishingTimerFired(env, now, &fx)
         switch phase {

@@ -1,25 +1,22 @@
-/// Read-only context shared by every partition.
+/// Read-only context shared by every partition: the whole sink's settings. What a topic has for itself is the
+/// partition's ``PartitionState/topic``.
 struct SinkEnvironment: Sendable {
-    let settings: SinkSettings
-    let renderer: RecordRenderer
-    let buckets: TimeBuckets
-    let ext: String
+    /// Read only for what belongs to the whole sink (timeouts, retries, memory, rotation): a topic's rendering,
+    /// keys, batches and rollover come from ``PartitionState/topic``.
+    let global: SinkSettings
 
     init(settings: SinkSettings) {
-        self.settings = settings
-        self.renderer = RecordRenderer(format: settings.format)
-        self.buckets = TimeBuckets(timeZone: settings.timeZone, granularity: settings.keyTemplate.timeGranularity)
-        self.ext = settings.fileExtension
+        global = settings
     }
 
     func backoff(attempt: Int) -> Duration {
-        var d = settings.retryInitialBackoff
+        var d = global.retryInitialBackoff
         var k = 1
-        while k < attempt && d < settings.retryMaxBackoff {
+        while k < attempt && d < global.retryMaxBackoff {
             d = d * 2
             k += 1
         }
-        return min(d, settings.retryMaxBackoff)
+        return min(d, global.retryMaxBackoff)
     }
 }
 
@@ -184,6 +181,8 @@ enum Phase: Sendable {
 /// One assigned partition's writer state.
 struct PartitionState: Sendable {
     let tp: TopicPartition
+    /// The settings of the partition's topic (rendering, compression, keys, batches, rollover, sealing).
+    let topic: TopicEnvironment
     var phase: Phase = .writing
     var pending = RenderedRecords()
     var segment: Segment?
@@ -230,8 +229,9 @@ struct PartitionState: Sendable {
     /// Keys of finished segments left out of the last commit's metadata (reported when this changes).
     var uncommittedFinishing: [String] = []
 
-    init(tp: TopicPartition) {
+    init(tp: TopicPartition, topic: TopicEnvironment) {
         self.tp = tp
+        self.topic = topic
     }
 
     /// Memory held for rendered records, buffered plus in flight, by allocated capacity: what the memory
@@ -266,9 +266,9 @@ struct PartitionState: Sendable {
     /// watermark shows more to fetch), or `rotationSlice`.
     func turnDeadline(_ env: SinkEnvironment) -> Duration? {
         guard let started = turnStartedAt else { return nil }
-        let slice = started + env.settings.rotationSlice
+        let slice = started + env.global.rotationSlice
         if highWatermark != nil, !caughtUp { return slice }
-        return min(max(started, lastIngestAt ?? started) + env.settings.rotationIdle, slice)
+        return min(max(started, lastIngestAt ?? started) + env.global.rotationIdle, slice)
     }
 
     /// The earliest moment this partition needs a ``SinkEvent/timerFired``.
@@ -291,7 +291,7 @@ struct PartitionState: Sendable {
             if let f = inFlight {
                 if case .waitingRetry(let at, _) = f.stage { consider(at) }
             } else if !pending.isEmpty, !parked, let start = lingerStart {
-                consider(start + env.settings.linger)
+                consider(start + topic.settings.linger)
             }
         }
         return d

@@ -303,20 +303,31 @@ public struct RenderedRun: Sendable {
         payloadBytes += (record.key?.count ?? 0) + (record.value?.count ?? 0)
     }
 
-    /// The runs of consecutive records of one partition in `records`, rendered as the core renders them.
+    /// The runs of consecutive records of one partition in `records`, rendered as the core renders them (each
+    /// with its topic's format and timestamp source, ``SinkSettings/topicSettings(for:)``).
     public static func runs(of records: [SinkRecord], settings: SinkSettings, wallClockMs: Int64) -> [RenderedRun] {
-        runs(of: records, renderer: RecordRenderer(format: settings.format), settings: settings, wallClockMs: wallClockMs)
+        var topics: [String: TopicEnvironment] = [:]
+        return runs(of: records, wallClockMs: wallClockMs) { topic in
+            if let known = topics[topic] { return known }
+            let resolved = TopicEnvironment(settings.topicSettings(for: topic))
+            topics[topic] = resolved
+            return resolved
+        }
     }
 
-    static func runs(of records: [SinkRecord], renderer: RecordRenderer, settings: SinkSettings,
-                     wallClockMs: Int64) -> [RenderedRun] {
+    static func runs(of records: [SinkRecord], wallClockMs: Int64,
+                     topic: (String) -> TopicEnvironment) -> [RenderedRun] {
         var runs: [RenderedRun] = []
+        var current: TopicEnvironment?
         for record in records {
             if runs.last?.topicPartition != record.topicPartition {
                 runs.append(RenderedRun(topicPartition: record.topicPartition))
+                current = topic(record.topic)
             }
+            let settings = current!.settings
             let time = settings.placementTime(timestampMs: record.timestampMs, timestampType: record.timestampType,
                                               wallClockMs: wallClockMs)
+            let renderer = current!.renderer
             record.withView { runs[runs.count - 1].append($0, time: time, renderer: renderer) }
         }
         return runs

@@ -66,8 +66,8 @@ public enum SegmentTags {
     /// OSS's limit per object.
     public static let ossLimit = 10
 
-    /// The `segment.format` value for these settings.
-    public static func formatValue(_ settings: SinkSettings) -> String {
+    /// The `segment.format` value for a topic's settings.
+    public static func formatValue(_ settings: TopicSettings) -> String {
         var value = switch settings.format {
         case .jsonl(let valueAsJSON): valueAsJSON ? "jsonl.json" : "jsonl"
         case .raw: "raw"

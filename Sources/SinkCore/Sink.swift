@@ -37,11 +37,19 @@
 ///   `records_expired_before_archive`, integrity alerts, fencing). `.fail`: stop the service with the message.
 ///
 /// - Important: Exactly-once rests on the shell committing only what `.commit` says, on records being delivered
-///   in offset order per partition, and on the rendering settings staying the same across restarts (a changed
-///   format or compression makes recovery treat an uncommitted tail as a mismatch and roll over).
+///   in offset order per partition, and on each topic's rendering settings staying the same across restarts (a
+///   changed format or compression makes recovery treat an uncommitted tail as a mismatch and roll over).
+///
+/// ## Topics
+/// One consumer, one memory budget, one set of appends in flight and one intake rotation serve every topic; each
+/// topic's rendering, compression, keys, batches, rollover and sealing are its ``TopicSettings``
+/// (``SinkSettings/topicSettings(for:)``), resolved once per topic and shared by its partitions. Records handed in
+/// as ``SinkEvent/rendered(_:)`` must be rendered with their topic's format and placed with its timestamp source.
 public struct Sink: Sendable {
     let env: SinkEnvironment
     var partitions: [TopicPartition: PartitionState] = [:]
+    /// Each topic's settings as the core uses them, resolved on first use (bounded by the topics subscribed to).
+    var topics: [String: TopicEnvironment] = [:]
     var owners: [RequestID: TopicPartition] = [:]
     var nextID: UInt64 = 0
     var scheduledTimer: Duration?
@@ -75,18 +83,28 @@ public struct Sink: Sendable {
     var rotateNow = false
     var shuttingDown = false
     var shutdownReported = false
-    /// Finished segments are sealed before they are tagged: `sealOnRollover`, until OSS says SealAppendObject
-    /// is not enabled.
-    public private(set) var sealing: Bool
+    /// OSS answered SealAppendObject with `OperationNotSupported`: no topic seals from then on.
+    var sealRefused = false
 
     /// - Throws: ``SinkSettingsError`` when the settings are inconsistent.
     public init(settings: SinkSettings) throws(SinkSettingsError) {
         try settings.validate()
         env = SinkEnvironment(settings: settings)
-        sealing = settings.sealOnRollover
     }
 
-    public var settings: SinkSettings { env.settings }
+    public var settings: SinkSettings { env.global }
+
+    /// Finished segments of topics with `sealOnRollover` are sealed before they are tagged: true while any topic
+    /// seals and OSS has not said SealAppendObject is not enabled.
+    public var sealing: Bool { !sealRefused && env.global.anyTopicSeals }
+
+    /// The settings the core uses for `topic`, resolved once.
+    mutating func topicEnvironment(_ topic: String) -> TopicEnvironment {
+        if let known = topics[topic] { return known }
+        let resolved = TopicEnvironment(env.global.topicSettings(for: topic))
+        topics[topic] = resolved
+        return resolved
+    }
 
     /// Partitions currently assigned here.
     public var assignedPartitions: [TopicPartition] { partitions.keys.sorted() }
@@ -130,8 +148,8 @@ public struct Sink: Sendable {
     public mutating func handle(_ event: SinkEvent, at now: SinkInstant) -> [SinkAction] {
         var fx = Effects(nextID: nextID)
         let env = self.env
-        if heldBytes > env.settings.flushEarlyAboveBytes, !partitions.isEmpty {
-            fx.earlyFlushBytes = max(SinkSettings.minimumEarlyFlushBytes, env.settings.flushEarlyAboveBytes / partitions.count)
+        if heldBytes > env.global.flushEarlyAboveBytes, !partitions.isEmpty {
+            fx.earlyFlushBytes = max(SinkSettings.minimumEarlyFlushBytes, env.global.flushEarlyAboveBytes / partitions.count)
         }
         switch event {
         case .assigned(let list):
@@ -146,7 +164,7 @@ public struct Sink: Sendable {
                         p.release(&fx)
                     }
                 }
-                partitions[tp] = PartitionState(tp: tp)
+                partitions[tp] = PartitionState(tp: tp, topic: topicEnvironment(tp.topic))
                 if rotating {
                     // It waits for a turn like the others.
                     partitions[tp]!.parked = true
@@ -158,10 +176,10 @@ public struct Sink: Sendable {
             }
             // Many partitions at once (a start, or another member's partitions) usually come with a backlog:
             // take turns from the first fetch instead of letting every partition fill a sliver first.
-            if !rotating, list.count > env.settings.maxFillingPartitions { rotateNow = true }
+            if !rotating, list.count > env.global.maxFillingPartitions { rotateNow = true }
         case .records(let records):
-            ingest(RenderedRun.runs(of: records, renderer: env.renderer, settings: env.settings, wallClockMs: now.wallClockMs),
-                   env, now, &fx)
+            let runs = RenderedRun.runs(of: records, wallClockMs: now.wallClockMs) { topicEnvironment($0) }
+            ingest(runs, env, now, &fx)
         case .rendered(let runs):
             ingest(runs, env, now, &fx)
         case .timerFired:
@@ -281,7 +299,7 @@ public struct Sink: Sendable {
         fx.configError = nil
         fx.ossReachable = false
         fx.release = false
-        fx.sealing = sealing
+        fx.sealing = !sealRefused && Self.seals(&partitions[tp]!)
         let before = Self.held(&partitions[tp]!)
         let finishingBefore = Self.finishing(&partitions[tp]!)
         if shuttingDown { partitions[tp]!.flushAll = true }
@@ -290,8 +308,8 @@ public struct Sink: Sendable {
         for id in fx.issued { owners[id] = tp }
         if let refused = fx.sealNotEnabled {
             fx.sealNotEnabled = nil
-            if sealing {
-                sealing = false
+            if !sealRefused {
+                sealRefused = true
                 fx.notice(.sealNotEnabled(tp, key: refused.key, reason: refused.reason))
             }
         }
@@ -349,6 +367,9 @@ public struct Sink: Sendable {
     /// A partition's held bytes, read in place (a plain dictionary read would copy the whole state).
     static func held(_ partition: inout PartitionState) -> Int { partition.heldBytes }
 
+    /// Whether a partition's topic seals its finished segments, read in place.
+    static func seals(_ partition: inout PartitionState) -> Bool { partition.topic.settings.sealOnRollover }
+
     /// A partition's finished segments not done yet, read in place.
     static func finishing(_ partition: inout PartitionState) -> Int { partition.finishing.count }
 
@@ -366,7 +387,7 @@ public struct Sink: Sendable {
     ///
     /// Exactly-once does not depend on it: it only decides pauses, resumes and when batches go out.
     mutating func rotate(_ env: SinkEnvironment, _ now: SinkInstant, _ fx: inout Effects) {
-        let s = env.settings
+        let s = env.global
         guard !shuttingDown else { return }
         var toPause: [TopicPartition] = []
         var toResume: [TopicPartition] = []
@@ -444,7 +465,7 @@ public struct Sink: Sendable {
             turnQueue.append(tp)
             if !p.memoryPaused { cycleTurns += 1 }
             if received {
-                let current = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.batchMaxBytes / 4)
+                let current = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.largestBatchMaxBytes / 4)
                 turnBytesEstimate = max(1, (3 * current + p.turnBytes) / 4)
             }
             if !p.memoryPaused { toPause.append(tp) }
@@ -511,10 +532,10 @@ public struct Sink: Sendable {
     }
 
     /// How many partitions may fill at once: as many as half the early-flush watermark holds at what a turn brings
-    /// in on average (a quarter of a batch until turns have been measured; the other half is for appends on their
-    /// way), within `maxFillingPartitions`.
+    /// in on average (a quarter of the largest topic's batch until turns have been measured; the other half is for
+    /// appends on their way), within `maxFillingPartitions`.
     func fillingLimit(_ s: SinkSettings) -> Int {
-        let estimate = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.batchMaxBytes / 4)
+        let estimate = turnBytesEstimate > 0 ? turnBytesEstimate : max(1, s.largestBatchMaxBytes / 4)
         return max(1, min(s.maxFillingPartitions, s.flushEarlyAboveBytes / 2 / estimate))
     }
 
@@ -529,7 +550,7 @@ public struct Sink: Sendable {
                "memoryPausedBytes must equal the held bytes of the memory-paused partitions")
         assert(parkedBytes == parked.reduce(0) { $0 + (partitions[$1]?.heldBytes ?? 0) },
                "parkedBytes must equal the held bytes of the parked partitions")
-        let s = env.settings
+        let s = env.global
         if heldBytes > s.maxBufferedBytes {
             var covered = memoryPausedBytes
             let needed = heldBytes - s.resumeBelowBytes

@@ -2,6 +2,8 @@ public import Foundation
 
 /// Everything `SinkCore` needs to decide; the shell builds this from the validated YAML config.
 ///
+/// The whole sink's settings (memory, uncommitted bytes, rotation, retries) and each topic's (``TopicSettings``:
+/// ``defaultTopic``, and ``topicRules`` for the topics `kafka.topics` entries give settings of their own).
 /// Defaults are those of config/sink.example.yaml. Call ``validate()`` before handing it to ``Sink``.
 public struct SinkSettings: Sendable {
     /// Where `{yyyy}{MM}{dd}{HH}{mm}` of a segment key come from.
@@ -34,26 +36,75 @@ public struct SinkSettings: Sendable {
     /// OSS's hard limit for one appendable object: 5 GiB.
     public static let objectSizeHardCap = 5 * 1024 * 1024 * 1024
 
-    public var keyTemplate: KeyTemplate
-    /// The value of `{prefix}` (for example `"archive/"`).
-    public var keyPrefix: String
-    public var timestampSource: TimestampSource
-    public var timeZone: TimeZone
-    public var format: Format
-    public var compression: Compression
-    /// Flush a partition's buffer when it holds this many rendered (uncompressed) bytes.
-    public var batchMaxBytes: Int
-    /// Flush a partition's buffer when it holds this many records.
-    public var batchMaxRecords: Int
-    /// Flush a partition's buffer this long after its oldest buffered record arrived.
-    public var linger: Duration
-    /// Roll over before an append that would make the object larger than this (≤ 5 GiB).
-    public var maxObjectBytes: Int
-    /// Roll over before appending to a segment opened longer ago than this.
-    public var maxSegmentAge: Duration
-    /// Seal a segment that rolled over (size, age, time bucket) at its committed length before tagging it
-    /// (`sink.rollover.seal`). Segments are tagged either way.
-    public var sealOnRollover: Bool
+    /// The settings of topics no rule in ``topicRules`` matches (the `sink:` section).
+    public var defaultTopic: TopicSettings
+    /// Per-topic settings (`kafka.topics` entries), in order: the first rule whose selector matches a topic
+    /// applies to it; topics no rule matches use ``defaultTopic``.
+    ///
+    /// - Important: the core does not check that two rules can never render the same key (the configuration
+    ///   does, see SinkConfig's key layout check): rules built by hand must keep their keys apart.
+    public var topicRules: [TopicRule]
+
+    /// The default topic's key template.
+    public var keyTemplate: KeyTemplate {
+        get { defaultTopic.keyTemplate }
+        set { defaultTopic.keyTemplate = newValue }
+    }
+    /// The default topic's `{prefix}`.
+    public var keyPrefix: String {
+        get { defaultTopic.keyPrefix }
+        set { defaultTopic.keyPrefix = newValue }
+    }
+    /// The default topic's timestamp source.
+    public var timestampSource: TimestampSource {
+        get { defaultTopic.timestampSource }
+        set { defaultTopic.timestampSource = newValue }
+    }
+    /// The default topic's time zone.
+    public var timeZone: TimeZone {
+        get { defaultTopic.timeZone }
+        set { defaultTopic.timeZone = newValue }
+    }
+    /// The default topic's format.
+    public var format: Format {
+        get { defaultTopic.format }
+        set { defaultTopic.format = newValue }
+    }
+    /// The default topic's compression.
+    public var compression: Compression {
+        get { defaultTopic.compression }
+        set { defaultTopic.compression = newValue }
+    }
+    /// The default topic's `batch.max_bytes`.
+    public var batchMaxBytes: Int {
+        get { defaultTopic.batchMaxBytes }
+        set { defaultTopic.batchMaxBytes = newValue }
+    }
+    /// The default topic's `batch.max_records`.
+    public var batchMaxRecords: Int {
+        get { defaultTopic.batchMaxRecords }
+        set { defaultTopic.batchMaxRecords = newValue }
+    }
+    /// The default topic's `batch.linger`.
+    public var linger: Duration {
+        get { defaultTopic.linger }
+        set { defaultTopic.linger = newValue }
+    }
+    /// The default topic's `rollover.max_object_bytes`.
+    public var maxObjectBytes: Int {
+        get { defaultTopic.maxObjectBytes }
+        set { defaultTopic.maxObjectBytes = newValue }
+    }
+    /// The default topic's `rollover.max_age`.
+    public var maxSegmentAge: Duration {
+        get { defaultTopic.maxSegmentAge }
+        set { defaultTopic.maxSegmentAge = newValue }
+    }
+    /// The default topic's `rollover.seal`.
+    public var sealOnRollover: Bool {
+        get { defaultTopic.sealOnRollover }
+        set { defaultTopic.sealOnRollover = newValue }
+    }
     /// At most this many appended bytes per partition beyond its last acknowledged commit.
     public var maxUncommittedBytes: Int
     /// Global bound on the memory held for rendered records (buffered + in flight, by allocated capacity). Above it
@@ -119,20 +170,14 @@ public struct SinkSettings: Sendable {
         revokeTimeout: Duration = .seconds(10),
         retryInitialBackoff: Duration = .milliseconds(200),
         retryMaxBackoff: Duration = .seconds(30),
-        configErrorRetryInterval: Duration = .seconds(10)
+        configErrorRetryInterval: Duration = .seconds(10),
+        topicRules: [TopicRule] = []
     ) {
-        self.keyTemplate = keyTemplate
-        self.keyPrefix = keyPrefix
-        self.timestampSource = timestampSource
-        self.timeZone = timeZone
-        self.format = format
-        self.compression = compression
-        self.batchMaxBytes = batchMaxBytes
-        self.batchMaxRecords = batchMaxRecords
-        self.linger = linger
-        self.maxObjectBytes = maxObjectBytes
-        self.maxSegmentAge = maxSegmentAge
-        self.sealOnRollover = sealOnRollover
+        self.defaultTopic = TopicSettings(
+            keyTemplate: keyTemplate, keyPrefix: keyPrefix, timestampSource: timestampSource, timeZone: timeZone,
+            format: format, compression: compression, batchMaxBytes: batchMaxBytes, batchMaxRecords: batchMaxRecords,
+            linger: linger, maxObjectBytes: maxObjectBytes, maxSegmentAge: maxSegmentAge, sealOnRollover: sealOnRollover)
+        self.topicRules = topicRules
         self.maxUncommittedBytes = maxUncommittedBytes
         self.maxBufferedBytes = maxBufferedBytes
         self.resumeBelowBytes = resumeBelowBytes ?? maxBufferedBytes / 2
@@ -148,36 +193,33 @@ public struct SinkSettings: Sendable {
         self.configErrorRetryInterval = configErrorRetryInterval
     }
 
-    /// The `{ext}` value: `.jsonl` or `.bin`, plus `.gz` or `.zst`.
-    public var fileExtension: String {
-        let base = switch format {
-        case .jsonl: ".jsonl"
-        case .raw: ".bin"
-        }
-        switch compression {
-        case .none: return base
-        case .gzip: return base + ".gz"
-        case .zstd: return base + ".zst"
-        }
+    /// The default topic's `{ext}`.
+    public var fileExtension: String { defaultTopic.fileExtension }
+
+    /// The settings of `topic`: those of the first rule that matches it, else ``defaultTopic``.
+    public func topicSettings(for topic: String) -> TopicSettings {
+        topicRuleIndex(for: topic).map { topicRules[$0].settings } ?? defaultTopic
     }
 
-    /// Checks the limits against each other and OSS's limits; lists every problem at once.
+    /// The index in ``topicRules`` of the first rule that matches `topic`; `nil`: none does.
+    public func topicRuleIndex(for topic: String) -> Int? {
+        topicRules.firstIndex { $0.selector.matches(topic) }
+    }
+
+    /// Every topic's settings: the default and each rule's.
+    public var allTopicSettings: [TopicSettings] { [defaultTopic] + topicRules.map(\.settings) }
+
+    /// Whether any topic seals its finished segments.
+    public var anyTopicSeals: Bool { allTopicSettings.contains(where: \.sealOnRollover) }
+
+    /// The largest `batch.max_bytes` of any topic.
+    public var largestBatchMaxBytes: Int { allTopicSettings.map(\.batchMaxBytes).max() ?? defaultTopic.batchMaxBytes }
+
+    /// Checks the limits against each other and OSS's limits, for the whole sink and every topic; lists every
+    /// problem at once.
     public func validate() throws(SinkSettingsError) {
         var problems: [String] = []
-        if batchMaxBytes < 1 { problems.append("batch max_bytes must be at least 1 byte (got \(batchMaxBytes))") }
-        if batchMaxRecords < 1 { problems.append("batch max_records must be at least 1 (got \(batchMaxRecords))") }
-        if linger < .zero { problems.append("batch linger must not be negative") }
-        if maxObjectBytes < 1 || maxObjectBytes > Self.objectSizeHardCap {
-            problems.append("rollover max_object_bytes must be between 1 byte and 5GiB, the OSS limit for appendable objects (got \(maxObjectBytes))")
-        }
-        if batchMaxBytes > maxObjectBytes {
-            problems.append("batch max_bytes (\(batchMaxBytes)) must not exceed rollover max_object_bytes (\(maxObjectBytes))")
-        }
-        if maxSegmentAge <= .zero { problems.append("rollover max_age must be positive") }
         if maxUncommittedBytes < 1 { problems.append("max_uncommitted_bytes must be at least 1 byte") }
-        if maxBufferedBytes < batchMaxBytes {
-            problems.append("max_buffered_bytes (\(maxBufferedBytes)) must be at least batch max_bytes (\(batchMaxBytes))")
-        }
         if resumeBelowBytes < 0 || resumeBelowBytes > maxBufferedBytes {
             problems.append("the resume watermark (\(resumeBelowBytes)) must be between 0 and max_buffered_bytes (\(maxBufferedBytes))")
         }
@@ -189,36 +231,25 @@ public struct SinkSettings: Sendable {
         if pauseAllAboveBytes < maxBufferedBytes {
             problems.append("the pause-all watermark (\(pauseAllAboveBytes)) must be at least max_buffered_bytes (\(maxBufferedBytes))")
         }
-        switch compression {
-        case .none: break
-        case .gzip(let level):
-            if !(0...9).contains(level) { problems.append("gzip level must be 0...9 (got \(level))") }
-        case .zstd(let level):
-            if !(1...22).contains(level) { problems.append("zstd level must be 1...22 (got \(level))") }
+        var topics: [(label: String, name: String?, settings: TopicSettings)] = [("", nil, defaultTopic)]
+        for rule in topicRules {
+            let name: String? = if case .name(let name) = rule.selector { name } else { nil }
+            topics.append(("topic \(rule.selector): ", name, rule.settings))
         }
-        if case .raw(let delimiter) = format, delimiter.count > 16 {
-            problems.append("raw_delimiter must be at most 16 bytes")
-        }
-        let sample = keyTemplate.render(prefix: keyPrefix, topic: "topic", partition: 0, offset: 0,
-                                        time: LocalTime(year: 2024, month: 1, day: 1, hour: 0, minute: 0), ext: fileExtension)
-        if sample.hasPrefix("/") || sample.hasPrefix("\\") {
-            problems.append("object keys would start with '\(sample.prefix(1))' (\"\(sample)\"): remove the leading slash from the prefix or key_template")
-        }
-        if sample.utf8.count + 249 > 1023 {
-            problems.append("the key prefix and template are too long: keys could pass OSS's 1023-byte limit with a 249-character topic name")
+        for topic in topics {
+            problems += topic.settings.problems(topic: topic.name).map { topic.label + $0 }
+            if maxBufferedBytes < topic.settings.batchMaxBytes {
+                problems.append("\(topic.label)max_buffered_bytes (\(maxBufferedBytes)) must be at least batch max_bytes (\(topic.settings.batchMaxBytes))")
+            }
         }
         if !problems.isEmpty { throw SinkSettingsError(problems: problems) }
     }
 }
 
 extension SinkSettings {
-    /// The time (epoch ms) that places a record in a time bucket: its Kafka timestamp with `timestamp_source:
-    /// record` (the wall clock when it has none), otherwise the wall clock when it arrived.
+    /// The default topic's placement time (``TopicSettings/placementTime(timestampMs:timestampType:wallClockMs:)``).
     public func placementTime(timestampMs: Int64, timestampType: TimestampType, wallClockMs: Int64) -> Int64 {
-        switch timestampSource {
-        case .wallClock: wallClockMs
-        case .record: timestampType == .notAvailable || timestampMs < 0 ? wallClockMs : timestampMs
-        }
+        defaultTopic.placementTime(timestampMs: timestampMs, timestampType: timestampType, wallClockMs: wallClockMs)
     }
 }
 

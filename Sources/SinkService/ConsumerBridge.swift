@@ -16,7 +16,8 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
     private let emit: @Sendable (SinkEvent) -> Void
     private let emitRendered: @Sendable ([RenderedRun], _ bytes: Int) -> Void
     private let settings: SinkSettings
-    private let renderer: RecordRenderer
+    /// Each topic's renderer and settings, resolved on first use. Poll thread only.
+    private var topics: [String: (renderer: RecordRenderer, settings: TopicSettings)] = [:]
     private let logger: Logger
     private let revokeTimeout: Duration
     private let onLag: @Sendable ([KafkaTopicPartition: Int64]) -> Void
@@ -39,7 +40,6 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
         self.emit = emit
         self.emitRendered = emitRendered
         self.settings = settings
-        self.renderer = RecordRenderer(format: settings.format)
         self.onLag = onLag
         self.onFatal = onFatal
         self.onError = onError
@@ -47,8 +47,9 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
     }
 
     /// Renders the records here, on the poll thread, straight from librdkafka's buffers (one run per partition
-    /// and delivery; the sink's own thread then adopts finished bytes), then blocks while the driver holds
-    /// `budget.limit` bytes of rendered records it has not handed to SinkCore yet.
+    /// and delivery, each with its topic's format and timestamp source; the sink's own thread then adopts finished
+    /// bytes), then blocks while the driver holds `budget.limit` bytes of rendered records it has not handed to
+    /// SinkCore yet.
     func consumer(_ control: KafkaConsumerControl, didReceive messages: KafkaMessageBatch) {
         let wallClockMs = Int64(Date().timeIntervalSince1970 * 1000)
         var runs: [RenderedRun] = []
@@ -62,6 +63,7 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
                 end += 1
             }
             let topic = first.topic
+            let (renderer, topicSettings) = rendering(topic)
             var run = RenderedRun(topicPartition: TopicPartition(topic: topic, partition: first.partition),
                                   reservingBytes: renderer.estimatedBytes(records: end - i, payloadBytes: payload),
                                   records: end - i)
@@ -73,7 +75,7 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
                 let headers = renderer.rendersHeaders ? m.headers().map { SinkRecord.Header(key: $0.key, value: $0.value) } : []
                 run.append(RecordView(topic: topic, partition: first.partition, offset: m.offset, timestampMs: ms,
                                       timestampType: type, key: m.key, value: m.value, headers: headers),
-                           time: settings.placementTime(timestampMs: ms, timestampType: type, wallClockMs: wallClockMs),
+                           time: topicSettings.placementTime(timestampMs: ms, timestampType: type, wallClockMs: wallClockMs),
                            renderer: renderer)
             }
             run.highWatermark = control.cachedHighWatermark(KafkaTopicPartition(topic: topic, partition: first.partition))
@@ -81,6 +83,15 @@ final class ConsumerBridge: KafkaConsumerDelegate, @unchecked Sendable {
             i = end
         }
         hand(runs)
+    }
+
+    /// The renderer and settings of `topic` (poll thread).
+    private func rendering(_ topic: String) -> (renderer: RecordRenderer, settings: TopicSettings) {
+        if let known = topics[topic] { return known }
+        let resolved = self.settings.topicSettings(for: topic)
+        let entry = (renderer: RecordRenderer(format: resolved.format), settings: resolved)
+        topics[topic] = entry
+        return entry
     }
 
     /// Waits for room in the hand-over budget (the rendered bytes), then passes the runs on.

@@ -8,8 +8,11 @@ import Synchronization
 /// resolves lost append responses; this type maps its outcomes onto SinkCore's.
 final class OSSSegmentStore: SegmentStore {
     let client: OSSClient
-    let createOptions: OSSCreateOptions
+    /// The create-time headers of a topic's new segments (content type, storage class, ACL, metadata, tags).
+    let createOptions: @Sendable (String) -> OSSCreateOptions
     let observer: SinkObserver?
+    /// `createOptions` per topic, resolved once.
+    private let topicOptions = Mutex<[String: OSSCreateOptions]>([:])
     /// Appends whose last call ended unresolved after an attempt that may have landed, keyed by
     /// key and position: the next call for the same bytes must accept "it landed earlier".
     private let ambiguous = Mutex<Set<AmbiguousAppend>>([])
@@ -20,10 +23,18 @@ final class OSSSegmentStore: SegmentStore {
         var length: Int
     }
 
-    init(client: OSSClient, createOptions: OSSCreateOptions, observer: SinkObserver? = nil) {
+    init(client: OSSClient, createOptions: @escaping @Sendable (String) -> OSSCreateOptions, observer: SinkObserver? = nil) {
         self.client = client
         self.createOptions = createOptions
         self.observer = observer
+    }
+
+    /// The create-time headers of `topic`'s segments.
+    func options(forTopic topic: String) -> OSSCreateOptions {
+        if let known = topicOptions.withLock({ $0[topic] }) { return known }
+        let resolved = createOptions(topic)
+        topicOptions.withLock { $0[topic] = resolved }
+        return resolved
     }
 
     func append(_ request: AppendRequest) async -> AppendOutcome {
@@ -32,7 +43,8 @@ final class OSSSegmentStore: SegmentStore {
         let started = ContinuousClock.now
         let outcome = await client.appendExactlyOnce(
             key: request.key, position: UInt64(request.position), body: .slices(request.payload.slices),
-            previousCRC: request.previousCRC64, create: request.isCreate ? createOptions : OSSCreateOptions(),
+            previousCRC: request.previousCRC64,
+            create: request.isCreate ? options(forTopic: request.topicPartition.topic) : OSSCreateOptions(),
             earlierAttemptMayHaveLanded: mayHaveLanded, expectedCRC: request.expectedCRC64)
         observer?.appended(request, outcome: outcome, latency: ContinuousClock.now - started)
         if case .unresolved(_, true) = outcome {
@@ -111,8 +123,9 @@ final class OSSSegmentStore: SegmentStore {
     }
 
     func tag(_ request: TagRequest) async -> TagOutcome {
-        // PutObjectTagging replaces every tag: keep the ones configured for new objects (checked not to clash).
-        var tags = createOptions.tags.sorted { $0.key < $1.key }.map { OSSTag(key: $0.key, value: $0.value) }
+        // PutObjectTagging replaces every tag: keep the ones configured for the topic's new objects (checked not to
+        // clash).
+        var tags = options(forTopic: request.topicPartition.topic).tags.sorted { $0.key < $1.key }.map { OSSTag(key: $0.key, value: $0.value) }
         tags += request.tags.map { OSSTag(key: $0.key, value: $0.value) }
         do {
             try await client.putObjectTagging(key: request.key, tags: tags)

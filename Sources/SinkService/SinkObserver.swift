@@ -74,7 +74,7 @@ final class SinkObserver: Sendable {
             case .missing: logger.warning("finished segment is gone; it is not sealed or tagged", metadata: meta(tp, fields))
             }
         case .sealNotEnabled(let tp, let key, let reason):
-            logger.warning("configuration: OSS does not allow SealAppendObject for this account or bucket; sealing is off until restart, finished segments are tagged only (ask Alibaba Cloud to enable it, or set sink.rollover.seal: false)",
+            logger.warning("configuration: OSS does not allow SealAppendObject for this account or bucket; sealing is off until restart, finished segments are tagged only (ask Alibaba Cloud to enable it, or set rollover.seal: false under sink: and in every kafka.topics entry that sets it)",
                            metadata: meta(tp, ["key": "\(key)", "reason": "\(reason)"]))
             reporter.sealingEnabled(false)
         case .finishingNotCommitted(let tp, let keys):

@@ -28,8 +28,9 @@ public final class SinkService: Service, Sendable {
         let sink = try Sink(settings: settings)
         let client = try OSSClient(configuration: configuration.oss, logger: logger)
         let observer = SinkObserver(logger: logger, reporter: reporter)
-        reporter.sealingEnabled(settings.sealOnRollover)
-        let store = OSSSegmentStore(client: client, createOptions: configuration.createOptions, observer: observer)
+        reporter.sealingEnabled(settings.anyTopicSeals)
+        let store = OSSSegmentStore(client: client, createOptions: { [configuration] in configuration.createOptions(forTopic: $0) },
+                                    observer: observer)
         let reached = await probe(client)
         // While OSS cannot be reached and no append says otherwise, ask again every 10 s, so readiness (and the
         // "still waiting" log) follows an endpoint that comes back while no record flows.

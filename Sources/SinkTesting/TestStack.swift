@@ -46,6 +46,44 @@ public final class TestStack: Sendable {
         await stack.shutdown()
     }
 
+    /// Creates another topic, `<topic>-<suffix>` (so that a pattern such as `^<topic>-logs-.*` matches only this
+    /// stack's topics), with `partitions` partitions; returns its name.
+    @discardableResult
+    public func createTopic(suffix: String, partitions: Int) throws -> String {
+        let name = "\(topic)-\(suffix)"
+        try stack.cluster.createTopic(name, partitions: partitions)
+        return name
+    }
+
+    /// A sink configuration for this stack whose `kafka.topics` is `topics` (YAML list items, one per line,
+    /// such as `- name: x` with its keys indented below), with `sink` YAML lines under `sink:`.
+    public func configuration(topics: String, sink: String = "", shutdownTimeout: String = "20s") throws -> SinkConfiguration {
+        try ConfigurationFile.parse(yaml: yaml(topics: topics, sink: sink, shutdownTimeout: shutdownTimeout),
+                                    environment: ["E2E_SECRET": Self.credentials.accessKeySecret]).configuration
+    }
+
+    /// ``configuration(topics:sink:shutdownTimeout:)`` as a file in the temporary directory, and the environment
+    /// that supplies its secret: for the CLI.
+    public func configurationFile(topics: String, sink: String = "") throws -> (path: String, environment: [String: String]) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sink-\(UUID().uuidString).yaml").path
+        try yaml(topics: topics, sink: sink, shutdownTimeout: "20s").write(toFile: path, atomically: true, encoding: .utf8)
+        let environment = ProcessInfo.processInfo.environment.merging(["E2E_SECRET": Self.credentials.accessKeySecret]) { $1 }
+        return (path, environment)
+    }
+
+    private func yaml(topics: String, sink: String, shutdownTimeout: String) -> String {
+        let placeholder = "\(topic)-topics-placeholder"
+        let base = stack.configurationYAML(
+            group: group, topics: [placeholder], kafkaProperties: ["session.timeout.ms": "4000", "heartbeat.interval.ms": "500"],
+            secretVariable: "E2E_SECRET", extra: """
+                sink:
+                \(sink)
+                shutdown_timeout: \(shutdownTimeout)
+                """)
+        let list = topics.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+        return base.replacingOccurrences(of: "  topics: [\"\(placeholder)\"]", with: "  topics:\n" + list)
+    }
+
     /// The sink configuration for this stack: `batchMaxBytes`, `compression` and `shutdownTimeout` set, linger
     /// 100 ms, and `extra` YAML lines under `sink:` (indented by two spaces, for example `  rollover:`).
     public func configuration(
@@ -132,15 +170,19 @@ public final class TestStack: Sendable {
         return expected
     }
 
-    /// Produces one record per value to `partition` (offsets from `startOffset`, keys `key-<offset>`, timestamps
-    /// `timestampStepMs` apart) with `compression`, and returns the records the sink must archive.
+    /// Produces one record per value to `partition` of `topic` (default: the stack's; offsets from `startOffset`,
+    /// keys `key-<offset>`, timestamps `timestampStepMs` apart from `firstTimestampMs`, by default from
+    /// 1_763_900_000_000 + `startOffset` steps) with `compression`, and returns the records the sink must archive.
     public func produce(values: [[UInt8]], partition: Int32, startOffset: Int64 = 0,
-                        compression: KafkaTestProducer.Compression = .lz4, timestampStepMs: Int64 = 1000) async throws -> [SinkRecord] {
+                        compression: KafkaTestProducer.Compression = .lz4, timestampStepMs: Int64 = 1000,
+                        firstTimestampMs: Int64? = nil, topic: String? = nil) async throws -> [SinkRecord] {
+        let topic = topic ?? self.topic
         var expected: [SinkRecord] = []
         var records: [KafkaProducerRecord] = []
+        let first = firstTimestampMs ?? 1_763_900_000_000 + startOffset * timestampStepMs
         for (index, value) in values.enumerated() {
             let offset = startOffset + Int64(index)
-            let timestamp: Int64 = 1_763_900_000_000 + offset * timestampStepMs
+            let timestamp: Int64 = first + Int64(index) * timestampStepMs
             let key = Array("key-\(offset)".utf8)
             records.append(KafkaProducerRecord(topic: topic, partition: partition, key: key, value: value,
                                                headers: [], timestampMilliseconds: timestamp))

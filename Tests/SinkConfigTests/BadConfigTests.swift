@@ -20,7 +20,7 @@ let badConfigs: [BadConfig] = [
     BadConfig(name: "missing topics", yaml: variant(replacing: "topics", with: ""),
               expected: ["kafka.topics: is required (for example: topics: [\"events\", \"^logs-.*\"])"]),
     BadConfig(name: "topics not a list", yaml: variant(replacing: "topics", with: "  topics: events"),
-              expected: ["kafka.topics: expected a list of strings, found a single value (for example: [\"events\", \"^logs-.*\"])"]),
+              expected: ["kafka.topics: expected a list of topics, found a single value (for example: [\"events\", \"^logs-.*\"], or entries such as {name: audit, compression: gzip})"]),
     BadConfig(name: "bad topic regex", yaml: variant(replacing: "topics", with: "  topics: [\"events\", \"^logs-(.*\"]"),
               expected: ["kafka.topics[1]: '^logs-(.*' is not a valid regular expression: Unmatched ( or \\( (librdkafka uses POSIX extended syntax)"]),
     BadConfig(name: "bad topic name", yaml: variant(replacing: "topics", with: "  topics: [\"my events\"]"),

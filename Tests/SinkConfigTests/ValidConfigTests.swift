@@ -5,7 +5,7 @@ import Testing
 @Suite struct ValidConfigTests {
     @Test func minimalConfigGetsDocumentedDefaults() throws {
         let config = try parse(minimalYAML).configuration
-        #expect(config.kafka.topics == [.name("events")])
+        #expect(config.kafka.topics.map(\.selector) == [.name("events")])
         #expect(config.kafka.autoOffsetReset == .earliest)
         #expect(config.oss.signatureVersion == .v4)
         #expect(config.oss.pathStyle == false)
@@ -35,7 +35,7 @@ import Testing
 
     @Test func topicsDistinguishNamesAndPatterns() throws {
         let config = try parse(variant(replacing: "topics", with: "  topics: [\"events\", \"^logs-.*\"]")).configuration
-        #expect(config.kafka.topics == [.name("events"), .pattern("^logs-.*")])
+        #expect(config.kafka.topics.map(\.selector) == [.name("events"), .pattern("^logs-.*")])
     }
 
     @Test func interpolationUsesDefaultsAndLiteralDollars() throws {

@@ -168,16 +168,31 @@ struct Simulation {
         }
     }
 
+    /// The keys of `tp`'s segments (those its topic's template renders for it), ordered by first offset.
+    func keys(_ tp: TopicPartition) -> [String] {
+        let topic = settings.topicSettings(for: tp.topic)
+        return oss.objects.keys.compactMap { key -> (Int64, String)? in
+            topic.keyTemplate.offset(ofKey: key, prefix: topic.keyPrefix, topic: tp.topic, partition: tp.partition,
+                                     ext: topic.fileExtension).map { ($0, key) }
+        }.sorted { $0 < $1 }.map(\.1)
+    }
+
     func archive(_ tp: TopicPartition) -> [UInt8] {
-        let prefix = "\(tp.topic)/\(tp.partition)/"
+        let compression = settings.topicSettings(for: tp.topic).compression
         var out: [UInt8] = []
-        for key in oss.objects.keys.filter({ $0.hasPrefix(prefix) }).sorted() {
-            out += try! AppendCompression.decompress(oss.objects[key]!.bytes, settings.compression)
+        for key in keys(tp) {
+            out += try! AppendCompression.decompress(oss.objects[key]!.bytes, compression)
         }
         return out
     }
 
-    func expected(_ tp: TopicPartition) -> [UInt8] { rendered(log[tp]!, settings) }
+    /// What `tp`'s segments must hold: its records rendered with its topic's format.
+    func expected(_ tp: TopicPartition) -> [UInt8] {
+        let renderer = RecordRenderer(format: settings.topicSettings(for: tp.topic).format)
+        var out: [UInt8] = []
+        for record in log[tp]! { renderer.render(record, into: &out) }
+        return out
+    }
 
     /// After the run, without faults: a restart and timers until every finished segment is sealed and tagged.
     mutating func settleFinishing() {
@@ -196,24 +211,25 @@ struct Simulation {
     /// Every segment of `tp` but the open one is sealed at its length, and its tags describe exactly what it holds;
     /// the last one is sealed too when the commit says it was closed.
     func checkFinished(_ tp: TopicPartition) {
-        let keys = oss.objects.keys.filter { $0.hasPrefix("\(tp.topic)/\(tp.partition)/") }.sorted()
+        let keys = keys(tp)
         let closed = CommitMetadata.parse(committed[tp]?.metadata)?.closed ?? false
-        let format = SegmentTags.formatValue(settings)
+        let topic = settings.topicSettings(for: tp.topic)
+        let format = SegmentTags.formatValue(topic)
         var next: Int64 = 0
         for (index, key) in keys.enumerated() {
             let object = oss.objects[key]!
-            let lines = (try? AppendCompression.decompress(object.bytes, settings.compression))?.filter { $0 == 0x0a }.count ?? -1
+            let lines = (try? AppendCompression.decompress(object.bytes, topic.compression))?.filter { $0 == 0x0a }.count ?? -1
             let first = next
             next += Int64(lines)
             guard index < keys.count - 1 || closed else {
                 #expect(!object.sealed, "the open segment \(key) is sealed")
                 continue
             }
-            #expect(object.sealed, "finished segment \(key) is not sealed")
+            #expect(object.sealed == topic.sealOnRollover, "finished segment \(key): sealed \(object.sealed)")
             #expect(object.tags == SegmentTags.tags(
                 for: SegmentDescription(key: key, length: object.bytes.count, crc64: object.crc, firstOffset: first,
                                         lastOffset: next - 1, recordCount: lines),
-                sealed: true, format: format), "tags of \(key)")
+                sealed: topic.sealOnRollover, format: format), "tags of \(key)")
         }
     }
 

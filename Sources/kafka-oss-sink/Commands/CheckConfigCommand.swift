@@ -1,4 +1,5 @@
 import ArgumentParser
+import Observability
 import SinkConfig
 
 struct CheckConfigCommand: AsyncParsableCommand {
@@ -6,9 +7,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
         commandName: "check-config",
         abstract: "Validate a configuration file without connecting.",
         discussion: """
-            Prints the effective configuration (defaults filled in, secrets shown as ***) and exits 0, \
-            or lists every problem as 'path: what is wrong (allowed: ...)' on stderr and exits 2. \
-            librdkafka checks each kafka.properties entry itself.
+            Prints the effective configuration (defaults filled in, secrets shown as ***) and, per \
+            kafka.topics entry, the settings its topics are archived with, then exits 0; or lists every \
+            problem as 'path: what is wrong (allowed: ...)' on stderr and exits 2. librdkafka checks each \
+            kafka.properties entry itself. Entries that can write the same object key, or that never apply, \
+            are problems; patterns that overlap are warnings.
             """
     )
 
@@ -35,7 +38,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try loadConfigurationOrExit(path: config ?? file ?? "")
         if !quiet {
-            print(loaded.configuration.renderedYAML(), terminator: "")
+            print(LogRedactor(secrets: loaded.secrets).redact(loaded.configuration.renderedYAML()), terminator: "")
         }
     }
 }

@@ -107,7 +107,7 @@ struct DemoRun {
         SinkLogging.bootstrap(level: options.verbose ? .info : .warning, format: .text, redactor: redactor)
         logger = Logger(label: "kafka-oss-sink-demo")
 
-        guard names.configuration.kafka.topics.count == 1, case .name(let topic) = names.configuration.kafka.topics[0] else {
+        guard names.configuration.kafka.topics.count == 1, case .name(let topic) = names.configuration.kafka.topics[0].selector else {
             throw DemoFailure("\(source.origin) must name exactly one topic (no ^pattern) in kafka.topics for the demo to create it")
         }
         let credentialsConfig = names.configuration.oss.credentials

@@ -9,8 +9,8 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Produce a topic's archived records back into Kafka, exactly once, resumable.",
         discussion: """
-            Reads the same configuration file the sink wrote the archive with (oss, sink.key_template, sink.prefix, \
-            sink.format, sink.compression), lists the topic's segments, and produces their records in offset order: \
+            Reads the same configuration file the sink wrote the archive with (oss, and the topic's key_template, \
+            prefix, format and compression: its kafka.topics entry, else sink:), lists the topic's segments, and produces their records in offset order: \
             source partition p to target partition p, with the archived key, value, headers (order and duplicates \
             kept), timestamp (as CreateTime) and tombstones. Every produced record gets the header \
             kafka-oss-sink.source = <topic>/<partition>/<offset>.

@@ -61,7 +61,7 @@ struct VerifyCommand: AsyncParsableCommand {
             fail("\(config): \(error)", secrets: loaded.secrets, status: 2)
         }
         let options = VerifyOptions(
-            topics: topic.map { [$0] } ?? configuration.kafka.topics.map(\.description),
+            topics: topic.map { [$0] } ?? configuration.kafka.topics.map(\.selector.description),
             partition: partition, checkCRC: !noCrc, concurrency: jobs)
         let verifier: ArchiveVerifier
         do {
