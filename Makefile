@@ -45,13 +45,14 @@ chaos-short: venv
 	.venv/bin/python scripts/chaos.py --short --retry-void 2 --binary $(BIN) $(CHAOS_ARGS)
 
 ## chaos: the long chaos run on the release binary; CHAOS_SEED, CHAOS_DURATION (s), CHAOS_KILLS, CHAOS_RUNS, CHAOS_ARGS;
-## CHAOS_BUILD=debug runs it on the debug binary instead
+## CHAOS_BUILD=debug runs it on the debug binary instead; a run the mock cluster crashes is void and run again with
+## the next seed (twice at most)
 chaos: venv
 	if [ "$${CHAOS_BUILD:-release}" = debug ]; then $(SWIFT) build && bin=$(BIN); \
 	else $(SWIFT) build -c release --scratch-path .build-release --product kafka-oss-sink && bin=.build-release/release/kafka-oss-sink; fi && \
 	.venv/bin/python scripts/chaos.py --binary $$bin \
 		--duration $${CHAOS_DURATION:-300} --kills $${CHAOS_KILLS:-12} --runs $${CHAOS_RUNS:-1} \
-		$${CHAOS_SEED:+--seed $$CHAOS_SEED} $(CHAOS_ARGS)
+		--retry-void 2 $${CHAOS_SEED:+--seed $$CHAOS_SEED} $(CHAOS_ARGS)
 
 clean:
 	rm -rf .build .venv

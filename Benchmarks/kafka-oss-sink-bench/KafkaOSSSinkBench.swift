@@ -145,6 +145,8 @@ struct BenchRunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if json { print(String(decoding: data, as: UTF8.self)) }
+        // The table first, even when standard output and standard error go to one file.
+        fflush(nil)
         StandardError.write("results written to \(output)\n")
     }
 }
