@@ -222,7 +222,7 @@ public final class ReplayEngine: Sendable {
             notes.append(warning)
         }
         if case .jsonl(valueAsJSON: true) = format {
-            notes.append("the archive embeds JSON values (sink.json_value: json): a value that was a JSON string, the text null, or a {\"base64\":…} object is restored as text, a tombstone, or bytes, and CR/LF inside JSON values stay spaces (README: Replay)")
+            notes.append("the archive embeds JSON values (sink.json_value: json): a value that was a JSON string, the text null, or a {\"base64\":…} object is restored as text, a tombstone, or bytes, and CR/LF inside JSON values stay spaces (docs/replay.md)")
         }
         prepared.withLock { $0 = Prepared(mapping: mapping, retentionMs: retentionMs, resume: resume) }
         return ReplayPlan(sourceTopic: c.sourceTopic, targetTopic: c.targetTopic, partitions: partitions, notes: notes)

@@ -1,4 +1,4 @@
-/// Checks an object key template's placeholders (README, Configuration: `key_template`).
+/// Checks an object key template's placeholders (docs/configuration.md: `key_template`).
 enum KeyTemplateCheck {
     static let placeholders = ["prefix", "topic", "partition", "offset", "yyyy", "MM", "dd", "HH", "mm", "ext"]
 

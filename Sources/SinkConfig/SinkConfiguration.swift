@@ -204,7 +204,7 @@ public struct SinkConfiguration: Sendable, Equatable {
     }
 
     public struct Sink: Sendable, Equatable {
-        /// Object key template (README, Configuration: `key_template`).
+        /// Object key template (docs/configuration.md: `key_template`).
         public var keyTemplate: String
         /// Replaces `{prefix}` in the key template. Default empty.
         public var prefix: String
@@ -347,7 +347,7 @@ extension SinkConfiguration {
         }
     }
 
-    /// The default key template (README, Configuration: `key_template`).
+    /// The default key template (docs/configuration.md: `key_template`).
     public static let defaultKeyTemplate =
         "{prefix}{topic}/{partition}/{yyyy}/{MM}/{dd}/{topic}+{partition}+{offset:020}{ext}"
 

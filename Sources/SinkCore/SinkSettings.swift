@@ -16,7 +16,7 @@ public struct SinkSettings: Sendable {
 
     /// How one record becomes bytes.
     public enum Format: Sendable, Hashable {
-        /// One JSON object per line (README, Configuration: `format`). `valueAsJSON`: a value that is valid JSON is embedded
+        /// One JSON object per line (docs/configuration.md: `format`). `valueAsJSON`: a value that is valid JSON is embedded
         /// as JSON instead of as a string.
         case jsonl(valueAsJSON: Bool)
         /// The value bytes (empty for a null value) followed by `delimiter`.

@@ -113,12 +113,12 @@ import Testing
     }
 }
 
-@Suite struct ReadmeTests {
-    /// The README's configuration reference is config/sink.example.yaml verbatim.
-    @Test func readmeConfigurationReferenceMatchesTheExampleFile() throws {
+@Suite struct ConfigurationReferenceTests {
+    /// docs/configuration.md holds config/sink.example.yaml verbatim.
+    @Test func configurationReferenceMatchesTheExampleFile() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let reference = try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         let example = try String(contentsOf: root.appendingPathComponent("config/sink.example.yaml"), encoding: .utf8)
-        #expect(readme.contains("```yaml\n" + example + "```"))
+        #expect(reference.contains("```yaml\n" + example + "```"))
     }
 }
