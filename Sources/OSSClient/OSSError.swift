@@ -32,6 +32,8 @@ public struct OSSError: Error, Sendable, CustomStringConvertible {
         public static let operationNotSupported: Code = "OperationNotSupported"
         /// 403: a read of an Archive, Cold Archive or Deep Cold Archive object that is not restored.
         public static let invalidObjectState: Code = "InvalidObjectState"
+        /// 409: RestoreObject while a restore of the object is still running.
+        public static let restoreAlreadyInProgress: Code = "RestoreAlreadyInProgress"
         public static let fileImmutable: Code = "FileImmutable"
         public static let invalidArgument: Code = "InvalidArgument"
         public static let invalidRange: Code = "InvalidRange"

@@ -99,7 +99,28 @@ final class OSSSegmentStore: SegmentStore {
             return .success(bytes)
         } catch {
             if error.code == .noSuchKey || error.code == .invalidRange { return .unavailable }
+            if error.code == .invalidObjectState { return await restoreToRead(key: key) }
             return error.isConfigurationError ? .configurationError(error.description) : .transientFailure(error.description)
+        }
+    }
+
+    /// A segment in cold storage (`oss.storage_class: Archive`, or moved there by a lifecycle rule) answers GET only
+    /// once restored: asks OSS for a readable copy and reports a transient failure, so that SinkCore reads again
+    /// with its backoff until the copy is ready (about a minute for Archive). Needs `oss:RestoreObject`.
+    func restoreToRead(key: String) async -> RangeOutcome {
+        let object = "oss://\(client.configuration.bucket)/\(key)"
+        do {
+            let status = try await client.restoreObject(key: key, days: 1)
+            let state = switch status {
+            case .started: "restore requested"
+            case .inProgress: "restore in progress"
+            case .restored: "restored copy not readable yet"
+            }
+            return .transientFailure("\(object) is in cold storage and must be restored to read its tail (\(state); "
+                + "Archive takes about a minute, Cold Archive hours): reading again until the restored copy is ready")
+        } catch {
+            let reason = "\(object) is in cold storage and could not be restored to read its tail: \(error.description)"
+            return error.isConfigurationError ? .configurationError(reason) : .transientFailure(reason)
         }
     }
 

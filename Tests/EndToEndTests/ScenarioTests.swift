@@ -3,6 +3,7 @@ import KafkaBridge
 import Logging
 import OSSEmulator
 import OSSSigning
+import SinkConfig
 import SinkCore
 import SinkService
 import SinkTesting
@@ -27,11 +28,15 @@ import Testing
         }
     }
 
-    @Test func tailOfAnUncommittedAppendIsProvedAfterRestart() async throws {
+    /// With `oss.storage_class: Archive` the segments answer GET only once restored: the sink restores the one whose
+    /// tail it has to read and reads it when the copy is ready.
+    @Test(arguments: ["Standard", "Archive"])
+    func tailOfAnUncommittedAppendIsProvedAfterRestart(storageClass: String) async throws {
         let partitions = 2
-        let stack = try await TestStack(partitions: partitions, name: "scn-tail")
+        let stack = try await TestStack(partitions: partitions, name: "scn-tail-\(storageClass.lowercased())")
         defer { Task { await stack.shutdown() } }
-        let configuration = try stack.configuration(shutdownTimeout: "3s")
+        var configuration = try stack.configuration(shutdownTimeout: "3s")
+        configuration.oss.storageClass = storageClass
 
         // Wave 0 is archived and committed normally.
         let wave0 = try await stack.produce(count: 200, partitions: partitions, seed: 1)
@@ -86,6 +91,10 @@ import Testing
         #expect(outcomes.filter { $0 == "tail_proven" }.count == partitions, "recoveries: \(outcomes)")
         #expect(log.lines("segment rolled over").isEmpty)
         #expect(try await stack.objects().map(\.record.key) == keysAfterWave0)
+        let restores = log.lines("OSS request failed; retrying").compactMap { $0.metadata["reason"] }
+            .filter { $0.contains("is in cold storage and must be restored to read its tail (restore requested") }
+        #expect(restores.count == (storageClass == "Archive" ? partitions : 0), "retries: \(restores)")
+        #expect(try await stack.objects().allSatisfy { $0.record.attributes.storageClass == storageClass })
         for partition in 0..<Int32(partitions) {
             #expect(try await stack.objects(partition: partition).flatMap(\.bytes) == rendered(all[partition]!))
         }
