@@ -72,6 +72,11 @@ extension OSSServiceError {
               ec: "")
     }
 
+    static func restoreAlreadyInProgress() -> Self {
+        .init(status: .conflict, code: "RestoreAlreadyInProgress", message: "The restore operation is in progress.",
+              ec: "0016-00000701")
+    }
+
     static func operationNotSupported(_ message: String) -> Self {
         .init(status: .badRequest, code: "OperationNotSupported", message: message, ec: "")
     }

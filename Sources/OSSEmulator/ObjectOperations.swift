@@ -137,7 +137,8 @@ struct ObjectOperations {
     // MARK: RestoreObject
 
     /// `POST /key?restore` with an optional `<RestoreRequest><Days>N</Days>…`: 202 for the first restore, 200 when a
-    /// restored copy exists (its expiry moves), 400 OperationNotSupported for objects not in cold storage.
+    /// restored copy exists (its expiry moves), 409 RestoreAlreadyInProgress while one runs, 400
+    /// OperationNotSupported for objects not in cold storage.
     func restore(_ request: IncomingRequest, bucket: String, key: String) async throws -> Response {
         var days = 1
         let body = request.body.getString(at: request.body.readerIndex, length: request.body.readableBytes) ?? ""
@@ -152,6 +153,7 @@ struct ObjectOperations {
         case .notCold?: throw OSSServiceError.operationNotSupported("The operation is not supported for this resource: the object is not in Archive, ColdArchive or DeepColdArchive storage.")
         case .restored?: return builder.empty(.accepted)
         case .extended?: return builder.empty(.ok)
+        case .inProgress?: throw OSSServiceError.restoreAlreadyInProgress()
         }
     }
 

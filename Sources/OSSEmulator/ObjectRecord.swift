@@ -80,8 +80,11 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
     /// A sealed object keeps its type, length, ETag and Last-Modified and refuses every further append.
     public var sealedTime: Date?
     /// Until when a restored copy of an object in cold storage (Archive, ColdArchive, DeepColdArchive) can be
-    /// read; `nil` when it was never restored. Restores finish at once in the emulator.
+    /// read; `nil` when it was never restored.
     public var restoredUntil: Date?
+    /// When the restore that is running finishes (the copy can be read from then on); `nil` when none runs. Restores
+    /// take ``OSSObjectStore/restoreTime`` (at once by default).
+    public var restoreReadyAt: Date?
 
     public init(
         key: String,
@@ -94,7 +97,8 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         attributes: OSSObjectAttributes,
         generation: UInt64 = 0,
         sealedTime: Date? = nil,
-        restoredUntil: Date? = nil
+        restoredUntil: Date? = nil,
+        restoreReadyAt: Date? = nil
     ) {
         self.key = key
         self.type = type
@@ -107,15 +111,22 @@ public struct OSSObjectRecord: Sendable, Codable, Hashable {
         self.generation = generation
         self.sealedTime = sealedTime
         self.restoredUntil = restoredUntil
+        self.restoreReadyAt = restoreReadyAt
     }
 
     /// Storage classes whose objects must be restored before GET.
     public static let coldStorageClasses: Set<String> = ["Archive", "ColdArchive", "DeepColdArchive"]
 
-    /// Whether GET must refuse the object at `now` (cold storage without a restored copy).
+    /// Whether GET must refuse the object at `now` (cold storage without a readable restored copy).
     public func needsRestore(at now: Date) -> Bool {
         guard Self.coldStorageClasses.contains(attributes.storageClass) else { return false }
+        if isRestoring(at: now) { return true }
         guard let restoredUntil else { return true }
         return restoredUntil <= now
+    }
+
+    /// Whether a restore of the object is still running at `now`.
+    public func isRestoring(at now: Date) -> Bool {
+        restoreReadyAt.map { $0 > now } ?? false
     }
 }

@@ -11,6 +11,8 @@ public enum OSSRestoreOutcome: Sendable, Equatable {
     case restored
     /// A restored copy existed; its expiry moved (200 OK).
     case extended
+    /// A restore is still running (409 RestoreAlreadyInProgress).
+    case inProgress
     /// The object is not in Archive, ColdArchive or DeepColdArchive storage.
     case notCold
 }
@@ -53,6 +55,7 @@ public final class OSSObjectStore: @unchecked Sendable {
     public let maxObjectSize: UInt64
     private let lock = NSLock()
     private var buckets: [String: Bucket] = [:]
+    private var restoreSeconds: TimeInterval = 0
     private let stripes: [DispatchQueue]
     private let stripeLocks: [NSLock]
     private let runsInline: Bool
@@ -276,20 +279,32 @@ public final class OSSObjectStore: @unchecked Sendable {
             guard var record = self.head(bucket: bucket, key: key) else { return nil }
             record.attributes.storageClass = storageClass
             record.restoredUntil = nil
+            record.restoreReadyAt = nil
             try self.backend.update(bucket: bucket, record: record)
             self.store(bucket: bucket, record: record)
             return record
         }
     }
 
-    /// RestoreObject: a readable copy of an object in cold storage for `days` days from `now` (the emulator
-    /// restores at once). `nil` when the object does not exist.
+    /// How long a restore runs before the copy can be read (OSS: about a minute for Archive, hours for the colder
+    /// classes). Default 0: at once.
+    public var restoreTime: TimeInterval {
+        get { lock.withLock { restoreSeconds } }
+        set { lock.withLock { restoreSeconds = max(0, newValue) } }
+    }
+
+    /// RestoreObject: a readable copy of an object in cold storage, from ``restoreTime`` after `now` for `days`
+    /// days; a copy that exists has its expiry moved to `days` from `now`. `nil` when the object does not exist.
     public func restore(bucket: String, key: String, days: Int, now: Date = Date()) async throws -> OSSRestoreOutcome? {
-        try await serialized(bucket: bucket, key: key) {
+        let duration = restoreTime
+        return try await serialized(bucket: bucket, key: key) {
             guard var record = self.head(bucket: bucket, key: key) else { return nil }
             guard OSSObjectRecord.coldStorageClasses.contains(record.attributes.storageClass) else { return .notCold }
+            if record.isRestoring(at: now) { return .inProgress }
             let wasRestored = !record.needsRestore(at: now)
-            record.restoredUntil = now.addingTimeInterval(TimeInterval(days) * 86_400)
+            let readable = wasRestored ? now : now.addingTimeInterval(duration)
+            record.restoreReadyAt = readable > now ? readable : nil
+            record.restoredUntil = readable.addingTimeInterval(TimeInterval(days) * 86_400)
             try self.backend.update(bucket: bucket, record: record)
             self.store(bucket: bucket, record: record)
             return wasRestored ? .extended : .restored

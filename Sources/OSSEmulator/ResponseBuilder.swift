@@ -66,7 +66,9 @@ struct ResponseBuilder {
         if let value = attributes.expires { pairs.append(("Expires", value)) }
         if let value = attributes.serverSideEncryption { pairs.append(("x-oss-server-side-encryption", value)) }
         if attributes.tagCount > 0 { pairs.append(("x-oss-tagging-count", String(attributes.tagCount))) }
-        if let until = record.restoredUntil, until > now {
+        if record.isRestoring(at: now) {
+            pairs.append(("x-oss-restore", "ongoing-request=\"true\""))
+        } else if let until = record.restoredUntil, until > now {
             pairs.append(("x-oss-restore", "ongoing-request=\"false\", expiry-date=\"\(OSSDateFormat.rfc1123(until))\""))
         }
         for (name, value) in attributes.userMetadata.sorted(by: { $0.key < $1.key }) {

@@ -46,6 +46,38 @@ struct ColdStorageTests {
         }
     }
 
+    @Test func aRestoreTakesTheStoresRestoreTime() async throws {
+        let clock = TestClock(Date(timeIntervalSince1970: 1_800_000_000))
+        try await withEmulator(now: { clock.now }) { server, signer in
+            var client = signer
+            client.date = clock.now
+            server.store.restoreTime = 60
+            _ = try await client.append("test-bucket", "seg", position: 0, Array("abc".utf8))
+            try await server.store.transition(bucket: "test-bucket", key: "seg", storageClass: "Archive")
+            let restore = { try await client.send("POST", bucket: "test-bucket", key: "seg", query: [OSSQueryItem(name: "restore")]) }
+            #expect(try await restore().status == 202)
+
+            // Running: HEAD says so, GET is refused, another restore is refused with 409.
+            clock.advance(by: 59)
+            client.date = clock.now
+            #expect(try await client.send("HEAD", bucket: "test-bucket", key: "seg").header("x-oss-restore") == "ongoing-request=\"true\"")
+            #expect(try await client.send("GET", bucket: "test-bucket", key: "seg").status == 403)
+            let running = try await restore()
+            #expect(running.status == 409)
+            #expect(running.xmlValue("Code") == "RestoreAlreadyInProgress")
+            #expect(running.xmlValue("EC") == "0016-00000701")
+
+            // Done after the restore time; the copy is kept one day from then.
+            clock.advance(by: 1)
+            client.date = clock.now
+            let expiry = OSSDateFormat.rfc1123(clock.now.addingTimeInterval(86_400))
+            #expect(try await client.send("HEAD", bucket: "test-bucket", key: "seg").header("x-oss-restore")
+                    == "ongoing-request=\"false\", expiry-date=\"\(expiry)\"")
+            #expect(try await client.send("GET", bucket: "test-bucket", key: "seg").text == "abc")
+            #expect(try await restore().status == 200)
+        }
+    }
+
     @Test func restoreOfAnObjectNotInColdStorageIsRefused() async throws {
         try await withEmulator { _, client in
             _ = try await client.append("test-bucket", "hot", position: 0, [1])

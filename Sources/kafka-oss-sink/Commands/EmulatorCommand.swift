@@ -85,6 +85,20 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(help: "Answer SealAppendObject with 400 OperationNotSupported, as OSS does for accounts without the feature.")
     var sealDisabled = false
 
+    @Option(help: "How long RestoreObject runs before the object can be read, like OSS's (for example 1m, as for Archive; default: at once).")
+    var restoreTime: String?
+
+    /// `--restore-time` in seconds (validated in `validate`).
+    var restoreSeconds: Double {
+        get throws {
+            guard let restoreTime else { return 0 }
+            guard let value = DurationText.parse(restoreTime) else {
+                throw ValidationError("--restore-time '\(restoreTime)' is not a duration (for example 1m, 30s)")
+            }
+            return Double(value.components.seconds) + Double(value.components.attoseconds) / 1e18
+        }
+    }
+
     func validate() throws {
         guard !buckets.isEmpty else { throw ValidationError("Give at least one --bucket NAME.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
@@ -103,6 +117,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             }
         }
         _ = try networkConditions
+        _ = try restoreSeconds
     }
 
     func run() async throws {
@@ -129,6 +144,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         server.faults.setNetworkConditions(try networkConditions)
+        server.store.restoreTime = try restoreSeconds
         let store = dataDir.map { "directory \($0)" } ?? "memory"
         do {
             try await server.run { endpoint in
