@@ -334,7 +334,8 @@ extension SinkConfiguration {
     }
 
     static func decodeCredentials(_ node: MappingNode, reader: inout ConfigReader) -> Credentials? {
-        let provider = reader.choice(node, "provider", CredentialsProvider.self) ?? .env
+        let chosen = reader.choice(node, "provider", CredentialsProvider.self)
+        let provider = chosen ?? .env
         let providerGiven = node.value("provider") != nil
         let id = reader.string(node, "access_key_id")
         let secret = reader.string(node, "access_key_secret", secret: true)
@@ -365,7 +366,31 @@ extension SinkConfiguration {
                 reader.warning(node.child(key), "is ignored with provider \(provider.rawValue) (set provider: static to use it)")
             }
         }
+        if provider == .env, chosen != nil || !providerGiven, let problem = environmentCredentialsProblem(reader.environment) {
+            // A running process never sees its environment change: without the variables the sink cannot start.
+            reader.problem(node.child("provider"), "\(providerGiven ? "is env" : "defaults to env") but \(problem)")
+        }
         return credentials
+    }
+
+    /// The variable pairs `provider: env` reads, in order (as `EnvironmentCredentialsProvider` in OSSClient).
+    static let environmentCredentialNames = [
+        ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"), ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+    ]
+
+    /// Why `environment` gives `provider: env` no credentials; nil when it does.
+    static func environmentCredentialsProblem(_ environment: [String: String]) -> String? {
+        func isSet(_ name: String) -> Bool { !(environment[name] ?? "").isEmpty }
+        for (idName, secretName) in environmentCredentialNames {
+            switch (isSet(idName), isSet(secretName)) {
+            case (true, true): return nil
+            case (true, false): return "\(secretName) is not set (set both \(idName) and \(secretName))"
+            case (false, true): return "\(idName) is not set (set both \(idName) and \(secretName))"
+            case (false, false): continue
+            }
+        }
+        return "OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET are not set in the environment (export them, and "
+            + "OSS_SESSION_TOKEN for STS; or set provider: static, ecs_ram_role or oidc)"
     }
 
     /// `sink.compression_level`: gzip 1-9, zstd 1-19 (the levels the sink's zstd build is tested with; zstd's

@@ -1,3 +1,4 @@
+import Foundation
 import SinkConfig
 import Testing
 
@@ -50,6 +51,15 @@ let badConfigs: [BadConfig] = [
     BadConfig(name: "unset environment variable", yaml: minimalYAML, expected: [
         "oss.credentials.access_key_secret: environment variable SECRET_FOR_TEST is not set (set it, or give a default with ${SECRET_FOR_TEST:-value})",
     ], environment: [:]),
+    BadConfig(name: "env credentials not in the environment",
+              yaml: minimalYAML.replacingOccurrences(
+                  of: "  credentials:\n    provider: static\n    access_key_id: \"AKID-EXAMPLE\"\n    access_key_secret: \"${SECRET_FOR_TEST}\"", with: ""),
+              expected: ["oss.credentials.provider: defaults to env but OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET are not set in the environment (export them, and OSS_SESSION_TOKEN for STS; or set provider: static, ecs_ram_role or oidc)"]),
+    BadConfig(name: "env credentials half set",
+              yaml: minimalYAML.replacingOccurrences(
+                  of: "    provider: static\n    access_key_id: \"AKID-EXAMPLE\"\n    access_key_secret: \"${SECRET_FOR_TEST}\"", with: "    provider: env"),
+              expected: ["oss.credentials.provider: is env but ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set (set both ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET)"],
+              environment: ["ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-example"]),
     BadConfig(name: "bad endpoint scheme", yaml: variant(replacing: "endpoint", with: "  endpoint: \"ftp://oss.example.com\""),
               expected: ["oss.endpoint: scheme 'ftp' is not supported (allowed: https, http)"]),
     BadConfig(name: "bad bucket name", yaml: variant(replacing: "bucket", with: "  bucket: \"Example_Bucket\""),
@@ -213,6 +223,7 @@ let badConfigs: [BadConfig] = [
             "kafka.bootstrap_servers: is required (for example: bootstrap_servers: \"broker1:9092,broker2:9092\")",
             "kafka.group_id: is required (for example: group_id: kafka-oss-sink)",
             "kafka.topics: must name at least one topic (for example: [\"events\", \"^logs-.*\"])",
+            "oss.credentials.provider: defaults to env but OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET are not set in the environment (export them, and OSS_SESSION_TOKEN for STS; or set provider: static, ecs_ram_role or oidc)",
             "oss.region: is required with signature_version v4 (for example: region: cn-hangzhou, or set signature_version: v1)",
             "sink.batch.max_bytes: '4MB' is not a size (allowed: bytes, or a number with B, KiB, MiB, GiB, TiB such as 4MiB); did you mean '4MiB'?",
             "sink.batch.linger: 'forever' is not a duration (allowed: a number with ms, s, m, h or d, such as 500ms, 5s, 1h)",

@@ -93,7 +93,8 @@ import Testing
     func shippedConfigFilesAreValid(_ relativePath: String) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent(relativePath).path
-        let loaded = try SinkConfiguration.loadWithWarnings(path: path, environment: [:], propertyValidator: librdkafkaValidator)
+        let environment = ["OSS_ACCESS_KEY_ID": "LTAI-example", "OSS_ACCESS_KEY_SECRET": "example-secret"]
+        let loaded = try SinkConfiguration.loadWithWarnings(path: path, environment: environment, propertyValidator: librdkafkaValidator)
         #expect(loaded.configuration.sink.keyTemplate.contains("{offset"))
     }
 
