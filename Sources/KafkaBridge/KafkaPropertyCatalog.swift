@@ -16,6 +16,26 @@ public enum KafkaPropertyCatalog {
         KafkaConsumer.validateConsumerProperty(name: name, value: value)
     }
 
+    /// Creates (and destroys at once) a consumer handle with `properties`, without `bootstrap.servers` so that
+    /// nothing connects: librdkafka checks some values only here (`sasl.mechanism`, the SSL files and keys, the
+    /// security protocol's requirements). Returns librdkafka's reason, or nil when a consumer can be created.
+    /// Properties it rejects one by one are ``check(name:value:)``'s to report.
+    public static func clientProblem(properties: [String: String]) -> String? {
+        let conf = RDConf()
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) where name != "bootstrap.servers" {
+            if conf.set(name, value) != nil { return nil }
+        }
+        // Quiet: a handle without brokers logs that it has none.
+        _ = conf.set("log_level", "0")
+        do {
+            let handle = try conf.makeHandle(RD_KAFKA_CONSUMER)
+            rd_kafka_destroy(handle)
+            return nil
+        } catch {
+            return error.message.replacingOccurrences(of: "could not create the librdkafka handle: ", with: "")
+        }
+    }
+
     /// Names of every global and topic property librdkafka reports in a default configuration dump.
     public static let knownNames: [String] = {
         var names: [String] = []

@@ -23,6 +23,13 @@ public struct SinkApplication: Sendable {
         self.environment = environment
     }
 
+    /// Whether a failure of ``run()`` means the configuration cannot work (librdkafka refused a property or the
+    /// client), for exit status 2.
+    public static func isConfigurationError(_ error: any Error) -> Bool {
+        guard let kafka = error as? KafkaError else { return false }
+        return kafka.code == .configuration || kafka.code == .handleCreation
+    }
+
     /// Runs until a graceful stop (returns) or a failure (logged as critical, then thrown).
     public func run() async throws {
         let configuration = loaded.configuration

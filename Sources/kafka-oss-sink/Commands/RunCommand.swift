@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await SinkApplication(loaded: loaded, version: KafkaOSSSink.version).run()
         } catch {
-            throw ExitCode(1)
+            throw ExitCode(SinkApplication.isConfigurationError(error) ? 2 : 1)
         }
     }
 }
