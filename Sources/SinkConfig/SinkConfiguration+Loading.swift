@@ -253,7 +253,12 @@ extension SinkConfiguration {
 
     static func validateStorageClass(_ storageClass: String, path: String, reader: inout ConfigReader) {
         if !storageClasses.contains(storageClass) {
-            reader.problem(path, "'\(storageClass)' is not allowed for appendable objects (allowed: \(storageClasses.joined(separator: ", ")))")
+            let hint = storageClasses.first { $0.lowercased() == storageClass.lowercased() }.map { "; did you mean '\($0)'?" } ?? ""
+            reader.problem(path, "'\(storageClass)' is not allowed for appendable objects (allowed: \(storageClasses.joined(separator: ", ")))\(hint)")
+        } else if storageClass == "Archive" {
+            reader.warning(path, "is Archive: every segment must be restored before it can be read (verify reports needs_restore, "
+                + "replay and oss cat stop at it; the sink restores a segment itself when it must read its tail after a crash); "
+                + "to keep the archive readable, write Standard or IA and let a lifecycle rule move finished segments to Archive")
         }
     }
 

@@ -53,6 +53,19 @@ import Testing
         #expect(local.warnings.isEmpty)
     }
 
+    @Test func archiveStorageIsAWarningAndACaseSlipASuggestion() throws {
+        let archive = try parse(variant(replacing: "bucket", with: "  bucket: \"examplebucket\"\n  storage_class: Archive"))
+        #expect(archive.configuration.oss.storageClass == "Archive")
+        #expect(archive.warnings.map(\.description) == [
+            "oss.storage_class: is Archive: every segment must be restored before it can be read (verify reports needs_restore, "
+                + "replay and oss cat stop at it; the sink restores a segment itself when it must read its tail after a crash); "
+                + "to keep the archive readable, write Standard or IA and let a lifecycle rule move finished segments to Archive",
+        ])
+        #expect(problems(variant(replacing: "bucket", with: "  bucket: \"examplebucket\"\n  storage_class: archive")) == [
+            "oss.storage_class: 'archive' is not allowed for appendable objects (allowed: Standard, IA, Archive); did you mean 'Archive'?",
+        ])
+    }
+
     @Test func librdkafkaAcceptsRealProperties() throws {
         let yaml = variant(replacing: "topics", with: """
               topics: ["events"]
