@@ -15,7 +15,8 @@
 ///   timeouts, connection errors, 5xx and 429 that outlive the client's own same-position retries are
 ///   `transientFailure` (the core re-sends later with backoff); 403, 404 `NoSuchBucket` and other 4xx are
 ///   `configurationError` (the core pauses everything, reports unhealthy, retries every `configErrorRetryInterval`
-///   and commits nothing until OSS answers normally again).
+///   and commits nothing until OSS answers normally again: `.health(.healthy)`; or until the partitions it refused
+///   are released: `.health(.unaffected)`).
 /// - `.commit`: commit asynchronously (later commits of a partition supersede earlier ones) and report
 ///   `.commitCompleted`. When a `.commit` is followed by `.released` for the same partition in one batch (revoke),
 ///   commit synchronously before completing the rebalance.
@@ -320,7 +321,7 @@ public struct Sink: Sendable {
             if parked.remove(tp) != nil { parkedBytes -= before }
             exempt.remove(tp)
             filling.remove(tp)
-            if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(&fx) }
+            if configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty { setHealthy(.unaffected, &fx) }
             return
         }
         let delta = Self.held(&partitions[tp]!) - before
@@ -354,12 +355,12 @@ public struct Sink: Sendable {
                 if !toPause.isEmpty { fx.actions.append(.pause(toPause)) }
             }
         } else if fx.ossReachable, configErrors.removeValue(forKey: tp) != nil, configErrors.isEmpty {
-            setHealthy(&fx)
+            setHealthy(.healthy, &fx)
         }
     }
 
-    mutating func setHealthy(_ fx: inout Effects) {
-        fx.actions.append(.health(.healthy))
+    mutating func setHealthy(_ health: SinkHealth, _ fx: inout Effects) {
+        fx.actions.append(.health(health))
         let toResume = partitions.keys.filter { !memoryPaused.contains($0) && !parked.contains($0) }.sorted()
         if !toResume.isEmpty { fx.actions.append(.resume(toResume)) }
     }

@@ -241,7 +241,11 @@ public enum SinkNotice: Sendable, Hashable {
 
 /// Health as `/readyz` should report it.
 public enum SinkHealth: Sendable, Hashable {
+    /// OSS accepted a request of the last partition it refused.
     case healthy
+    /// The last partitions OSS refused were released (revoked, lost, or stopped): none assigned waits on OSS, but
+    /// OSS was not heard from.
+    case unaffected
     /// OSS answers with a configuration error; consumption is paused and nothing is committed.
     case unhealthy(reason: String)
 }

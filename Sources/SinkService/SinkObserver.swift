@@ -89,6 +89,9 @@ final class SinkObserver: Sendable {
         case .healthy:
             logger.info("OSS accepts the sink's requests again")
             reporter.configurationErrorCleared()
+        case .unaffected:
+            logger.info("the partitions whose requests OSS refused were released; no assigned partition waits on OSS")
+            reporter.configurationErrorCleared()
         case .unhealthy(let reason):
             logger.error("OSS rejects the sink's requests; consumption is paused and nothing is committed", metadata: ["reason": "\(reason)"])
             reporter.configurationError(reason)

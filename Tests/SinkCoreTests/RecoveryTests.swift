@@ -249,6 +249,18 @@ import Testing
         #expect(good.healths == [.healthy] && good.resumes == [tp0] && good.recoveries == [.clean])
     }
 
+    /// Releasing the partitions OSS refused clears the unhealthy state without claiming that OSS accepts requests.
+    @Test func releasingThePartitionsOSSRefusedIsUnaffectedNotHealthy() throws {
+        // A stop releases them too, through the revoke of the consumer's close.
+        for event in [SinkEvent.revoked([tp0]), .lost([tp0])] {
+            var h = Harness()
+            let head = try #require(h.send(.assigned([PartitionAssignment(tp0, committed: CommittedOffset(offset: 3, metadata: meta.encoded))])).heads.first)
+            #expect(h.send(.headCompleted(head.id, .configurationError("403 InvalidAccessKeyId"))).healths.count == 1)
+            let out = h.send(event)
+            #expect(out.released == [tp0] && out.healths == [.unaffected] && h.sink.isHealthy, "\(event)")
+        }
+    }
+
     @Test func revokeOrLossDuringRecoveryReleasesWithoutCommitting() throws {
         for event in [SinkEvent.revoked([tp0]), .lost([tp0])] {
             var h = Harness()
