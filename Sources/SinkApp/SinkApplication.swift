@@ -57,14 +57,16 @@ public struct SinkApplication: Sendable {
         }
         let service = SinkService(
             configuration: serviceConfiguration, logger: logger, reporter: SinkMetricsReporter(metrics: metrics, health: health))
+        // Services stop in the reverse order: the sink first, then the probes (/readyz says "shutting down" while
+        // the sink drains), then the waiting reporter (it logs a stop that takes long, like any other wait).
         let group = ServiceGroup(configuration: .init(
             services: [
+                .init(service: WaitingReporter(health: health, logger: logger), successTerminationBehavior: .ignore,
+                      failureTerminationBehavior: .ignore),
                 .init(service: healthServer, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: WaitingReporter(health: health, logger: logger), successTerminationBehavior: .ignore,
-                      failureTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

@@ -55,7 +55,8 @@ public struct WaitingReporter: Service {
             ])
     }
 
-    /// Logs ``line(at:)`` every `interval` until graceful shutdown or cancellation.
+    /// Logs ``line(at:)`` every `interval` until graceful shutdown or cancellation (`run` lists it first among its
+    /// services, so that it stops last and also reports a stop that takes long).
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

@@ -68,7 +68,10 @@ public final class SinkService: Service, Sendable {
         do {
             try await withGracefulShutdownHandler {
                 try await driver.run()
-            } onGracefulShutdown: { [reporter] in
+            } onGracefulShutdown: { [reporter, logger] in
+                logger.info("stopping: sending what is buffered, committing and leaving the group", metadata: [
+                    "shutdown_timeout": "\(shutdownTimeout)",
+                ])
                 reporter.shuttingDown()
                 driver.beginShutdown(timeout: shutdownTimeout)
             }
