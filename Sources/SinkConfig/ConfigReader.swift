@@ -80,11 +80,23 @@ struct ConfigReader {
         return MappingNode(path: path, entries: entries)
     }
 
-    /// Reports every key of `mapping` the schema did not ask for, with a "did you mean" when one is close.
+    /// Where keys that are easily put in the wrong section belong.
+    static let homes: [String: String] = [
+        "shutdown_timeout": "shutdown_timeout (top level)", "max_buffered_bytes": "sink.max_buffered_bytes",
+        "max_inflight_appends": "sink.max_inflight_appends", "linger": "sink.batch.linger", "max_bytes": "sink.batch.max_bytes",
+        "max_records": "sink.batch.max_records", "storage_class": "oss.storage_class", "listen": "server.listen",
+        "group_id": "kafka.group_id", "bootstrap_servers": "kafka.bootstrap_servers", "bucket": "oss.bucket",
+        "endpoint": "oss.endpoint", "region": "oss.region",
+    ]
+
+    /// Reports every key of `mapping` the schema did not ask for: where it belongs when it is a key of another
+    /// section, else a "did you mean" when one is close.
     mutating func finish(_ mapping: MappingNode) {
         for key in mapping.unknownKeys {
             var message = "unknown key"
-            if let suggestion = Suggestions.closest(to: key, in: mapping.knownKeys) {
+            if let home = Self.homes[key], home != mapping.child(key) {
+                message += " here (it belongs at \(home))"
+            } else if let suggestion = Suggestions.closest(to: key, in: mapping.knownKeys) {
                 message += " (did you mean '\(suggestion)'?)"
             } else {
                 message += " (allowed: \(mapping.knownKeys.joined(separator: ", ")))"
@@ -202,7 +214,9 @@ struct ConfigReader {
         let path = parent.child(key)
         guard let value = text(node, path: path, expected: "a duration") else { return nil }
         guard let duration = DurationText.parse(value) else {
-            problem(path, "'\(value)' is not a duration (allowed: a number with ms, s, m, h or d, such as 500ms, 5s, 1h)")
+            let joined = value.filter { $0 != " " }
+            let hint = joined != value && DurationText.parse(joined) != nil ? "; did you mean '\(joined)'?" : ""
+            problem(path, "'\(value)' is not a duration (allowed: a number with ms, s, m, h or d, such as 500ms, 5s, 1h)\(hint)")
             return nil
         }
         if duration < minimum || (maximum.map { duration > $0 } ?? false) {

@@ -152,7 +152,12 @@ struct EmulatorCommand: AsyncParsableCommand {
                 StandardError.write("OSS emulator listening on \(endpoint) (store: \(store), buckets: \(buckets.joined(separator: ", ")), access key id: \(accessKeyId)\(sealDisabled ? ", SealAppendObject disabled" : ""))\n")
             }
         } catch {
-            StandardError.write("error: OSS emulator on \(host):\(port) stopped: \(error)\n")
+            if "\(error)".contains("Address already in use") {
+                StandardError.write("error: the OSS emulator cannot listen on \(host):\(port): the port is in use "
+                    + "(choose another --port, or --port 0 for a free one; the endpoint line names it)\n")
+            } else {
+                StandardError.write("error: OSS emulator on \(host):\(port) stopped: \(error)\n")
+            }
             throw ExitCode(1)
         }
     }
