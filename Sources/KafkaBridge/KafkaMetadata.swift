@@ -82,6 +82,9 @@ public enum KafkaClusterInspector {
                         return
                     }
                 }
+                // Quiet: what goes wrong is thrown to the caller (verify reports it); librdkafka's own lines would
+                // go to stderr unformatted, once per retry.
+                _ = conf.set("log_level", "0")
                 let rk: OpaquePointer
                 do throws(KafkaError) {
                     rk = try conf.makeHandle(RD_KAFKA_CONSUMER)
