@@ -135,7 +135,7 @@ public struct ArchiveVerifier: Sendable {
             untagged += finished.filter { $0.tags == nil }.map(\.key)
         }
         if !untagged.isEmpty {
-            report.notes.append("\(untagged.count) finished segment(s) carry no segment.* tags (written before segments were tagged, or tagging is still pending; a running sink finishes them): \(untagged.prefix(5).joined(separator: ", "))\(untagged.count > 5 ? ", …" : "")")
+            report.notes.append("\(untagged.count) finished segment(s) carry no segment.* tags (written before segments were tagged, tagging still pending, which a running sink finishes, or abandoned after a mismatch, which is never finished: see the problems above): \(untagged.prefix(5).joined(separator: ", "))\(untagged.count > 5 ? ", …" : "")")
         }
         return report
     }
