@@ -24,7 +24,7 @@ final class SinkObserver: Sendable {
     func notice(_ notice: SinkNotice) {
         switch notice {
         case .segmentOpened(let tp, let key, let firstOffset):
-            logger.info("segment opened", metadata: meta(tp, ["key": "\(key)", "offset": "\(firstOffset)"]))
+            logger.info("new segment: its first append creates the object", metadata: meta(tp, ["key": "\(key)", "offset": "\(firstOffset)"]))
         case .rolledOver(let tp, let fromKey, let reason):
             logger.info("segment rolled over", metadata: meta(tp, ["key": "\(fromKey)", "reason": "\(reason.rawValue)"]))
         case .recovered(let tp, let outcome, let key):
