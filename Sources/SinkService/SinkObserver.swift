@@ -13,6 +13,11 @@ final class SinkObserver: Sendable {
     let reporter: any SinkReporter
     private let paused = Mutex<Set<TopicPartition>>([])
     private let assigned = Mutex<Set<TopicPartition>>([])
+    /// "OSS request failed; retrying" lines: at most ``retryLinesPerWindow`` per ``retryLineWindow`` (each partition
+    /// retries on its own, so an OSS error that hits every partition would log once per partition).
+    private let retryLines = Mutex(LogBudget(linesPerWindow: SinkObserver.retryLinesPerWindow, window: SinkObserver.retryLineWindow))
+    static let retryLinesPerWindow = 20
+    static let retryLineWindow = Duration.seconds(10)
 
     init(logger: Logger, reporter: any SinkReporter = SilentSinkReporter()) {
         self.logger = logger
@@ -45,7 +50,17 @@ final class SinkObserver: Sendable {
             logger.warning("segment key already holds an object this sink did not write; using a suffix",
                            metadata: meta(tp, ["key": "\(key)", "suffix": "\(suffix)"]))
         case .retryScheduled(let tp, let attempt, let delay, let reason):
-            logger.warning("OSS request failed; retrying", metadata: meta(tp, ["attempt": "\(attempt)", "delay": "\(delay)", "reason": "\(reason)"]))
+            let metadata = meta(tp, ["attempt": "\(attempt)", "delay": "\(delay)", "reason": "\(reason)"])
+            switch retryLines.withLock({ $0.admit(at: .now) }) {
+            case .log(let leftOutBefore):
+                if leftOutBefore > 0 {
+                    logger.warning("more OSS requests failed and are retried than are logged",
+                                   metadata: ["not_logged": "\(leftOutBefore)", "window": "\(SinkObserver.retryLineWindow)"])
+                }
+                logger.warning("OSS request failed; retrying", metadata: metadata)
+            case .leaveOut:
+                logger.debug("OSS request failed; retrying", metadata: metadata)
+            }
         case .recordsExpiredBeforeArchive(let tp, let expected, let first):
             logger.error("records expired in Kafka before they were archived (retention shorter than the outage)",
                          metadata: meta(tp, ["expected_offset": "\(expected)", "first_offset": "\(first)"]))
