@@ -72,7 +72,9 @@ public enum ReplayReport {
 
     /// The final summary: one line per partition, then the totals and what to do next.
     public static func summary(_ status: ReplayStatus, now: ContinuousClock.Instant) -> String {
-        var rows = [["PARTITION", "STATE", "PRODUCED", "IN TARGET", "SKIPPED", "SEGMENTS", "READ", "LAST OFFSET"]]
+        // FOUND IN TARGET: records read in this run that the target already held (an earlier run produced them);
+        // "all" for a partition the plan found complete in the target, which is not read at all.
+        var rows = [["PARTITION", "STATE", "PRODUCED", "FOUND IN TARGET", "SKIPPED", "SEGMENTS", "READ", "LAST OFFSET"]]
         for partition in status.partitions {
             let state: String = switch partition.state {
             case .pending: "not started"
@@ -83,7 +85,8 @@ public enum ReplayReport {
             case .upToDate: "up to date"
             }
             rows.append([
-                "\(status.sourceTopic)[\(partition.source)]", state, "\(partition.delivered)", "\(partition.alreadyInTarget)",
+                "\(status.sourceTopic)[\(partition.source)]", state, "\(partition.delivered)",
+                partition.state == .upToDate ? "all" : "\(partition.alreadyInTarget)",
                 "\(partition.outsideRange + partition.duplicates)", "\(partition.segmentsRead)/\(partition.segmentsPlanned)",
                 bytes(partition.bytesRead), partition.lastOffset.map(String.init) ?? "-",
             ])
