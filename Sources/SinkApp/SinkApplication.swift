@@ -65,8 +65,8 @@ public struct SinkApplication: Sendable {
                       failureTerminationBehavior: .ignore),
                 .init(service: healthServer, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: AfterProbesListen(probes: healthServer, service: service),
+                      successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
@@ -76,5 +76,17 @@ public struct SinkApplication: Sendable {
             logger.critical("sink stopped with an error: \(error)")
             throw error
         }
+    }
+}
+
+/// Starts the sink once the probe server listens, so that an address in use stops the process before the sink
+/// joins the group (and its error is the only one reported).
+struct AfterProbesListen: Service {
+    let probes: HealthServer
+    let service: SinkService
+
+    func run() async throws {
+        _ = try await probes.listeningPort()
+        try await service.run()
     }
 }
