@@ -70,11 +70,14 @@ public struct ArchiveObjectNeedsRestore: Error, Sendable, Hashable, CustomString
     public var storageClass: String?
     /// A restore was requested and has not finished.
     public var inProgress: Bool
+    /// The bucket, for the restore command the description suggests (nil: shown as `<bucket>`).
+    public var bucket: String?
 
-    public init(key: String, storageClass: String?, inProgress: Bool) {
+    public init(key: String, storageClass: String?, inProgress: Bool, bucket: String? = nil) {
         self.key = key
         self.storageClass = storageClass
         self.inProgress = inProgress
+        self.bucket = bucket
     }
 
     public var description: String {
@@ -83,13 +86,15 @@ public struct ArchiveObjectNeedsRestore: Error, Sendable, Hashable, CustomString
             return "\(key) is \(kind) and its restore is still running: wait until HEAD shows x-oss-restore: ongoing-request=\"false\", then run again"
         }
         return "\(key) is \(kind) and must be restored before it can be read: restore it (RestoreObject, for example "
-            + "`ossutil restore oss://<bucket>/\(key)`), wait until HEAD shows x-oss-restore: ongoing-request=\"false\", then run again"
+            + "`ossutil restore oss://\(bucket ?? "<bucket>")/\(key)`), wait until HEAD shows x-oss-restore: ongoing-request=\"false\", then run again"
     }
 }
 
 /// The objects and bytes the archive readers (`verify`, `replay`) read: an OSS bucket in production
 /// (``OSSArchiveReader``), a dictionary in tests.
 public protocol ArchiveReader: Sendable {
+    /// The bucket the objects are in, for messages (nil when there is none, as in tests).
+    var bucket: String? { get }
     /// Every object whose key starts with `prefix`, in any order.
     func list(prefix: String) async throws -> [ArchivedObject]
     /// The object's metadata; throws when it is missing or unreadable.
@@ -110,3 +115,7 @@ extension ArchiveReader {
     }
 }
 
+
+extension ArchiveReader {
+    public var bucket: String? { nil }
+}

@@ -12,6 +12,8 @@ public struct OSSArchiveReader: ArchiveReader {
         self.client = client
     }
 
+    public var bucket: String? { client.configuration.bucket }
+
     public func list(prefix: String) async throws -> [ArchivedObject] {
         try await client.listAllObjects(prefix: prefix.isEmpty ? nil : prefix).objects.map {
             ArchivedObject(key: $0.key, size: $0.size, storageClass: $0.storageClass)
@@ -38,7 +40,8 @@ public struct OSSArchiveReader: ArchiveReader {
         } catch {
             guard error.code == .invalidObjectState else { throw error }
             let head = try? await head(key: key)
-            throw ArchiveObjectNeedsRestore(key: key, storageClass: head?.storageClass, inProgress: head?.restoreInProgress ?? false)
+            throw ArchiveObjectNeedsRestore(
+                key: key, storageClass: head?.storageClass, inProgress: head?.restoreInProgress ?? false, bucket: bucket)
         }
         var body = result.body
         return body.readBytes(length: body.readableBytes) ?? []

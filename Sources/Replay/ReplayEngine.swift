@@ -296,7 +296,7 @@ public final class ReplayEngine: Sendable {
         }
         var (checkpoints, blocked) = ReplayPlanner.checkpoints(key: segment.key, head: head, commit: commit)
         if head.needsRestore {
-            blocked = "\(ArchiveObjectNeedsRestore(key: segment.key, storageClass: head.storageClass, inProgress: head.restoreInProgress))"
+            blocked = "\(ArchiveObjectNeedsRestore(key: segment.key, storageClass: head.storageClass, inProgress: head.restoreInProgress, bucket: configuration.archive.bucket))"
         }
         return ReplayPlan.Segment(
             key: segment.key, firstOffset: segment.firstOffset, endOffset: endOffset, bytes: head.length,

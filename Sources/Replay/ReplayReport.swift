@@ -27,7 +27,8 @@ public enum ReplayReport {
         let records = plan.partitions.compactMap(\.records).reduce(0, +)
         let unknown = plan.partitions.contains { $0.records == nil && !$0.upToDate }
         out += "total: \(plan.partitions.count) partition(s), \(plan.segmentCount) segment(s), "
-            + "\(unknown ? "at least " : "")\(records) record(s), \(bytes(plan.bytes)) to read"
+            + (unknown ? (records > 0 ? "at least \(records) record(s)" : "an unknown number of records") : "\(records) record(s)")
+            + ", \(bytes(plan.bytes)) to read"
         out += dryRun ? "; nothing produced (--dry-run)\n" : "\n"
         return out
     }

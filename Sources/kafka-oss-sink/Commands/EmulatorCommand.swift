@@ -11,7 +11,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "Run the local OSS-compatible emulator.",
         discussion: """
             Serves AppendObject, SealAppendObject, PutObject, GetObject, HeadObject, DeleteObject, \
-            Put/Get/DeleteObjectTagging, ListObjects(V2) and GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
+            Put/Get/DeleteObjectTagging, RestoreObject, ListObjects(V2) and GetBucketInfo with V1/V4 signature checks, path-style (http://HOST:PORT/BUCKET/KEY) or \
             virtual-hosted (BUCKET.HOST) addressing. Prints one line 'endpoint: http://HOST:PORT' on stdout \
             once listening and runs until SIGINT or SIGTERM. Objects live in memory unless --data-dir is given. \
             With --tls-cert and --tls-key it serves HTTPS instead ('endpoint: https://HOST:PORT'); give the sink \

@@ -47,7 +47,7 @@ struct OSSListCommand: AsyncParsableCommand {
 struct OSSHeadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "head",
-        abstract: "Print an object's metadata: type, size, next append position, CRC-64, ETag, dates, class, sealed time, user metadata, tags.")
+        abstract: "Print an object's metadata: type, size, next append position, CRC-64, ETag, dates, class, restore state, sealed time, user metadata, tags.")
 
     @OptionGroup var options: OSSConfigOption
 
