@@ -20,7 +20,14 @@ public enum KafkaPropertyCatalog {
     /// nothing connects: librdkafka checks some values only here (`sasl.mechanism`, the SSL files and keys, the
     /// security protocol's requirements). Returns librdkafka's reason, or nil when a consumer can be created.
     /// Properties it rejects one by one are ``check(name:value:)``'s to report.
+    /// Not done for Kerberos (GSSAPI, SASL's default mechanism: librdkafka runs `kinit` when it creates the client)
+    /// or OIDC token retrieval, which would reach out.
     public static func clientProblem(properties: [String: String]) -> String? {
+        let sasl = (properties["security.protocol"] ?? "").lowercased().hasPrefix("sasl")
+        let mechanism = (properties["sasl.mechanism"] ?? properties["sasl.mechanisms"] ?? "GSSAPI").uppercased()
+        if sasl && (mechanism == "GSSAPI" || (properties["sasl.oauthbearer.method"] ?? "").lowercased() == "oidc") {
+            return nil
+        }
         let conf = RDConf()
         for (name, value) in properties.sorted(by: { $0.key < $1.key }) where name != "bootstrap.servers" {
             if conf.set(name, value) != nil { return nil }

@@ -57,5 +57,7 @@ import Testing
         #expect(loaded.configuration.kafka.properties["sasl.mechanism"] == "SCRAM-SHA-512")
         #expect(KafkaPropertyCatalog.clientProblem(properties: ["sasl.mechanism": "OAUTHBEARER", "security.protocol": "SASL_SSL"]) == nil)
         #expect(KafkaPropertyCatalog.clientProblem(properties: ["security.protocol": "SSL", "ssl.ca.location": "/nonexistent/ca.pem"]) != nil)
+        // Kerberos (SASL's default mechanism) would run kinit: not checked this way.
+        #expect(KafkaPropertyCatalog.clientProblem(properties: ["security.protocol": "SASL_SSL", "sasl.kerberos.kinit.cmd": "/bin/false"]) == nil)
     }
 }
