@@ -11,38 +11,13 @@ import Testing
 @Suite("Client against the OSS emulator")
 struct EmulatorIntegrationTests {
     static let bucket = "sink-bucket"
-    static let credentials = OSSCredentials(accessKeyId: TestSecrets.accessKeyId, accessKeySecret: TestSecrets.accessKeySecret)
 
     func withEmulator<T>(
         signatureVersion: OSSSignatureVersion = .v4, secret: String = TestSecrets.accessKeySecret, bucket: String = Self.bucket,
         sts: Bool = false, retry: OSSRetryPolicy = SleepRecorder().policy(),
         _ body: (OSSClient, OSSEmulatorServer) async throws -> T
     ) async throws -> T {
-        let accepted = sts
-            ? OSSCredentials(accessKeyId: TestSecrets.accessKeyId, accessKeySecret: TestSecrets.accessKeySecret, securityToken: TestSecrets.securityToken)
-            : Self.credentials
-        var logger = Logger(label: "emulator")
-        logger.logLevel = .critical
-        let server = try OSSEmulatorServer(
-            configuration: OSSEmulatorConfiguration(buckets: [Self.bucket], credentials: [accepted], logger: logger))
-        let endpoint = try await server.start()
-        let client = try OSSClient(
-            configuration: OSSClientConfiguration(
-                endpoint: endpoint, region: "cn-hangzhou", bucket: bucket, signatureVersion: signatureVersion,
-                credentialsProvider: StaticCredentialsProvider(
-                    accessKeyId: TestSecrets.accessKeyId, accessKeySecret: secret,
-                    securityToken: sts ? TestSecrets.securityToken : nil),
-                requestTimeout: .seconds(5), retryPolicy: retry))
-        do {
-            let result = try await body(client, server)
-            try await client.shutdown()
-            await server.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            await server.shutdown()
-            throw error
-        }
+        try await withEmulatorClient(signatureVersion: signatureVersion, secret: secret, bucket: bucket, sts: sts, retry: retry, body)
     }
 
     @Test("Every operation round-trips, signed with V4, V1 and an STS token", arguments: [

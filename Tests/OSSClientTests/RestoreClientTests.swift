@@ -9,33 +9,9 @@ import Testing
 /// RestoreObject through the client, against the emulator (which restores at once).
 @Suite("Client: RestoreObject")
 struct RestoreClientTests {
-    static let credentials = OSSCredentials(accessKeyId: TestSecrets.accessKeyId, accessKeySecret: TestSecrets.accessKeySecret)
-
-    func withEmulator<T>(signatureVersion: OSSSignatureVersion, _ body: (OSSClient, OSSEmulatorServer) async throws -> T) async throws -> T {
-        var logger = Logger(label: "emulator")
-        logger.logLevel = .critical
-        let server = try OSSEmulatorServer(configuration: OSSEmulatorConfiguration(
-            buckets: ["sink-bucket"], credentials: [Self.credentials], logger: logger))
-        let endpoint = try await server.start()
-        let client = try OSSClient(configuration: OSSClientConfiguration(
-            endpoint: endpoint, region: "cn-hangzhou", bucket: "sink-bucket", signatureVersion: signatureVersion,
-            credentialsProvider: StaticCredentialsProvider(accessKeyId: TestSecrets.accessKeyId, accessKeySecret: TestSecrets.accessKeySecret),
-            requestTimeout: .seconds(5), retryPolicy: SleepRecorder().policy()))
-        do {
-            let result = try await body(client, server)
-            try await client.shutdown()
-            await server.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            await server.shutdown()
-            throw error
-        }
-    }
-
     @Test("an Archive segment: GET refused, restore started, then read; a second restore extends", arguments: [OSSSignatureVersion.v4, .v1])
     func archiveObjectIsReadAfterARestore(version: OSSSignatureVersion) async throws {
-        try await withEmulator(signatureVersion: version) { client, _ in
+        try await withEmulatorClient(signatureVersion: version) { client, _ in
             let key = "events/0/seg 1+é.jsonl"
             let bytes = Array("{\"offset\":0}\n".utf8)
             _ = try await client.appendObject(key: key, position: 0, bytes: bytes, previousCRC: 0,
@@ -54,7 +30,7 @@ struct RestoreClientTests {
 
     @Test("a restore still running, a missing object, an object not in cold storage")
     func otherAnswers() async throws {
-        try await withEmulator(signatureVersion: .v4) { client, server in
+        try await withEmulatorClient(signatureVersion: .v4) { client, server in
             _ = try await client.appendObject(key: "hot", position: 0, bytes: [1], previousCRC: 0)
             server.faults.failNext(1, status: 409, code: "RestoreAlreadyInProgress", match: OSSFaultMatch(method: "POST", query: "restore"))
             #expect(try await client.restoreObject(key: "hot") == .inProgress)

@@ -9,31 +9,12 @@ import Testing
 /// SealAppendObject and object tagging through the client, against the emulator.
 @Suite("Client: SealAppendObject and object tagging")
 struct SealAndTaggingClientTests {
-    static let credentials = OSSCredentials(accessKeyId: TestSecrets.accessKeyId, accessKeySecret: TestSecrets.accessKeySecret)
 
     func withEmulator<T>(
         signatureVersion: OSSSignatureVersion = .v4, sealEnabled: Bool = true,
         _ body: (OSSClient, OSSEmulatorServer) async throws -> T
     ) async throws -> T {
-        var logger = Logger(label: "emulator")
-        logger.logLevel = .critical
-        let server = try OSSEmulatorServer(configuration: OSSEmulatorConfiguration(
-            buckets: ["sink-bucket"], credentials: [Self.credentials], sealEnabled: sealEnabled, logger: logger))
-        let endpoint = try await server.start()
-        let client = try OSSClient(configuration: OSSClientConfiguration(
-            endpoint: endpoint, region: "cn-hangzhou", bucket: "sink-bucket", signatureVersion: signatureVersion,
-            credentialsProvider: StaticCredentialsProvider(accessKeyId: TestSecrets.accessKeyId, accessKeySecret: TestSecrets.accessKeySecret),
-            requestTimeout: .seconds(5), retryPolicy: SleepRecorder().policy()))
-        do {
-            let result = try await body(client, server)
-            try await client.shutdown()
-            await server.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            await server.shutdown()
-            throw error
-        }
+        try await withEmulatorClient(signatureVersion: signatureVersion, sealEnabled: sealEnabled, body)
     }
 
     @Test("seal at the length, sealed time on HEAD and GET, tags round-trip", arguments: [OSSSignatureVersion.v4, .v1])

@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import OSSClient
+import OSSEmulator
+import OSSSigning
 import Synchronization
 
 /// Records the backoff sleeps a client asked for, without sleeping.
@@ -57,4 +60,35 @@ func withClient<T>(
 /// Asserts that no test secret appears in `text`.
 func containsSecret(_ text: String) -> Bool {
     text.contains(TestSecrets.accessKeySecret) || text.contains(TestSecrets.securityToken)
+}
+
+/// Runs `body` with a client against a fresh emulator serving bucket `sink-bucket` (its credentials the test ones,
+/// with the STS token when `sts`), shutting both down afterwards. The client signs with `secret` for `bucket`.
+func withEmulatorClient<T>(
+    signatureVersion: OSSSignatureVersion = .v4, secret: String = TestSecrets.accessKeySecret, bucket: String = "sink-bucket",
+    sts: Bool = false, sealEnabled: Bool = true, retry: OSSRetryPolicy = SleepRecorder().policy(),
+    _ body: (OSSClient, OSSEmulatorServer) async throws -> T
+) async throws -> T {
+    let accepted = OSSCredentials(
+        accessKeyId: TestSecrets.accessKeyId, accessKeySecret: TestSecrets.accessKeySecret, securityToken: sts ? TestSecrets.securityToken : nil)
+    var logger = Logger(label: "emulator")
+    logger.logLevel = .critical
+    let server = try OSSEmulatorServer(configuration: OSSEmulatorConfiguration(
+        buckets: ["sink-bucket"], credentials: [accepted], sealEnabled: sealEnabled, logger: logger))
+    let endpoint = try await server.start()
+    let client = try OSSClient(configuration: OSSClientConfiguration(
+        endpoint: endpoint, region: "cn-hangzhou", bucket: bucket, signatureVersion: signatureVersion,
+        credentialsProvider: StaticCredentialsProvider(
+            accessKeyId: TestSecrets.accessKeyId, accessKeySecret: secret, securityToken: sts ? TestSecrets.securityToken : nil),
+        requestTimeout: .seconds(5), retryPolicy: retry))
+    do {
+        let result = try await body(client, server)
+        try await client.shutdown()
+        await server.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        await server.shutdown()
+        throw error
+    }
 }
