@@ -164,8 +164,9 @@ public final class ReplayEngine: Sendable {
             }
         }()
 
-        // Where earlier runs stopped.
+        // Where earlier runs stopped, and where they started.
         let resume = try await resumePositions(reader: reader, sources: sources, mapping: mapping, targetPartitions: targetPartitions)
+        let firstReplayed = await firstReplayedOffsets(reader: reader, resume: resume, mapping: mapping)
 
         // Commits that prove segment bytes.
         var commits: [Int32: (offset: Int64, metadata: CommitMetadata)] = [:]
@@ -195,8 +196,10 @@ public final class ReplayEngine: Sendable {
                 let segments = archived[source]!
                 let resumeAfter = Self.resumeFloor(resume[source], mapping: mapping, source: source)
                 let commit = commits[source]
+                let first = firstReplayed[source]
                 group.addTask {
-                    await self.planPartition(source, segments: segments, resumeAfter: resumeAfter, mapping: mapping, commit: commit)
+                    await self.planPartition(
+                        source, segments: segments, resumeAfter: resumeAfter, firstReplayed: first, mapping: mapping, commit: commit)
                 }
             }
             for _ in 0..<Self.planningConcurrency { startNext() }
@@ -239,7 +242,7 @@ public final class ReplayEngine: Sendable {
     }
 
     func planPartition(
-        _ source: Int32, segments: [ArchivedSegment], resumeAfter: Int64?, mapping: TargetMapping,
+        _ source: Int32, segments: [ArchivedSegment], resumeAfter: Int64?, firstReplayed: Int64? = nil, mapping: TargetMapping,
         commit: (offset: Int64, metadata: CommitMetadata)?
     ) async -> PartitionPlanning {
         let c = configuration
@@ -257,6 +260,11 @@ public final class ReplayEngine: Sendable {
             notes.append("the sink's commit for \(c.sourceTopic)[\(source)] (offset \(commit.offset)) names \(commit.metadata.key), which is not archived: run verify")
         }
         let range = ReplayPlanner.offsetRange(read: selected, lastOffset: lastOffset, selection: c.selection, resumeAfter: resumeAfter)
+        if let note = Self.narrowerRunNote(
+            source: source, sourceTopic: c.sourceTopic, targetTopic: c.targetTopic, archiveStart: segments.first?.firstOffset,
+            selection: c.selection, firstReplayed: firstReplayed, resumeAfter: resumeAfter) {
+            notes.append(note)
+        }
         var target: Int32?
         if case .samePartition = mapping { target = source }
         var firstTimestamp: Int64?
@@ -314,6 +322,41 @@ public final class ReplayEngine: Sendable {
             archive: configuration.archive, key: segment.key, length: segment.bytes, compression: layout.settings.compression)
         else { return nil }
         return try JSONLRecordParser(format: format).parse(line).timestampMs
+    }
+
+    /// Same-partition mapping: per source partition whose target partition holds records replayed from it, the
+    /// source offset of the target partition's first record (when that record names the source). Best effort: a
+    /// partition whose first record cannot be read is left out.
+    func firstReplayedOffsets(
+        reader: KafkaPartitionReader, resume: [Int32: [Int32: Int64]], mapping: TargetMapping
+    ) async -> [Int32: Int64] {
+        guard case .samePartition = mapping else { return [:] }
+        let c = configuration
+        var result: [Int32: Int64] = [:]
+        for source in resume.keys.sorted() where resume[source]?[source] != nil {
+            let tp = KafkaTopicPartition(topic: c.targetTopic, partition: source)
+            guard let (low, high) = try? await reader.watermarks(tp, timeout: c.clusterTimeout), low < high,
+                  let first = try? await reader.read(tp, from: low, until: low + 1, maxRecords: 1, timeout: c.clusterTimeout).first,
+                  let provenance = Provenance.of(headers: first.headers, name: \.key, value: \.value),
+                  provenance.topic == c.sourceTopic, provenance.partition == source
+            else { continue }
+            result[source] = provenance.offset
+        }
+        return result
+    }
+
+    /// A note when the target partition begins after where this run's selection begins: an earlier run replayed a
+    /// narrower range, and resuming after its last record leaves the records before its first one out.
+    static func narrowerRunNote(
+        source: Int32, sourceTopic: String, targetTopic: String, archiveStart: Int64?, selection: ReplaySelection,
+        firstReplayed: Int64?, resumeAfter: Int64?
+    ) -> String? {
+        guard let firstReplayed, let resumeAfter, let archiveStart, selection.fromTimeMs == nil else { return nil }
+        let start = max(archiveStart, selection.fromOffset ?? 0)
+        guard firstReplayed > start else { return nil }
+        return "\(targetTopic)[\(source)] begins with \(sourceTopic)[\(source)] offset \(firstReplayed): an earlier replay "
+            + "covered a narrower range, so offsets \(start)..\(firstReplayed - 1) are not in it, and this run does not produce "
+            + "them (it resumes after offset \(resumeAfter)); replay them into a topic of their own (docs/replay.md)"
     }
 
     /// Per source partition, per target partition: the last source offset the target already holds.

@@ -185,6 +185,17 @@ import Testing
         #expect(offsetPlan.partitions.map(\.records) == [120, 120])
         #expect(offsetRun.delivered == 240)
         expectReplayed(try await read(archived.stack, topic: "\(archived.topic)-offsets", partitions: 2), archived.expected, sourceTopic: archived.topic) { _ in 30..<150 }
+        // The whole topic into the same target afterwards: it resumes after offset 149, and its plan says that
+        // offsets 0..29 are not in the target and are not produced.
+        let (widerPlan, widerRun) = try await replay(archived, to: "\(archived.topic)-offsets")
+        #expect(widerRun.delivered == 100)
+        for partition in 0..<2 {
+            let note = "\(archived.topic)-offsets[\(partition)] begins with \(archived.topic)[\(partition)] offset 30: an earlier replay "
+                + "covered a narrower range, so offsets 0..29 are not in it, and this run does not produce them (it resumes after "
+                + "offset 149); replay them into a topic of their own (docs/replay.md)"
+            #expect(widerPlan.notes.contains(note), "\(widerPlan.notes)")
+        }
+        expectReplayed(try await read(archived.stack, topic: "\(archived.topic)-offsets", partitions: 2), archived.expected, sourceTopic: archived.topic) { _ in 30..<200 }
 
         // Time: record i has timestamp base + i s and sits in partition i % 2 at offset i / 2. From record 101's
         // time (offset 50 of partition 1, included) to record 201's time (excluded): partition 0 gets records
