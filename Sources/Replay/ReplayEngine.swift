@@ -165,8 +165,8 @@ public final class ReplayEngine: Sendable {
         }()
 
         // Where earlier runs stopped, and where they started.
-        let resume = try await resumePositions(reader: reader, sources: sources, mapping: mapping, targetPartitions: targetPartitions)
-        let firstReplayed = await firstReplayedOffsets(reader: reader, resume: resume, mapping: mapping)
+        let (resume, firstReplayed) = try await resumePositions(
+            reader: reader, sources: sources, mapping: mapping, targetPartitions: targetPartitions)
 
         // Commits that prove segment bytes.
         var commits: [Int32: (offset: Int64, metadata: CommitMetadata)] = [:]
@@ -324,27 +324,6 @@ public final class ReplayEngine: Sendable {
         return try JSONLRecordParser(format: format).parse(line).timestampMs
     }
 
-    /// Same-partition mapping: per source partition whose target partition holds records replayed from it, the
-    /// source offset of the target partition's first record (when that record names the source). Best effort: a
-    /// partition whose first record cannot be read is left out.
-    func firstReplayedOffsets(
-        reader: KafkaPartitionReader, resume: [Int32: [Int32: Int64]], mapping: TargetMapping
-    ) async -> [Int32: Int64] {
-        guard case .samePartition = mapping else { return [:] }
-        let c = configuration
-        var result: [Int32: Int64] = [:]
-        for source in resume.keys.sorted() where resume[source]?[source] != nil {
-            let tp = KafkaTopicPartition(topic: c.targetTopic, partition: source)
-            guard let (low, high) = try? await reader.watermarks(tp, timeout: c.clusterTimeout), low < high,
-                  let first = try? await reader.read(tp, from: low, until: low + 1, maxRecords: 1, timeout: c.clusterTimeout).first,
-                  let provenance = Provenance.of(headers: first.headers, name: \.key, value: \.value),
-                  provenance.topic == c.sourceTopic, provenance.partition == source
-            else { continue }
-            result[source] = provenance.offset
-        }
-        return result
-    }
-
     /// A note when the target partition begins after where this run's selection begins: an earlier run replayed a
     /// narrower range, and resuming after its last record leaves the records before its first one out.
     static func narrowerRunNote(
@@ -359,12 +338,16 @@ public final class ReplayEngine: Sendable {
             + "them (it resumes after offset \(resumeAfter)); replay them into a topic of their own (docs/replay.md)"
     }
 
-    /// Per source partition, per target partition: the last source offset the target already holds.
+    /// Per source partition, per target partition: the last source offset the target already holds. With the
+    /// same-partition mapping also, per source partition whose target partition holds records replayed from it, the
+    /// source offset of that partition's first record when it names the source (best effort: left out when it
+    /// cannot be read).
     func resumePositions(
         reader: KafkaPartitionReader, sources: [Int32], mapping: TargetMapping, targetPartitions: Int
-    ) async throws(ReplayError) -> [Int32: [Int32: Int64]] {
+    ) async throws(ReplayError) -> (last: [Int32: [Int32: Int64]], first: [Int32: Int64]) {
         let c = configuration
         var result: [Int32: [Int32: Int64]] = [:]
+        var first: [Int32: Int64] = [:]
         let targets: [(target: Int32, wanted: Set<Int32>, only: Int32?)]
         switch mapping {
         case .samePartition: targets = sources.map { ($0, [$0], $0) }
@@ -373,8 +356,10 @@ public final class ReplayEngine: Sendable {
         for (target, wanted, only) in targets {
             let tp = KafkaTopicPartition(topic: c.targetTopic, partition: target)
             var scan = ResumeScan(sourceTopic: c.sourceTopic, wanted: wanted, onlySource: only)
+            var low: Int64 = 0
             do {
-                let (low, high) = try await reader.watermarks(tp, timeout: c.clusterTimeout)
+                let high: Int64
+                (low, high) = try await reader.watermarks(tp, timeout: c.clusterTimeout)
                 var end = high
                 var window: Int64 = 1
                 while end > low, !scan.isComplete {
@@ -400,7 +385,13 @@ public final class ReplayEngine: Sendable {
                     "partition": "\(tp)", "records": "\(scan.foreignRecords)"])
             }
             for (source, offset) in scan.found { result[source, default: [:]][target] = offset }
+            if let only, scan.found[only] != nil,
+               let record = try? await reader.read(tp, from: low, until: low + 1, maxRecords: 1, timeout: c.clusterTimeout).first,
+               let provenance = Provenance.of(headers: record.headers, name: \.key, value: \.value),
+               provenance.topic == c.sourceTopic, provenance.partition == only {
+                first[only] = provenance.offset
+            }
         }
-        return result
+        return (result, first)
     }
 }

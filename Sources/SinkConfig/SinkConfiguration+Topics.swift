@@ -56,10 +56,10 @@ extension SinkConfiguration {
             } else {
                 return .pattern(entry)
             }
-        } else if let invalid = entry.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-")) }) {
+        } else if let invalid = TopicName.invalidCharacter(in: entry) {
             reader.problem(path, "'\(entry)' is not a valid topic name: '\(invalid)' is not allowed (allowed: letters, digits, '.', '_', '-'; start with ^ for a regular expression)")
-        } else if entry.count > 249 {
-            reader.problem(path, "'\(entry.prefix(20))…' is \(entry.count) characters long (allowed: Kafka topic names of at most 249)")
+        } else if entry.count > TopicName.maxLength {
+            reader.problem(path, "'\(entry.prefix(20))…' is \(entry.count) characters long (allowed: Kafka topic names of at most \(TopicName.maxLength))")
         } else {
             return .name(entry)
         }

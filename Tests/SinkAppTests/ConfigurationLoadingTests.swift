@@ -60,4 +60,12 @@ import Testing
         // Kerberos (SASL's default mechanism) would run kinit: not checked this way.
         #expect(KafkaPropertyCatalog.clientProblem(properties: ["security.protocol": "SASL_SSL", "sasl.kerberos.kinit.cmd": "/bin/false"]) == nil)
     }
+
+    /// `run` exits 2 when librdkafka refuses a property or the client while the sink starts, 1 for other failures.
+    @Test func librdkafkaRefusingTheClientIsAConfigurationError() {
+        #expect(SinkApplication.isConfigurationError(KafkaError(code: .handleCreation, message: "Unsupported SASL mechanism: PLAINX")))
+        #expect(SinkApplication.isConfigurationError(KafkaError(code: .configuration, message: "property rejected")))
+        #expect(!SinkApplication.isConfigurationError(KafkaError(code: .consumer, message: "all brokers down")))
+        #expect(!SinkApplication.isConfigurationError(ConfigError(problems: [])))
+    }
 }

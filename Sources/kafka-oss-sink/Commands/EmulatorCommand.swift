@@ -67,10 +67,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         get throws {
             var conditions = OSSNetworkConditions()
             if let latency {
-                guard let value = DurationText.parse(latency) else {
-                    throw ValidationError("--latency '\(latency)' is not a duration (for example 30ms, 1s)")
-                }
-                conditions.latencyMilliseconds = Int(value.components.seconds * 1000 + value.components.attoseconds / 1_000_000_000_000_000)
+                conditions.latencyMilliseconds = Int((try Self.seconds(latency, option: "--latency", example: "30ms, 1s") * 1000).rounded())
             }
             if let bandwidth {
                 guard let value = ByteSize.parse(bandwidth), value > 0 else {
@@ -90,13 +87,15 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     /// `--restore-time` in seconds (validated in `validate`).
     var restoreSeconds: Double {
-        get throws {
-            guard let restoreTime else { return 0 }
-            guard let value = DurationText.parse(restoreTime) else {
-                throw ValidationError("--restore-time '\(restoreTime)' is not a duration (for example 1m, 30s)")
-            }
-            return Double(value.components.seconds) + Double(value.components.attoseconds) / 1e18
+        get throws { try restoreTime.map { try Self.seconds($0, option: "--restore-time", example: "1m, 30s") } ?? 0 }
+    }
+
+    /// A duration option's value in seconds.
+    static func seconds(_ text: String, option: String, example: String) throws -> Double {
+        guard let value = DurationText.parse(text) else {
+            throw ValidationError("\(option) '\(text)' is not a duration (for example \(example))")
         }
+        return Double(value.components.seconds) + Double(value.components.attoseconds) / 1e18
     }
 
     func validate() throws {

@@ -89,20 +89,15 @@ struct ReplayCommand: AsyncParsableCommand {
         _ = try selection()
         _ = try rate()
         if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs must be 1 to 1024, got \(jobs)") }
-        if !Self.isTopicName(topic) {
-            throw ValidationError("--topic '\(topic)' is not a topic name (letters, digits, '.', '_', '-')")
+        if !TopicName.isValid(topic) {
+            throw ValidationError("--topic '\(topic)' is not a topic name (1 to \(TopicName.maxLength) letters, digits, '.', '_', '-')")
         }
-        if let toTopic, !Self.isTopicName(toTopic) {
-            throw ValidationError("--to-topic '\(toTopic)' is not a topic name (letters, digits, '.', '_', '-')")
+        if let toTopic, !TopicName.isValid(toTopic) {
+            throw ValidationError("--to-topic '\(toTopic)' is not a topic name (1 to \(TopicName.maxLength) letters, digits, '.', '_', '-')")
         }
         if let servers = toBootstrapServers, servers.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--to-bootstrap-servers is empty (for example: broker1:9092,broker2:9092)")
         }
-    }
-
-    /// Kafka's topic name characters: ASCII letters, digits, '.', '_', '-'.
-    static func isTopicName(_ name: String) -> Bool {
-        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
     func selection() throws -> ReplaySelection {
